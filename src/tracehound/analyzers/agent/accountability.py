@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.accountability (not written yet)."""

@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.credentials (not written yet)."""

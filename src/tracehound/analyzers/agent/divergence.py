@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.divergence (not written yet)."""

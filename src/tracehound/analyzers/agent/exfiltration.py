@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.exfiltration (not written yet)."""

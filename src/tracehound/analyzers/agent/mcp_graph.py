@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.mcp_graph (not written yet)."""

@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.persistence (not written yet)."""

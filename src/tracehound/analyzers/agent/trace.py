@@ -1,0 +1,1 @@
+"""Analyzer placeholder: agent.trace (not written yet)."""

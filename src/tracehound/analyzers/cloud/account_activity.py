@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.account_activity (not written yet)."""

@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.azure_activity (not written yet)."""

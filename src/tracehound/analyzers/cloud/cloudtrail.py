@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.cloudtrail (not written yet)."""

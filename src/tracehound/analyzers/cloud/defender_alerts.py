@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.defender_alerts (not written yet)."""

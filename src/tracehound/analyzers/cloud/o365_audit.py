@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.o365_audit (not written yet)."""

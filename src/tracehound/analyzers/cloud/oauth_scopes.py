@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.oauth_scopes (not written yet)."""

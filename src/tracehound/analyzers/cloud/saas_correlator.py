@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.saas_correlator (not written yet)."""

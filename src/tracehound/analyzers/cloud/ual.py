@@ -1,0 +1,1 @@
+"""Analyzer placeholder: cloud.ual (not written yet)."""

@@ -1,0 +1,1 @@
+"""Analyzer placeholder: drift (not written yet)."""

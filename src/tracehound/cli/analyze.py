@@ -1,0 +1,110 @@
+"""`tracehound analyze`, `tracehound run TOOL` and `tracehound tools`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import app
+from .common import (AS_FORMAT, BASELINE, OUT, PATHS, SETTING, check_severity, fail, finish,
+                     parse_settings, run_case)
+
+OUTPUT_FORMATS = ("table", "json", "ndjson", "csv")
+
+
+def _emit(case, output: str, out: Optional[Path]) -> None:
+    from ..report import serialize, tables
+    doc = case.to_json()
+    if output == "json":
+        text = serialize.to_json(doc)
+    elif output == "ndjson":
+        text = serialize.to_ndjson(doc["findings"])
+    elif output == "csv":
+        text = serialize.findings_csv(doc["findings"])
+    else:
+        console = Console(file=open(out, "w", encoding="utf-8") if out else None, width=160
+                          if out else None, highlight=False)
+        tables.render_case(doc, console)
+        return
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+def _check_output(output: str) -> str:
+    if output not in OUTPUT_FORMATS:
+        raise fail(f"--format {output!r}: choose one of {', '.join(OUTPUT_FORMATS)}")
+    return output
+
+
+@app.command()
+def analyze(
+    paths: list[Path] = PATHS,
+    baseline: Optional[Path] = BASELINE,
+    output: str = typer.Option("table", "--format", help="table | json | ndjson | csv"),
+    out: Optional[Path] = OUT,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at "
+                                          "or above this severity (info..critical)."),
+    as_format: Optional[str] = AS_FORMAT,
+    setting: list[str] = SETTING,
+    reproducible: bool = typer.Option(False, "--reproducible", help="Leave out hashing times."),
+) -> None:
+    """Run every tool on the evidence: sha256 and format of each file, traces, findings.
+
+    Example: tracehound analyze kepler-pack --format json --out case.json --fail-on high
+    """
+    _check_output(output)
+    check_severity(fail_on)
+    case = run_case(paths, forced=as_format, baseline=baseline,
+                    settings=parse_settings(setting), reproducible=reproducible)
+    _emit(case, output, out)
+    finish(case, fail_on)
+
+
+@app.command()
+def run(
+    tool: str = typer.Argument(..., help="Tool name (see `tracehound tools`)."),
+    paths: list[Path] = PATHS,
+    baseline: Optional[Path] = BASELINE,
+    output: str = typer.Option("table", "--format", help="table | json | ndjson | csv"),
+    out: Optional[Path] = OUT,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on"),
+    as_format: Optional[str] = AS_FORMAT,
+    setting: list[str] = SETTING,
+) -> None:
+    """Run one tool only, e.g. `tracehound run exfiltration kepler-pack`."""
+    from .. import analyzers
+    _check_output(output)
+    check_severity(fail_on)
+    try:
+        analyzers.get(tool)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    case = run_case(paths, forced=as_format, baseline=baseline, tools=[tool],
+                    settings=parse_settings(setting))
+    _emit(case, output, out)
+    finish(case, fail_on)
+
+
+@app.command()
+def tools(formats: bool = typer.Option(False, "--formats", help="List input formats instead.")
+          ) -> None:
+    """List the analysis tools (or, with --formats, the evidence formats tracehound reads)."""
+    console = Console(highlight=False)
+    if formats:
+        from ..formats import all_parsers
+        table = Table("format", "version", "reads")
+        for parser in all_parsers():
+            table.add_row(parser.name, parser.version, Text(parser.description))
+    else:
+        from ..analyzers import all_analyzers
+        table = Table("tool", "family", "version", "what it does")
+        for analyzer in all_analyzers():
+            table.add_row(analyzer.NAME, analyzer.FAMILY, analyzer.VERSION, Text(analyzer.TITLE))
+    console.print(table)

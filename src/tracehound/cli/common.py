@@ -1,0 +1,117 @@
+"""What the commands share: option definitions, error printing, exit codes, progress."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from ..evidence import IntakeError
+from ..model import SEVERITIES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_CHANGED = 0, 1, 2, 3, 4
+MAX_ISSUES_ON_STDERR = 50
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PATHS = typer.Argument(..., help="Evidence: files, folders (recursed) or .zip/.gz archives.",
+                       show_default=False)
+AS_FORMAT = typer.Option(None, "--as", help="Force a format instead of sniffing "
+                         "(see `tracehound tools --formats`).")
+BASELINE = typer.Option(None, "--baseline", help="Scope baseline YAML (B1-B5 per agent).",
+                        exists=False, dir_okay=False)
+OUT = typer.Option(None, "--out", help="Write the output to this file instead of stdout.")
+SETTING = typer.Option([], "--setting", help="Analyzer setting KEY=VALUE, e.g. "
+                       "exfil_bytes=1000000 (repeatable).")
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
+    """Print `tracehound: message` on stderr and return the Exit to raise."""
+    err.print(f"tracehound: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise fail(f"--setting {pair!r}: expected KEY=VALUE")
+        settings[key.strip()] = _number_or_text(value.strip())
+    return settings
+
+
+def _number_or_text(value: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def check_severity(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in SEVERITIES:
+        raise fail(f"--fail-on {value!r}: choose one of {', '.join(SEVERITIES)}")
+    return value
+
+
+def progress_reporter():
+    """A Rich progress bar on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   console=err, transient=True)
+    task = bar.add_task("starting", total=1)
+
+    def report(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what, completed=done, total=max(total, 1))
+    return bar, report
+
+
+def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optional[Path] = None,
+             tools: Optional[list[str]] = None, settings: Optional[dict] = None,
+             reproducible: bool = False):
+    """Run the pipeline, printing parse issues and integrity problems on stderr."""
+    from ..pipeline import Options, analyze
+    bar, report = progress_reporter()
+    options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
+                      settings=settings or {}, reproducible=reproducible, progress=report)
+    try:
+        if bar:
+            with bar:
+                case = analyze(paths, options)
+        else:
+            case = analyze(paths, options)
+    except IntakeError as exc:
+        raise fail(f"{exc.path}: {exc.problem}", EXIT_UNREADABLE) from None
+    except KeyError as exc:
+        raise fail(str(exc.args[0]) if exc.args else str(exc)) from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    for issue in case.parse_issues[:MAX_ISSUES_ON_STDERR]:
+        err.print(issue.render(), markup=False)
+    hidden = len(case.parse_issues) - MAX_ISSUES_ON_STDERR
+    if hidden > 0:
+        err.print(f"tracehound: {hidden} more parse issues (all are listed in the JSON output)",
+                  markup=False)
+    for change in case.changed:
+        err.print(f"tracehound: EVIDENCE CHANGED DURING ANALYSIS: {change}", markup=False,
+                  style="bold red")
+    return case
+
+
+def finish(case, fail_on: Optional[str]) -> None:
+    """Exit with the contract's code for this case."""
+    from ..pipeline import severity_at_least
+    if case.changed:
+        raise typer.Exit(EXIT_CHANGED)
+    if not case.readable:
+        raise fail("no input could be read", EXIT_UNREADABLE)
+    if fail_on and severity_at_least(case, fail_on):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)

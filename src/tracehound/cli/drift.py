@@ -1,0 +1,2 @@
+"""`tracehound drift` (not written yet)."""
+from . import app  # noqa: F401

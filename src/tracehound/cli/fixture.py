@@ -1,0 +1,67 @@
+"""`tracehound fixture kepler OUT_DIR [--verify]` and `tracehound demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .common import EXIT_OK, err, fail, finish, run_case
+
+fixture_app = typer.Typer(help="Write reference evidence packs (generated, deterministic).",
+                          no_args_is_help=True)
+app.add_typer(fixture_app, name="fixture")
+
+
+@fixture_app.command("kepler")
+def kepler(
+    out_dir: Path = typer.Argument(..., help="Folder to write the kepler evidence pack into."),
+    verify: bool = typer.Option(False, "--verify", help="Also regenerate in a temporary folder "
+                                "and compare byte for byte with OUT_DIR and the golden hashes."),
+) -> None:
+    """The kepler-runaway-agent reference case (seed 001): 26-step agent trace and its exports."""
+    from ..fixtures import kepler as kepler_fixture
+    written = kepler_fixture.write_pack(out_dir)
+    for path in written:
+        typer.echo(str(path))
+    if verify:
+        problems = kepler_fixture.verify(out_dir)
+        for problem in problems:
+            err.print(f"tracehound: {problem}", markup=False)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo(f"verified: {len(written)} files match the regenerated pack and the goldens")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("tracehound-demo"), "--out",
+                                  help="Folder for the pack, the JSON and the reports.")) -> None:
+    """The kepler case end to end: write the pack, analyze it, write JSON, HTML and PDF."""
+    from ..fixtures import kepler as kepler_fixture
+    from ..report import serialize
+    pack = out / "kepler-pack"
+    kepler_fixture.write_pack(pack)
+    case = run_case([pack], reproducible=True)
+    outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
+    outputs["case JSON"].write_text(serialize.to_json(case.to_json()), encoding="utf-8")
+    try:
+        from ..report import html as html_report
+    except ImportError:
+        html_report = None
+    if html_report is not None and hasattr(html_report, "write_reports"):
+        outputs.update(html_report.write_reports(case, out / "report.html", out / "report.pdf",
+                                                 reproducible=True))
+    doc = case.to_json()
+    typer.echo(f"kepler case: {len(doc['evidence'])} evidence files, "
+               f"{sum(len(t['steps']) for t in doc['traces'])} trace steps, "
+               f"{len(doc['findings'])} findings")
+    if doc.get("classification"):
+        c = doc["classification"]
+        typer.echo(f"case type: {c['case_type']} / incident type: {c.get('incident_type')}")
+    for label, path in outputs.items():
+        typer.echo(f"{label}: {path.resolve()}")
+    if not case.readable:
+        raise fail("no input could be read", 3)
+    finish(case, None)

@@ -1,0 +1,2 @@
+"""`tracehound report` (not written yet)."""
+from . import app  # noqa: F401

@@ -1,0 +1,2 @@
+"""`tracehound serve` (not written yet)."""
+from . import app  # noqa: F401

@@ -1,0 +1,2 @@
+"""`tracehound timeline` (not written yet)."""
+from . import app  # noqa: F401

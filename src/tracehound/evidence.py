@@ -1,0 +1,238 @@
+"""Evidence intake: find the input files, hash them before and after, open archives safely.
+
+Paths may be files, folders (recursed, sorted) or archives (.zip, .gz). Archive members are
+extracted into a private temporary folder, never next to the evidence: entries with absolute
+paths or `..` are refused (zip-slip), and so is an archive that would expand past a limit
+(zip bomb). Originals are only ever opened for reading; their SHA-256 is taken on intake and
+again after analysis, and any difference is reported loudly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from .formats.base import Source
+from .model import ParseIssue
+
+CHUNK = 1024 * 1024
+DEFAULT_EXPANSION_LIMIT = 4 * 1024 ** 3      # total bytes an archive may expand to
+DEFAULT_RATIO_LIMIT = 200                    # expanded / compressed, per archive
+SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
+
+
+class IntakeError(Exception):
+    """An input that cannot be taken at all (missing path, unsafe archive)."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Original:
+    """A path the user handed us (file or archive), with the hash taken on intake."""
+
+    path: Path
+    sha256: str
+    hashed_at: str
+
+
+@dataclass
+class Intake(AbstractContextManager):
+    """The sources to parse, the originals to re-check, and intake problems."""
+
+    sources: list[Source] = field(default_factory=list)
+    originals: list[Original] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+    hashed_at: dict[str, str] = field(default_factory=dict)     # sha256 -> time first hashed
+    _tmp: tempfile.TemporaryDirectory | None = None
+
+    def workdir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="tracehound-")
+        return Path(self._tmp.name)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def changed_originals(self) -> list[tuple[Original, str]]:
+        """Originals whose bytes differ now from intake: (original, new hash or problem)."""
+        changed = []
+        for original in self.originals:
+            try:
+                now = sha256_file(original.path)
+            except OSError as exc:
+                changed.append((original, f"cannot be read any more: {exc.strerror}"))
+                continue
+            if now != original.sha256:
+                changed.append((original, f"sha256 is now {now}"))
+        return changed
+
+
+def collect(paths: list[str | Path], *, expansion_limit: int = DEFAULT_EXPANSION_LIMIT,
+            ratio_limit: int = DEFAULT_RATIO_LIMIT) -> Intake:
+    """Walk the given paths into an Intake. Raises IntakeError for a path that does not exist."""
+    intake = Intake()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise IntakeError(str(given), "no such file or folder")
+        if path.is_dir():
+            for child in _walk(path):
+                _take_file(intake, child, str(child), expansion_limit, ratio_limit)
+        else:
+            _take_file(intake, path, str(given), expansion_limit, ratio_limit)
+    return intake
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name in SKIPPED_NAMES or name.startswith("."):
+                continue
+            found.append(Path(root) / name)
+    return sorted(found)
+
+
+def _take_file(intake: Intake, path: Path, shown: str, expansion_limit: int,
+               ratio_limit: int) -> None:
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        intake.issues.append(ParseIssue(shown, "line 1", "not a regular file; skipped"))
+        return
+    digest = sha256_file(path)
+    when = utc_now()
+    intake.originals.append(Original(path, digest, when))
+    intake.hashed_at.setdefault(digest, when)
+    if _is_zip(path):
+        _take_zip(intake, path, shown, expansion_limit, ratio_limit)
+    elif _is_gzip(path):
+        _take_gzip(intake, path, shown, expansion_limit, ratio_limit)
+    else:
+        intake.sources.append(Source(shown, path, digest, path.stat().st_size))
+
+
+def _is_zip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _safe_member_name(name: str) -> PurePosixPath | None:
+    """The member's relative path, or None when it would escape the extraction folder."""
+    normal = name.replace("\\", "/")
+    pure = PurePosixPath(normal)
+    if normal.startswith("/") or (len(normal) > 1 and normal[1] == ":"):
+        return None
+    if any(part == ".." for part in pure.parts):
+        return None
+    return pure
+
+
+def _take_zip(intake: Intake, path: Path, shown: str, expansion_limit: int,
+              ratio_limit: int) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise IntakeError(shown, f"not a readable zip archive: {exc}") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        for member in members:
+            if _safe_member_name(member.filename) is None:
+                raise IntakeError(shown, f"refused: archive entry {member.filename!r} would be "
+                                         "written outside the extraction folder (zip-slip)")
+        declared = sum(m.file_size for m in members)
+        compressed = max(1, path.stat().st_size)
+        if declared > expansion_limit or declared > ratio_limit * compressed:
+            raise IntakeError(shown, f"refused: archive would expand to {declared} bytes "
+                                     f"(limit {min(expansion_limit, ratio_limit * compressed)}); "
+                                     "possible zip bomb")
+        target = intake.workdir() / hashlib.sha256(shown.encode()).hexdigest()[:12]
+        written = 0
+        for member in sorted(members, key=lambda m: m.filename):
+            rel = _safe_member_name(member.filename)
+            assert rel is not None
+            if rel.name in SKIPPED_NAMES or rel.name.startswith(".") or "__MACOSX" in rel.parts:
+                continue
+            out = target.joinpath(*rel.parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as src, open(out, "wb") as dst:
+                written += _copy_capped(src, dst, expansion_limit - written, shown)
+            member_shown = f"{shown}!{rel.as_posix()}"
+            if _is_zip(out) or _is_gzip(out):
+                _take_file(intake, out, member_shown, expansion_limit - written, ratio_limit)
+                continue
+            digest = sha256_file(out)
+            intake.hashed_at.setdefault(digest, utc_now())
+            intake.sources.append(Source(member_shown, out, digest, out.stat().st_size))
+
+
+def _take_gzip(intake: Intake, path: Path, shown: str, expansion_limit: int,
+               ratio_limit: int) -> None:
+    limit = min(expansion_limit, ratio_limit * max(1, path.stat().st_size))
+    name = Path(shown).name
+    inner = name[:-3] if name.endswith(".gz") else name + ".out"
+    out = intake.workdir() / hashlib.sha256(shown.encode()).hexdigest()[:12] / inner
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with gzip.open(path, "rb") as src, open(out, "wb") as dst:
+            _copy_capped(src, dst, limit, shown)
+    except (OSError, EOFError) as exc:
+        raise IntakeError(shown, f"not a readable gzip file: {exc}") from None
+    digest = sha256_file(out)
+    intake.hashed_at.setdefault(digest, utc_now())
+    intake.sources.append(Source(f"{shown}!{inner}", out, digest, out.stat().st_size))
+
+
+def _copy_capped(src, dst, remaining: int, shown: str) -> int:
+    written = 0
+    while chunk := src.read(CHUNK):
+        written += len(chunk)
+        if written > remaining:
+            raise IntakeError(shown, "refused: archive expands past the size limit; "
+                                     "possible zip bomb")
+        dst.write(chunk)
+    return written
+
+
+def copy_read_only(src: Path, dst_dir: Path) -> Path:
+    """Copy evidence into a case folder and drop write permission on the copy."""
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    dst = dst_dir / src.name
+    shutil.copyfile(src, dst)
+    dst.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    return dst

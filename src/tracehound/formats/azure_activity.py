@@ -1,0 +1,1 @@
+"""Parser module placeholder: azure_activity (not written yet)."""

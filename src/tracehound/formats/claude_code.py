@@ -1,0 +1,1 @@
+"""Parser module placeholder: claude_code (not written yet)."""

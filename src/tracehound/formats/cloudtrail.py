@@ -1,0 +1,1 @@
+"""Parser module placeholder: cloudtrail (not written yet)."""

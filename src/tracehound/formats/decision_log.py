@@ -1,0 +1,1 @@
+"""Parser module placeholder: decision_log (not written yet)."""

@@ -1,0 +1,1 @@
+"""Parser module placeholder: defender_cloudapps (not written yet)."""

@@ -1,0 +1,1 @@
+"""Parser module placeholder: entra (not written yet)."""

@@ -1,0 +1,1 @@
+"""Parser module placeholder: kepler (not written yet)."""

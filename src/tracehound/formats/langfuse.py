@@ -1,0 +1,1 @@
+"""Parser module placeholder: langfuse (not written yet)."""

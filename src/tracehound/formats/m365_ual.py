@@ -1,0 +1,1 @@
+"""Parser module placeholder: m365_ual (not written yet)."""

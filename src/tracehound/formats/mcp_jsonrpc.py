@@ -1,0 +1,1 @@
+"""Parser module placeholder: mcp_jsonrpc (not written yet)."""

@@ -1,0 +1,1 @@
+"""Parser module placeholder: ms_account (not written yet)."""

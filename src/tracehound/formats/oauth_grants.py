@@ -1,0 +1,1 @@
+"""Parser module placeholder: oauth_grants (not written yet)."""

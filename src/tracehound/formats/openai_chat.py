@@ -1,0 +1,1 @@
+"""Parser module placeholder: openai_chat (not written yet)."""

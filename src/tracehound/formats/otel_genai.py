@@ -1,0 +1,1 @@
+"""Parser module placeholder: otel_genai (not written yet)."""

@@ -1,0 +1,1 @@
+"""Parser module placeholder: purview_copilot (not written yet)."""

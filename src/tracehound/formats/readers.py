@@ -1,0 +1,160 @@
+"""Shared readers for the text shapes evidence arrives in: lines, NDJSON, JSON, CSV.
+
+Every reader yields data with its locator or a ParseIssue; none raises on bad bytes. Encodings:
+UTF-8, UTF-8 with BOM, UTF-16 LE/BE with BOM (Purview and PowerShell exports). Undecodable
+bytes are reported as a ParseIssue on the line where they occur, and the line is still read
+with U+FFFD in their place.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from typing import Any, Iterator
+
+from ..model import ParseIssue
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+MAX_CSV_FIELD = 64 * 1024 * 1024
+
+
+def detect_encoding(data: bytes) -> tuple[str, int]:
+    """(codec name, BOM length) by byte-order mark; UTF-8 when there is none."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    return "utf-8", 0
+
+
+def decode_prefix(data: bytes) -> str:
+    """Best-effort text of a byte prefix (for sniffing): never raises."""
+    name, skip = detect_encoding(data)
+    body = data[skip:]
+    if name.startswith("utf-16") and len(body) % 2:
+        body = body[:-1]
+    return body.decode(name, errors="replace")
+
+
+def iter_text_lines(data: bytes, path: str) -> Iterator[tuple[int, str] | ParseIssue]:
+    """(1-based line number, text without newline), or a ParseIssue for undecodable bytes."""
+    name, skip = detect_encoding(data)
+    if name != "utf-8":
+        body = data[skip:]
+        if len(body) % 2:
+            last_line = body.decode(name, errors="replace").count("\n") + 1
+            yield ParseIssue(path, f"line {last_line}",
+                             f"odd number of bytes for {name}: the last byte is cut off")
+            body = body[:-1]
+        try:
+            text = body.decode(name)
+        except UnicodeDecodeError as exc:
+            yield ParseIssue(path, f"line {body[:exc.start].decode(name, 'replace').count(chr(10)) + 1}",
+                             f"bytes are not valid {name} at offset {exc.start + skip}")
+            text = body.decode(name, errors="replace")
+        for number, line in enumerate(text.split("\n"), start=1):
+            yield number, line.rstrip("\r")
+        return
+    offset = skip
+    for number, raw in enumerate(data[skip:].split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield ParseIssue(path, f"line {number}",
+                             f"bytes are not valid UTF-8 at byte offset {offset + exc.start}")
+            line = raw.decode("utf-8", errors="replace")
+        offset += len(raw) + 1
+        yield number, line.rstrip("\r")
+
+
+def decode_text(data: bytes, path: str) -> tuple[str, list[ParseIssue]]:
+    """The whole text plus any decoding issues (with their line)."""
+    issues: list[ParseIssue] = []
+    lines: list[str] = []
+    for item in iter_text_lines(data, path):
+        if isinstance(item, ParseIssue):
+            issues.append(item)
+        else:
+            lines.append(item[1])
+    return "\n".join(lines), issues
+
+
+def iter_ndjson(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """One JSON object per line. Blank lines are skipped; anything else unreadable is an issue."""
+    for item in iter_text_lines(data, path):
+        if isinstance(item, ParseIssue):
+            yield item
+            continue
+        number, line = item
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            kind = "truncated JSON" if exc.pos >= len(line.rstrip()) else "invalid JSON"
+            yield ParseIssue(path, f"line {number}", f"{kind}: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield ParseIssue(path, f"line {number}", "JSON nested too deeply to read")
+            continue
+        if not isinstance(value, dict):
+            yield ParseIssue(path, f"line {number}",
+                             f"expected a JSON object, found {type(value).__name__}")
+            continue
+        yield number, value
+
+
+def load_json(data: bytes, path: str) -> tuple[Any, list[ParseIssue]]:
+    """A whole JSON document, or (None, [issue]) naming the line where it broke."""
+    text, issues = decode_text(data, path)
+    if not text.strip():
+        return None, issues + [ParseIssue(path, "line 1", "file is empty")]
+    try:
+        return json.loads(text), issues
+    except json.JSONDecodeError as exc:
+        kind = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        return None, issues + [ParseIssue(path, f"line {exc.lineno}",
+                                          f"{kind}: {exc.msg} at column {exc.colno}")]
+    except RecursionError:
+        return None, issues + [ParseIssue(path, "line 1", "JSON nested too deeply to read")]
+
+
+def iter_csv(data: bytes, path: str) -> Iterator[tuple[int, dict[str, str]] | ParseIssue]:
+    """Rows as {header: value}, numbered from 1 after the header. A ragged row is an issue."""
+    text, issues = decode_text(data, path)
+    yield from issues
+    csv.field_size_limit(MAX_CSV_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield ParseIssue(path, "row 0", f"unreadable CSV header: {exc}")
+        return
+    if not header or not any(h.strip() for h in header):
+        yield ParseIssue(path, "row 0", "CSV has no header row")
+        return
+    names = [h.strip() for h in header]
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield ParseIssue(path, f"row {number}", f"unreadable CSV row: {exc}")
+            continue
+        number += 1
+        if not row or (len(row) == 1 and not row[0].strip()):
+            number -= 1
+            continue
+        if len(row) != len(names):
+            yield ParseIssue(path, f"row {number}",
+                             f"ragged row: {len(row)} fields where the header has {len(names)}")
+            continue
+        yield number, dict(zip(names, row))

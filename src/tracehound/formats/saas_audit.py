@@ -1,0 +1,1 @@
+"""Parser module placeholder: saas_audit (not written yet)."""

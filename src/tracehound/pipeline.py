@@ -1,0 +1,176 @@
+"""One case, left to right: intake -> sniff + parse -> analyze -> correlate -> Case.
+
+Each stage hands its typed output to the next; nothing reaches back. The Case is what every
+front end (CLI, report, web UI) renders; `Case.to_json()` is the CONTRACT.md document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__, analyzers as analyzer_pkg
+from .analyzers import Context
+from .evidence import Intake, collect
+from .formats.base import Source
+from .model import EvidenceFile, Event, Finding, ParseIssue, SEVERITY_RANK
+from .sniff import sniff
+
+SCHEMA = "tracehound/1"
+Progress = Callable[[str, int, int], None]       # (what, done, total)
+
+
+@dataclass
+class Options:
+    forced_format: str | None = None
+    baseline_path: Path | None = None
+    tools: Sequence[str] | None = None            # None: every registered analyzer
+    settings: dict[str, Any] = field(default_factory=dict)
+    reproducible: bool = False
+    progress: Progress | None = None
+
+
+@dataclass
+class Case:
+    evidence: list[EvidenceFile]
+    events: list[Event]
+    findings: list[Finding]
+    parse_issues: list[ParseIssue]
+    counts: dict[str, tuple[int, int]]            # evidence path -> (events, issues)
+    artifacts: dict[str, list] = field(default_factory=dict)
+    classification: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)   # further sections (timeline, iocs...)
+    changed: list[str] = field(default_factory=list)      # originals whose hash changed
+    hashed_at: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def readable(self) -> bool:
+        """True when at least one input produced at least one event."""
+        return any(events for events, _ in self.counts.values())
+
+    def worst_severity(self) -> str | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "engine": {"name": "tracehound", "version": __version__},
+            "evidence": [
+                {**e.to_json(), "events": self.counts.get(e.path, (0, 0))[0],
+                 "parse_issues": self.counts.get(e.path, (0, 0))[1]}
+                for e in self.evidence
+            ],
+            "traces": self.artifacts.get("traces", []),
+            "findings": [f.to_json() for f in self.findings],
+            "graphs": self.artifacts.get("graphs", []),
+            "classification": self.classification,
+            "parse_issues": [i.to_json() for i in self.parse_issues],
+        }
+        for key in sorted(self.extra):
+            out[key] = self.extra[key]
+        return out
+
+
+def locator_key(locator: str) -> tuple:
+    match = re.match(r"(line|row) (\d+)$", locator)
+    if match:
+        return (match.group(1), int(match.group(2)), "")
+    return ("json", 0, locator)
+
+
+def parse_sources(intake: Intake, forced: str | None, progress: Progress | None
+                  ) -> tuple[list[EvidenceFile], list[Event], list[ParseIssue], dict]:
+    evidence: list[EvidenceFile] = []
+    events: list[Event] = []
+    issues: list[ParseIssue] = list(intake.issues)
+    counts: dict[str, tuple[int, int]] = {}
+    total = len(intake.sources)
+    for done, source in enumerate(intake.sources):
+        if progress:
+            progress(f"parsing {source.path}", done, total)
+        found, problems, file = parse_one(source, forced)
+        evidence.append(file)
+        events.extend(found)
+        issues.extend(problems)
+        counts[source.path] = (len(found), len(problems))
+    if progress:
+        progress("parsed", total, total)
+    return evidence, events, issues, counts
+
+
+def parse_one(source: Source, forced: str | None
+              ) -> tuple[list[Event], list[ParseIssue], EvidenceFile]:
+    sniffed = sniff(source, forced)
+    if sniffed.parser is None:
+        problem = sniffed.reason
+        file = EvidenceFile(source.path, source.sha256, source.size, None, None, problem)
+        return [], [ParseIssue(source.path, "line 1", problem)], file
+    parser = sniffed.parser
+    file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
+                        sniffed.reason)
+    found: list[Event] = []
+    problems: list[ParseIssue] = []
+    try:
+        for item in parser.parse(source):
+            (problems if isinstance(item, ParseIssue) else found).append(item)
+    except Exception as exc:  # a parser bug must not lose the rest of the case
+        problems.append(ParseIssue(source.path, "line 1",
+                                   f"parser {parser.name} stopped: {type(exc).__name__}: {exc}"))
+    if not found and not problems:
+        problems.append(ParseIssue(source.path, "line 1", "no records found"))
+    return found, problems, file
+
+
+def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | None,
+                  progress: Progress | None) -> tuple[list[Finding], dict[str, list]]:
+    chosen = ([analyzer_pkg.get(n) for n in names] if names is not None
+              else analyzer_pkg.all_analyzers())
+    findings: list[Finding] = []
+    artifacts: dict[str, list] = {}
+    for done, analyzer in enumerate(chosen):
+        if progress:
+            progress(f"running {analyzer.NAME}", done, len(chosen))
+        mine = [e for e in events if analyzer.wants(e)]
+        findings.extend(analyzer.run(mine, ctx))
+        for key, values in analyzer.artifacts(mine, ctx).items():
+            artifacts.setdefault(key, []).extend(values)
+    unique = {f.id: f for f in findings}
+    return sorted(unique.values(), key=Finding.sort_key), artifacts
+
+
+def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case:
+    """Run the whole pipeline on the given evidence paths and return the Case."""
+    options = options or Options()
+    from .scope import load_baseline
+    baseline = load_baseline(options.baseline_path) if options.baseline_path else None
+    with collect(list(paths)) as intake:
+        evidence, events, issues, counts = parse_sources(
+            intake, options.forced_format, options.progress)
+        from .store import CaseStore
+        with CaseStore() as store:
+            ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
+                          store=store)
+            store.load_events(events)
+            findings, artifacts = run_analyzers(events, ctx, options.tools, options.progress)
+        changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
+        hashed = {} if options.reproducible else dict(intake.hashed_at)
+    issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
+    case = Case(evidence, events, findings, issues, counts, artifacts,
+                changed=changed, hashed_at=hashed)
+    from .correlate import enrich
+    enrich(case, options)
+    return case
+
+
+def severity_at_least(case: Case, threshold: str) -> bool:
+    rank = SEVERITY_RANK[threshold]
+    return any(SEVERITY_RANK[f.severity] >= rank for f in case.findings)
+
+
+def count_by(findings: Sequence[Finding], key: str) -> dict[str, int]:
+    return dict(sorted(Counter(getattr(f, key) for f in findings).items()))

@@ -1,0 +1,61 @@
+"""Rich tables for the terminal. Evidence strings go in as Text, never as markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
+                  "info": "dim"}
+
+
+def _t(value: Any) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def evidence_table(doc: dict[str, Any]) -> Table:
+    table = Table(title="Evidence", title_justify="left")
+    for column in ("path", "format", "sha256", "bytes", "events", "issues"):
+        table.add_column(column, overflow="fold")
+    for e in doc["evidence"]:
+        table.add_row(_t(e["path"]), _t(e["format"] or "unknown"), _t(e["sha256"]),
+                      _t(e["bytes"]), _t(e["events"]), _t(e["parse_issues"]))
+    return table
+
+
+def findings_table(doc: dict[str, Any]) -> Table:
+    table = Table(title=f"Findings ({len(doc['findings'])})", title_justify="left")
+    for column in ("time", "sev", "category", "step", "statement", "refs"):
+        table.add_column(column, overflow="fold")
+    for f in doc["findings"]:
+        refs = ", ".join(f"{r['sha256'][:12]} {r['locator']}" for r in f["refs"][:3])
+        if len(f["refs"]) > 3:
+            refs += f" (+{len(f['refs']) - 3})"
+        table.add_row(_t(f["time"]), Text(f["severity"], style=SEVERITY_STYLE[f["severity"]]),
+                      _t(f["category"]), _t(f["step"]), _t(f["statement"]), _t(refs))
+    return table
+
+
+def classification_text(doc: dict[str, Any]) -> Text:
+    c = doc.get("classification")
+    if not c:
+        return Text("")
+    text = Text("Case type: ", style="bold")
+    text.append(f"{c['case_type']} (confidence {c['confidence']:.2f}), "
+                f"incident type: {c.get('incident_type')}")
+    if c.get("explanation"):
+        text.append("\n" + c["explanation"])
+    return text
+
+
+def render_case(doc: dict[str, Any], console: Console) -> None:
+    parts: list[Any] = [evidence_table(doc)]
+    if doc.get("classification"):
+        parts.append(classification_text(doc))
+    parts.append(findings_table(doc))
+    if doc["parse_issues"]:
+        parts.append(Text(f"{len(doc['parse_issues'])} parse issues (see stderr or --format json)"))
+    console.print(Group(*parts))

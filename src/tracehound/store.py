@@ -1,0 +1,93 @@
+"""The DuckDB case store: normalized events (and the tables analyzers add) for SQL detections.
+
+Events go in as Arrow batches, never one INSERT a row. The SQL that analyzers run against it
+is written once and can be transpiled for Spark (see the drift engine).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from .model import Event
+
+BATCH = 50_000
+
+EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("sha256", pa.string()), ("locator", pa.string()),
+    ("source", pa.string()), ("time", pa.string()), ("action", pa.string()),
+    ("action_class", pa.string()), ("actor_id", pa.string()), ("actor_kind", pa.string()),
+    ("target_id", pa.string()), ("target_type", pa.string()), ("target_label", pa.string()),
+    ("outcome", pa.string()), ("session", pa.string()), ("step", pa.int64()),
+    ("parent_step", pa.int64()), ("approver", pa.string()), ("bytes_in", pa.int64()),
+    ("bytes_out", pa.int64()), ("attrs", pa.string()), ("raw", pa.string()),
+])
+
+
+class CaseStore:
+    """An in-memory (or on-disk, for the web UI's cases) DuckDB database for one case."""
+
+    def __init__(self, path: str = ":memory:"):
+        self.con = duckdb.connect(path)
+        self.con.execute("SET threads TO 2")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS events (" + ", ".join(
+                f"{f.name} {_sql_type(f.type)}" for f in EVENT_SCHEMA) + ")")
+
+    def __enter__(self) -> "CaseStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def load_events(self, events: Iterable[Event]) -> int:
+        total = 0
+        batch: list[Event] = []
+        for event in events:
+            batch.append(event)
+            if len(batch) >= BATCH:
+                total += self._append(batch)
+                batch = []
+        if batch:
+            total += self._append(batch)
+        return total
+
+    def _append(self, events: Sequence[Event]) -> int:
+        columns = {
+            "event_id": [e.id for e in events],
+            "sha256": [e.ref.sha256 for e in events],
+            "locator": [e.ref.locator for e in events],
+            "source": [e.source for e in events],
+            "time": [e.time for e in events],
+            "action": [e.action for e in events],
+            "action_class": [e.action_class for e in events],
+            "actor_id": [e.actor_id for e in events],
+            "actor_kind": [e.actor_kind for e in events],
+            "target_id": [e.target_id for e in events],
+            "target_type": [e.target_type for e in events],
+            "target_label": [e.target_label for e in events],
+            "outcome": [e.outcome for e in events],
+            "session": [e.session for e in events],
+            "step": [e.step for e in events],
+            "parent_step": [e.parent_step for e in events],
+            "approver": [e.approver for e in events],
+            "bytes_in": [e.bytes_in for e in events],
+            "bytes_out": [e.bytes_out for e in events],
+            "attrs": [json.dumps(e.attrs, sort_keys=True, default=str) for e in events],
+            "raw": [json.dumps(e.raw, sort_keys=True, default=str) for e in events],
+        }
+        table = pa.table(columns, schema=EVENT_SCHEMA)
+        self.con.register("_incoming", table)
+        self.con.execute("INSERT INTO events SELECT * FROM _incoming")
+        self.con.unregister("_incoming")
+        return len(events)
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    return "BIGINT" if pa.types.is_integer(arrow_type) else "VARCHAR"
