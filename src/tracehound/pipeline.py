@@ -83,7 +83,11 @@ def locator_key(locator: str) -> tuple:
     return ("json", 0, locator)
 
 
-def parse_sources(intake: Intake, forced: str | None, progress: Progress | None
+BULK_BYTES = 64 * 1024 * 1024     # larger sources go straight into DuckDB when a parser can
+
+
+def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
+                  store: Any = None
                   ) -> tuple[list[EvidenceFile], list[Event], list[ParseIssue], dict]:
     evidence: list[EvidenceFile] = []
     events: list[Event] = []
@@ -93,28 +97,33 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None
     for done, source in enumerate(intake.sources):
         if progress:
             progress(f"parsing {source.path}", done, total)
-        found, problems, file = parse_one(source, forced)
+        found, problems, file, loaded = parse_one(source, forced, store)
         evidence.append(file)
         events.extend(found)
         issues.extend(problems)
-        counts[source.path] = (len(found), len(problems))
+        counts[source.path] = (len(found) if loaded is None else loaded, len(problems))
     if progress:
         progress("parsed", total, total)
     return evidence, events, issues, counts
 
 
-def parse_one(source: Source, forced: str | None
-              ) -> tuple[list[Event], list[ParseIssue], EvidenceFile]:
+def parse_one(source: Source, forced: str | None, store: Any = None
+              ) -> tuple[list[Event], list[ParseIssue], EvidenceFile, int | None]:
+    """Events and issues of one source; the last item counts rows bulk-loaded into the store."""
     sniffed = sniff(source, forced)
     if sniffed.parser is None:
         problem = sniffed.reason
         file = EvidenceFile(source.path, source.sha256, source.size, None, None, problem)
-        return [], [ParseIssue(source.path, "line 1", problem)], file
+        return [], [ParseIssue(source.path, "line 1", problem)], file, None
     parser = sniffed.parser
     file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
                         sniffed.reason)
     found: list[Event] = []
     problems: list[ParseIssue] = []
+    if store is not None and source.size >= BULK_BYTES:
+        bulk = parser.bulk_load(source, store)
+        if bulk is not None:
+            return [], list(bulk[1]), file, bulk[0]
     try:
         for item in parser.parse(source):
             (problems if isinstance(item, ParseIssue) else found).append(item)
@@ -123,7 +132,7 @@ def parse_one(source: Source, forced: str | None
                                    f"parser {parser.name} stopped: {type(exc).__name__}: {exc}"))
     if not found and not problems:
         problems.append(ParseIssue(source.path, "line 1", "no records found"))
-    return found, problems, file
+    return found, problems, file, None
 
 
 def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | None,
@@ -146,24 +155,22 @@ def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | 
 def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case:
     """Run the whole pipeline on the given evidence paths and return the Case."""
     options = options or Options()
-    from .scope import load_baseline
+    from .baseline import load_baseline
     baseline = load_baseline(options.baseline_path) if options.baseline_path else None
-    with collect(list(paths)) as intake:
-        evidence, events, issues, counts = parse_sources(
-            intake, options.forced_format, options.progress)
-        from .store import CaseStore
-        with CaseStore() as store:
-            ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
-                          store=store)
-            store.load_events(events)
-            findings, artifacts = run_analyzers(events, ctx, options.tools, options.progress)
-        changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
-        hashed = {} if options.reproducible else dict(intake.hashed_at)
-    issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
-    case = Case(evidence, events, findings, issues, counts, artifacts,
-                changed=changed, hashed_at=hashed)
     from .correlate import enrich
-    enrich(case, options)
+    from .store import CaseStore
+    with collect(list(paths)) as intake, CaseStore() as store:
+        evidence, events, issues, counts = parse_sources(
+            intake, options.forced_format, options.progress, store)
+        ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
+                      store=store)
+        store.load_events(events)
+        findings, artifacts = run_analyzers(events, ctx, options.tools, options.progress)
+        issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
+        case = Case(evidence, events, findings, issues, counts, artifacts,
+                    hashed_at={} if options.reproducible else dict(intake.hashed_at))
+        enrich(case, ctx)
+        case.changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
     return case
 
 

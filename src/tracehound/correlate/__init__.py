@@ -5,6 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def enrich(case: Any, options: Any) -> None:
-    """Add the correlation sections to a parsed and analyzed case (none written yet)."""
+def enrich(case: Any, ctx: Any) -> None:
+    """Add the correlation sections to an analyzed case; ctx.store is still open here."""
     return None

@@ -108,3 +108,11 @@ class Parser:
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
         raise NotImplementedError
+
+    def bulk_load(self, source: Source, store: "object") -> "tuple[int, list[ParseIssue]] | None":
+        """Stream a large source straight into the case store's `events` table with SQL.
+
+        Returns (events loaded, issues), or None when this parser has no bulk path (the
+        pipeline then parses in Python). The rows must equal what `parse` would produce.
+        """
+        return None
