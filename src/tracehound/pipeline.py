@@ -31,6 +31,7 @@ class Options:
     settings: dict[str, Any] = field(default_factory=dict)
     reproducible: bool = False
     progress: Progress | None = None
+    timeline: bool = False                         # build the super-timeline into case.extra
 
 
 @dataclass
@@ -169,7 +170,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
         issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
         case = Case(evidence, events, findings, issues, counts, artifacts,
                     hashed_at={} if options.reproducible else dict(intake.hashed_at))
-        enrich(case, ctx)
+        enrich(case, ctx, timeline=options.timeline)
         case.changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
     return case
 

@@ -75,12 +75,13 @@ def progress_reporter():
 
 def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optional[Path] = None,
              tools: Optional[list[str]] = None, settings: Optional[dict] = None,
-             reproducible: bool = False):
+             reproducible: bool = False, timeline: bool = False):
     """Run the pipeline, printing parse issues and integrity problems on stderr."""
     from ..pipeline import Options, analyze
     bar, report = progress_reporter()
     options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
-                      settings=settings or {}, reproducible=reproducible, progress=report)
+                      settings=settings or {}, reproducible=reproducible, progress=report,
+                      timeline=timeline)
     try:
         if bar:
             with bar:

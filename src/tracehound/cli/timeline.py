@@ -1,2 +1,49 @@
-"""`tracehound timeline` (not written yet)."""
-from . import app  # noqa: F401
+"""`tracehound timeline PATH... [--format timesketch-csv|jsonl] [--out FILE]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import app
+from .common import AS_FORMAT, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case
+
+TIMELINE_FORMATS = ("timesketch-csv", "jsonl")
+
+
+@app.command()
+def timeline(
+    paths: list[Path] = PATHS,
+    output: str = typer.Option("timesketch-csv", "--format",
+                               help="timesketch-csv | jsonl (both import into Timesketch)."),
+    out: Optional[Path] = OUT,
+    as_format: Optional[str] = AS_FORMAT,
+    setting: list[str] = SETTING,
+) -> None:
+    """Super-timeline of every event and finding across all inputs, ready for Timesketch.
+
+    Columns: message, datetime, timestamp_desc (Timesketch's required three), timestamp,
+    then kind, source, action, actor, target, session, step, severity, category, rule,
+    evidence_path, sha256, locator, id. Example:
+    tracehound timeline kepler-pack cloudtrail.json --out kepler-timeline.csv
+    """
+    from ..correlate.timeline import TIMELINE_COLUMNS, timesketch_rows
+    from ..report import serialize
+    if output not in TIMELINE_FORMATS:
+        raise fail(f"--format {output!r}: choose one of {', '.join(TIMELINE_FORMATS)}")
+    case = run_case(paths, forced=as_format, settings=parse_settings(setting), timeline=True)
+    rows = timesketch_rows(case.extra.get("timeline", []))
+    text = (serialize.rows_csv(list(TIMELINE_COLUMNS), rows) if output == "timesketch-csv"
+            else serialize.to_ndjson(rows))
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+    untimed = case.extra.get("timeline_untimed_events", 0)
+    if untimed:
+        from .common import err
+        err.print(f"tracehound: {untimed} events carry no time and are not on the timeline",
+                  markup=False)
+    finish(case, None)

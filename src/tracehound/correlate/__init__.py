@@ -1,10 +1,35 @@
-"""Correlation over a whole case: timeline, IOCs, execution graph, classification."""
+"""Correlation over a whole case: classification, runbook, execution graph, IOCs, AI-BOM,
+preservation checklist and (when asked for) the super-timeline."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..classify import classify
+from ..runbook import runbook_for
+from .aibom import build_aibom
+from .graph import execution_graph
+from .ioc import correlate_iocs
+from .preservation import checklist
+from .timeline import build_timeline, untimed_count
 
-def enrich(case: Any, ctx: Any) -> None:
+
+def enrich(case: Any, ctx: Any, *, timeline: bool = False) -> None:
     """Add the correlation sections to an analyzed case; ctx.store is still open here."""
-    return None
+    graph = execution_graph(case.events)
+    if graph is not None:
+        case.artifacts.setdefault("graphs", []).append(graph)
+    case.classification = classify(case.findings, case.events,
+                                   case.artifacts.get("graphs", []),
+                                   case.artifacts.get("traces", []))
+    runbook = runbook_for(case.classification["incident_type"],
+                          [f.category for f in case.findings])
+    if runbook:
+        case.extra["runbook"] = runbook
+    if any(e.source.startswith(("agent:", "mcp:")) for e in case.events):
+        case.extra["aibom"] = build_aibom(case.events)
+        case.extra["preservation"] = checklist(case.events, case.evidence)
+    case.extra["iocs"] = correlate_iocs(ctx.store, case.evidence)
+    if timeline:
+        case.extra["timeline"] = build_timeline(ctx.store, case.findings, case.evidence)
+        case.extra["timeline_untimed_events"] = untimed_count(ctx.store)

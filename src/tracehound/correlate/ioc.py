@@ -1,0 +1,92 @@
+"""Cross-export IOC correlation: indicators seen in two or more different evidence files.
+
+Indicators are read from the normalized events in the case store (typed columns and the
+documented attrs keys of docs/events*.md), normalized (IP ports and IPv6 brackets stripped,
+case folded, role names pulled out of ARNs), and kept only when they occur in at least two
+files. Access key ids are matched on their full value but only ever shown redacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Sequence
+
+from ..model import EvidenceFile
+
+MAX_SIGHTINGS = 100
+
+
+def _attr(key: str) -> str:
+    return f"json_extract_string(attrs, '$.{key}')"
+
+
+# (indicator type, SQL expression over one events row). Data, not code paths.
+SOURCES: tuple[tuple[str, str], ...] = tuple(
+    [("ip", _attr(k)) for k in ("client_ip", "source_ip", "dest_ip", "caller_ip", "src_ip",
+                                "ip_address", "ip")]
+    + [("host", _attr(k)) for k in ("dest_host", "host")]
+    + [("host", f"regexp_extract({_attr('url')}, '^[A-Za-z][A-Za-z0-9+.-]*://([^/:?#]+)', 1)"),
+       ("url", _attr("url"))]
+    + [("hash", _attr(k)) for k in ("prompt_hash", "file_hash", "sha256", "md5")]
+    + [("bucket", _attr(k)) for k in ("bucket", "arguments.Bucket", "arguments.bucket",
+                                      "request_parameters.bucketName")]
+    + [("bucket", "regexp_extract(target_id, '^(?:arn:aws:s3:::|s3://)([^/]+)', 1)")]
+    + [("object", _attr(k)) for k in ("object_key", "arguments.Key", "arguments.key",
+                                      "request_parameters.key")]
+    + [("object", "regexp_extract(target_id, '^(?:arn:aws:s3:::|s3://)[^/]+/(.+)$', 1)")]
+    + [("principal", "actor_id"), ("principal", "approver")]
+    + [("principal", _attr(k)) for k in ("principal", "principal_arn", "credential",
+                                         "role_name")]
+    + [("principal", f"regexp_extract({_attr(k)}, '(?:assumed-role|:role)/([^/]+)', 1)")
+       for k in ("principal", "principal_arn", "credential")]
+    + [("principal", "regexp_extract(actor_id, '(?:assumed-role|:role)/([^/]+)', 1)")]
+    + [("session", "session"), ("session", _attr("session_name"))]
+    + [("access_key", _attr("access_key_id"))]
+)
+
+_NORMALIZE = """
+CASE
+  WHEN type = 'ip' THEN regexp_replace(regexp_replace(lower(trim(value)),
+       '^\\[([0-9a-f:.]+)\\](:[0-9]+)?$', '\\1'), '^([0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+):[0-9]+$', '\\1')
+  WHEN type IN ('access_key', 'object', 'url') THEN trim(value)
+  ELSE lower(trim(value))
+END
+"""
+
+
+def _candidates_sql() -> str:
+    selects = [f"SELECT '{kind}' AS type, CAST({expr} AS VARCHAR) AS value, sha256, locator "
+               f"FROM events" for kind, expr in SOURCES]
+    return (f"WITH raw AS ({' UNION ALL '.join(selects)}), "
+            f"norm AS (SELECT DISTINCT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
+            "WHERE value IS NOT NULL AND trim(value) <> '') ")
+
+
+def redact_key(value: str) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+    return f"{value[:4]}…{value[-4:]} (sha256:{digest})" if len(value) > 8 else f"… (sha256:{digest})"
+
+
+def correlate_iocs(store: Any, evidence: Sequence[EvidenceFile]) -> list[dict[str, Any]]:
+    """IOCs present in >= 2 distinct evidence files, with every sighting's ref (capped)."""
+    if len({e.sha256 for e in evidence}) < 2:
+        return []
+    paths = {e.sha256: e.path for e in evidence}
+    sql = _candidates_sql() + """
+    , shared AS (SELECT type, value, count(DISTINCT sha256) AS files FROM norm
+                 GROUP BY type, value HAVING count(DISTINCT sha256) >= 2)
+    SELECT n.type, n.value, n.sha256, n.locator, shared.files,
+           count(*) OVER (PARTITION BY n.type, n.value) AS total
+    FROM norm n JOIN shared USING (type, value)
+    QUALIFY row_number() OVER (PARTITION BY n.type, n.value ORDER BY n.sha256, n.locator)
+            <= ?
+    ORDER BY n.type, n.value, n.sha256, n.locator
+    """
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = store.con.execute(sql, [MAX_SIGHTINGS]).fetchall()
+    for kind, value, sha, locator, files, total in rows:
+        shown = redact_key(value) if kind == "access_key" else value
+        entry = out.setdefault((kind, value), {"type": kind, "value": shown, "files": files,
+                                               "sighting_count": total, "sightings": []})
+        entry["sightings"].append({"path": paths.get(sha), "sha256": sha, "locator": locator})
+    return [out[key] for key in sorted(out)]

@@ -1,0 +1,97 @@
+"""Evidence intake: hashing, folders, archives (zip-slip and zip bombs refused), integrity."""
+
+import gzip
+import hashlib
+import io
+import zipfile
+
+import pytest
+
+from tracehound.evidence import IntakeError, collect
+
+
+def write(path, data: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_folder_is_recursed_in_sorted_order_and_hashed(tmp_path):
+    write(tmp_path / "b" / "2.ndjson", b"{}\n")
+    write(tmp_path / "a.json", b"{}")
+    write(tmp_path / "b" / "1.csv", b"x\n")
+    write(tmp_path / ".hidden", b"secret")
+    with collect([tmp_path]) as intake:
+        names = [s.path.removeprefix(str(tmp_path)) for s in intake.sources]
+        assert names == ["/a.json", "/b/1.csv", "/b/2.ndjson"]
+        assert intake.sources[0].sha256 == hashlib.sha256(b"{}").hexdigest()
+        assert intake.changed_originals() == []
+
+
+def test_missing_path_is_an_intake_error(tmp_path):
+    with pytest.raises(IntakeError, match="no such file or folder"):
+        collect([tmp_path / "nope"])
+
+
+def test_changed_original_is_detected(tmp_path):
+    f = write(tmp_path / "e.ndjson", b'{"a":1}\n')
+    with collect([f]) as intake:
+        f.write_bytes(b'{"a":2}\n')
+        changed = intake.changed_originals()
+    assert len(changed) == 1 and changed[0][1].startswith("sha256 is now ")
+
+
+def zip_bytes(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_members_are_sources_named_archive_bang_member(tmp_path):
+    z = write(tmp_path / "pack.zip", zip_bytes([("x/b.ndjson", b"{}\n"), ("a.json", b"{}")]))
+    with collect([z]) as intake:
+        assert [s.path for s in intake.sources] == [f"{z}!a.json", f"{z}!x/b.ndjson"]
+        assert all(s.fs_path.exists() for s in intake.sources)
+        # the archive itself is what is re-checked for integrity
+        assert [o.path for o in intake.originals] == [z]
+        workdir = intake.sources[0].fs_path.parent
+    assert not workdir.exists(), "extracted copies are removed when the intake closes"
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/passwd", "a/../../b", "C:\\x.txt",
+                                  "..\\win.txt"])
+def test_zip_slip_is_refused(tmp_path, name):
+    z = write(tmp_path / "evil.zip", zip_bytes([("ok.json", b"{}"), (name, b"x")]))
+    with pytest.raises(IntakeError, match="zip-slip"):
+        collect([z])
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_zip_bomb_is_refused_by_ratio(tmp_path):
+    z = write(tmp_path / "bomb.zip", zip_bytes([("zeros.bin", b"\0" * 20_000_000)]))
+    with pytest.raises(IntakeError, match="zip bomb"):
+        collect([z])
+
+
+def test_zip_bomb_is_refused_by_total_limit(tmp_path):
+    z = write(tmp_path / "big.zip", zip_bytes([("a.txt", b"abc" * 1000)]))
+    with pytest.raises(IntakeError, match="zip bomb"):
+        collect([z], expansion_limit=100)
+
+
+def test_gzip_is_read_and_bounded(tmp_path):
+    g = write(tmp_path / "trail.json.gz", gzip.compress(b'{"Records": []}'))
+    with collect([g]) as intake:
+        assert [s.path for s in intake.sources] == [f"{g}!trail.json"]
+        assert intake.sources[0].data == b'{"Records": []}'
+    bomb = write(tmp_path / "bomb.gz", gzip.compress(b"\0" * 10_000_000))
+    with pytest.raises(IntakeError, match="zip bomb"):
+        collect([bomb])
+
+
+def test_broken_zip_is_an_intake_error(tmp_path):
+    z = write(tmp_path / "broken.zip", b"PK\x03\x04garbage")
+    with pytest.raises(IntakeError, match="not a readable zip"):
+        collect([z])
