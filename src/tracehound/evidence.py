@@ -16,6 +16,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -99,17 +100,23 @@ class Intake(AbstractContextManager):
 
 def collect(paths: list[str | Path], *, expansion_limit: int = DEFAULT_EXPANSION_LIMIT,
             ratio_limit: int = DEFAULT_RATIO_LIMIT) -> Intake:
-    """Walk the given paths into an Intake. Raises IntakeError for a path that does not exist."""
+    """Walk the given paths into an Intake.
+
+    Raises IntakeError for a path that does not exist (a usage error). An archive that is
+    refused (zip-slip, zip bomb, unreadable) becomes a ParseIssue with locator `file`, and the
+    other inputs are still taken.
+    """
     intake = Intake()
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise IntakeError(str(given), "no such file or folder")
-        if path.is_dir():
-            for child in _walk(path):
-                _take_file(intake, child, str(child), expansion_limit, ratio_limit)
-        else:
-            _take_file(intake, path, str(given), expansion_limit, ratio_limit)
+        files = [(c, str(c)) for c in _walk(path)] if path.is_dir() else [(path, str(given))]
+        for file, shown in files:
+            try:
+                _take_file(intake, file, shown, expansion_limit, ratio_limit)
+            except IntakeError as exc:   # one unsafe archive must not stop the others
+                intake.issues.append(ParseIssue(exc.path, "file", exc.problem))
     return intake
 
 
@@ -128,7 +135,7 @@ def _take_file(intake: Intake, path: Path, shown: str, expansion_limit: int,
                ratio_limit: int) -> None:
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
-        intake.issues.append(ParseIssue(shown, "line 1", "not a regular file; skipped"))
+        intake.issues.append(ParseIssue(shown, "file", "not a regular file; skipped"))
         return
     digest = sha256_file(path)
     when = utc_now()
@@ -190,8 +197,12 @@ def _take_zip(intake: Intake, path: Path, shown: str, expansion_limit: int,
                 continue
             out = target.joinpath(*rel.parts)
             out.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(out, "wb") as dst:
-                written += _copy_capped(src, dst, expansion_limit - written, shown)
+            try:
+                with archive.open(member) as src, open(out, "wb") as dst:
+                    written += _copy_capped(src, dst, expansion_limit - written, shown)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise IntakeError(shown, f"not a readable zip archive: entry "
+                                         f"{member.filename!r}: {exc}") from None
             member_shown = f"{shown}!{rel.as_posix()}"
             if _is_zip(out) or _is_gzip(out):
                 _take_file(intake, out, member_shown, expansion_limit - written, ratio_limit)

@@ -172,6 +172,9 @@ class Finding:
     techniques: tuple[str, ...] = ()
     engine_version: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+    # Tells apart findings of one rule that rest on the same evidence (two new sites named in
+    # one audit record); part of the id only when set, so other findings keep their ids.
+    key: str = ""
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -184,6 +187,8 @@ class Finding:
     @property
     def id(self) -> str:
         refs = sorted(f"{r.sha256}:{r.locator}" for r in self.refs)
+        if self.key:
+            return short_hash(self.rule, self.key, *refs)
         return short_hash(self.rule, *refs)
 
     def sort_key(self) -> tuple:

@@ -31,6 +31,7 @@ class Options:
     settings: dict[str, Any] = field(default_factory=dict)
     reproducible: bool = False
     progress: Progress | None = None
+    store_path: str = ":memory:"                  # a file keeps the case store (web UI cases)
     timeline: bool = False                         # build the super-timeline into case.extra
 
 
@@ -81,7 +82,7 @@ def locator_key(locator: str) -> tuple:
     match = re.match(r"(line|row) (\d+)$", locator)
     if match:
         return (match.group(1), int(match.group(2)), "")
-    return ("json", 0, locator)
+    return ("", 0, locator)
 
 
 BULK_BYTES = 64 * 1024 * 1024     # larger sources go straight into DuckDB when a parser can
@@ -115,7 +116,7 @@ def parse_one(source: Source, forced: str | None, store: Any = None
     if sniffed.parser is None:
         problem = sniffed.reason
         file = EvidenceFile(source.path, source.sha256, source.size, None, None, problem)
-        return [], [ParseIssue(source.path, "line 1", problem)], file, None
+        return [], [ParseIssue(source.path, "file", problem)], file, None
     parser = sniffed.parser
     file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
                         sniffed.reason)
@@ -129,10 +130,10 @@ def parse_one(source: Source, forced: str | None, store: Any = None
         for item in parser.parse(source):
             (problems if isinstance(item, ParseIssue) else found).append(item)
     except Exception as exc:  # a parser bug must not lose the rest of the case
-        problems.append(ParseIssue(source.path, "line 1",
+        problems.append(ParseIssue(source.path, "file",
                                    f"parser {parser.name} stopped: {type(exc).__name__}: {exc}"))
     if not found and not problems:
-        problems.append(ParseIssue(source.path, "line 1", "no records found"))
+        problems.append(ParseIssue(source.path, "file", "no records found"))
     return found, problems, file, None
 
 
@@ -160,7 +161,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
     baseline = load_baseline(options.baseline_path) if options.baseline_path else None
     from .correlate import enrich
     from .store import CaseStore
-    with collect(list(paths)) as intake, CaseStore() as store:
+    with collect(list(paths)) as intake, CaseStore(options.store_path) as store:
         evidence, events, issues, counts = parse_sources(
             intake, options.forced_format, options.progress, store)
         ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,

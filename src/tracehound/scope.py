@@ -1,2 +1,290 @@
-"""The allowed envelope of an agent (action classes + resources), from a baseline or inferred
-from its deployed prompt / stated intent / runtime config. Placeholder: being written."""
+"""The allowed envelope of an agent: which action classes it may perform, with which tools, on
+which resources.
+
+The envelope comes from the scope baseline when one is given (`--baseline`, seed 003's B1, B2
+and B4). Without one it is inferred, in this order, from the agent's runtime config
+(`agent:config` scope_actions / scope_resources / scope_tools, or its scope text), from the
+deployed prompt, or from the stated intent of its first steps. An inferred envelope says so:
+`inferred` is True and `describe()` names where it came from, so every finding that depends on
+it can tell the reader that the scope was inferred.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Mapping, Sequence
+
+from .model import EvidenceRef, Event
+from .taxonomy import classify_action, tokens
+
+READ_ONLY = frozenset({"list", "read"})
+# Classes an envelope never needs to grant explicitly: signing in and using the agent's own
+# credential are how it runs at all.
+ALWAYS_ALLOWED = frozenset({"authentication"})
+
+# Seed 003's B4 vocabulary -> our action classes.
+B4_ACTIONS: Mapping[str, frozenset[str]] = {
+    "read": READ_ONLY,
+    "generate": frozenset(),
+    "draftwrite": frozenset({"write"}),
+    "notify": frozenset({"egress"}),
+    "execute": frozenset({"execute"}),
+    "block": frozenset(),
+    "escalate": frozenset(),
+    "write": frozenset({"write"}),
+    "delete": frozenset({"delete"}),
+    "list": frozenset({"list"}),
+}
+
+_READ_ONLY_TEXT = re.compile(r"\bread[\s_-]?only\b", re.IGNORECASE)
+_RESOURCE_TEXT = re.compile(
+    r"(arn:[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:[^\s,;\"'()]+"
+    r"|s3://[^\s,;\"'()]+|gs://[^\s,;\"'()]+|https?://[^\s,;\"'()]+)")
+_ARN_S3 = "arn:aws:s3:::"
+_CLAUSE = re.compile(r"[.;:,!?\n]+")
+_NEGATIONS = frozenset({"not", "never", "no", "don", "dont", "without", "nor"})
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What one agent was allowed to do. Empty `resources` means: not restricted (the source
+    did not say), never 'nothing allowed'. When `tools` is given, it names the tools the scope
+    allows, each with the action classes allowed through it (None: whatever the tool does);
+    a tool the scope names explicitly is allowed even if its class is not in `actions`."""
+
+    agent: str | None
+    actions: frozenset[str]
+    resources: tuple[str, ...] = ()
+    tools: tuple[tuple[str, frozenset[str] | None], ...] = ()
+    origin: str = "none"            # baseline | agent:config | deployed prompt | stated intent | none
+    inferred: bool = True
+    refs: tuple[EvidenceRef, ...] = ()
+    text: str = ""                  # the scope as written, shortened, for statements
+
+    @property
+    def known(self) -> bool:
+        return self.origin != "none"
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.tools)
+
+    def describe(self) -> str:
+        """Where this envelope came from, phrased for a finding's statement."""
+        if not self.known:
+            return "no scope could be determined"
+        locator = self.refs[0].locator if self.refs else ""
+        where = f" ({'document root' if locator == 'json:' else locator})" if locator else ""
+        if not self.inferred:
+            return f"baseline scope for agent {self.agent}"
+        return f"scope inferred from the {self.origin}{where}"
+
+    def summary(self) -> str:
+        actions = ", ".join(sorted(self.actions)) or "none"
+        resources = ", ".join(self.resources) or "any resource"
+        tools = f"; tools: {', '.join(self.tool_names)}" if self.tools else ""
+        return f"allowed actions: {actions}; resources: {resources}{tools}"
+
+    def leaves(self, action_class: str, target: str | None, tool: str | None) -> str | None:
+        """Why an action leaves this envelope (one clause), or None when it stays inside."""
+        if not self.known:
+            return None
+        if self.tools and tool:
+            classes = _tool_classes(tool, self.tools)
+            if classes is False:
+                return f"tool {tool} is not among the tools the scope allows"
+            if classes is not None and action_class not in classes | ALWAYS_ALLOWED:
+                return f"a {action_class} action through {tool} is not an allowed operation"
+        elif action_class not in self.actions and action_class not in ALWAYS_ALLOWED:
+            return f"action class {action_class} is not among the allowed {_join(self.actions)}"
+        if self.resources and target and not resource_matches(target, self.resources):
+            return f"resource {target} matches none of the allowed resource patterns"
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"agent": self.agent, "actions": sorted(self.actions),
+                "resources": list(self.resources), "tools": list(self.tool_names),
+                "origin": self.origin, "inferred": self.inferred,
+                "refs": [r.to_json() for r in self.refs]}
+
+
+UNKNOWN = Envelope(agent=None, actions=frozenset(), origin="none")
+
+
+def _join(values: Iterable[str]) -> str:
+    return "{" + ", ".join(sorted(values)) + "}" if values else "{}"
+
+
+def _tool_classes(tool: str, allowed: Sequence[tuple[str, frozenset[str] | None]]
+                  ) -> frozenset[str] | None | bool:
+    """The classes allowed through `tool` (None: any), or False when the tool is not listed."""
+    name = tool.lower()
+    for pattern, classes in allowed:
+        if fnmatch.fnmatchcase(name, pattern.lower()):
+            return classes
+    return False
+
+
+def resource_forms(target: str) -> tuple[str, ...]:
+    """A resource id in the forms a pattern may be written in (ARN, s3:// URI, bare name)."""
+    forms = [target]
+    if target.startswith(_ARN_S3):
+        bare = target[len(_ARN_S3):]
+        forms += [bare, "s3://" + bare]
+    elif target.startswith("s3://"):
+        bare = target[5:]
+        forms += [bare, _ARN_S3 + bare]
+    return tuple(forms)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
+
+def resource_matches(target: str, patterns: Sequence[str]) -> bool:
+    """True when any form of the target matches any glob pattern (any of its forms)."""
+    forms = resource_forms(target)
+    for pattern in patterns:
+        for form_pattern in resource_forms(pattern):
+            regex = _compiled(form_pattern)
+            if any(regex.match(form) for form in forms):
+                return True
+    return False
+
+
+def classes_in_text(text: str) -> frozenset[str]:
+    """Action classes named by the verbs of a scope sentence ('list and tag buckets')."""
+    found: set[str] = set()
+    for clause in _CLAUSE.split(text):
+        for word in tokens(clause):
+            if word in _NEGATIONS:
+                break                     # "do not delete", "never upload or share"
+            found.add(classify_action(word))
+    found.discard("other")
+    if _READ_ONLY_TEXT.search(text):
+        narrowed = found & READ_ONLY
+        return frozenset(narrowed or READ_ONLY)
+    return frozenset(found)
+
+
+def resources_in_text(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.rstrip(".") for m in _RESOURCE_TEXT.findall(text)))
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ----------------------------------------------------------------------------- baseline
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def baseline_agent(baseline: Any, agent: str | None) -> Any:
+    """The baseline entry governing `agent` (by agent_id, then name), or None."""
+    if baseline is None or agent is None:
+        return None
+    for entry in _get(baseline, "agents", None) or ():
+        if agent in (_get(entry, "agent_id"), _get(entry, "name")):
+            return entry
+    return None
+
+
+def envelope_from_baseline(entry: Any, agent: str) -> Envelope:
+    actions: set[str] = set()
+    for name in _get(entry, "actions", None) or ():
+        actions |= B4_ACTIONS.get(str(name).lower(), frozenset())
+    tools: list[tuple[str, frozenset[str] | None]] = []
+    for tool in _get(entry, "tools", None) or ():
+        name = tool if isinstance(tool, str) else _get(tool, "name")
+        operations = [] if isinstance(tool, str) else _get(tool, "operations", None) or []
+        classes: set[str] = set()
+        for op in operations:
+            classes |= B4_ACTIONS.get(str(op).lower(), {classify_action(str(op))} - {"other"})
+        if name:
+            tools.append((str(name), frozenset(classes) if operations else None))
+    resources = tuple(str(p) for p in _get(entry, "data_sources", None) or ())
+    return Envelope(agent=agent, actions=frozenset(actions), resources=resources,
+                    tools=tuple(tools), origin="baseline", inferred=False,
+                    text=f"baseline entry {agent}")
+
+
+# ----------------------------------------------------------------------------- inference
+
+@dataclass
+class ScopeEvidence:
+    """What the events of one agent say about its scope, gathered in one pass."""
+
+    configs: list[Event] = field(default_factory=list)
+    deployed_prompts: list[Event] = field(default_factory=list)
+    intents: list[Event] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if event.source == "agent:config":
+            self.configs.append(event)
+        elif event.source == "agent:prompt" and event.attrs.get("role") in ("deployed", "system"):
+            self.deployed_prompts.append(event)
+        elif event.source == "agent:intent" and event.attrs.get("stated_intent"):
+            self.intents.append(event)
+
+
+def _from_config(event: Event, agent: str | None) -> Envelope | None:
+    attrs = event.attrs
+    actions = frozenset(str(a) for a in attrs.get("scope_actions") or ())
+    resources = tuple(str(r) for r in attrs.get("scope_resources") or ())
+    tools = tuple((str(t), None) for t in attrs.get("scope_tools") or ())
+    text = str(attrs.get("scope_text") or attrs.get("deployed_prompt") or "")
+    if not actions and text:
+        actions = classes_in_text(text)
+    if not resources and text:
+        resources = resources_in_text(text)
+    if not actions and not tools:
+        return None
+    return Envelope(agent=agent, actions=actions, resources=resources, tools=tools,
+                    origin="agent:config", inferred=True, refs=(event.ref,),
+                    text=_shorten(text))
+
+
+def _from_text(text: str, origin: str, refs: tuple[EvidenceRef, ...],
+               agent: str | None) -> Envelope | None:
+    actions = classes_in_text(text)
+    if not actions:
+        return None
+    return Envelope(agent=agent, actions=actions, resources=resources_in_text(text),
+                    origin=origin, inferred=True, refs=refs, text=_shorten(text))
+
+
+def infer_envelope(agent: str | None, evidence: ScopeEvidence) -> Envelope:
+    """The envelope the agent's own records state, best source first; UNKNOWN when none do."""
+    for event in sorted(evidence.configs, key=lambda e: (e.time or "", e.ref)):
+        found = _from_config(event, agent)
+        if found:
+            return found
+    for event in sorted(evidence.deployed_prompts, key=lambda e: (e.time or "", e.ref)):
+        found = _from_text(str(event.attrs.get("text") or ""), "deployed prompt",
+                           (event.ref,), agent)
+        if found:
+            return found
+    first = sorted(evidence.intents, key=lambda e: (e.step or 0, e.time or "", e.ref))[:1]
+    for event in first:
+        found = _from_text(str(event.attrs["stated_intent"]), "stated intent",
+                           (event.ref,), agent)
+        if found:
+            return found
+    return Envelope(agent=agent, actions=frozenset(), origin="none")
+
+
+def envelope_for(agent: str | None, evidence: ScopeEvidence, baseline: Any = None) -> Envelope:
+    """The baseline's envelope for this agent when it has one, else the inferred envelope."""
+    entry = baseline_agent(baseline, agent)
+    if entry is not None:
+        return envelope_from_baseline(entry, agent or "")
+    return infer_envelope(agent, evidence)

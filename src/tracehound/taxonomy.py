@@ -10,6 +10,7 @@ consequential class first, so `put-rule` on a schedule is persistence before it 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # (class, phrases) in precedence order. A phrase is a tuple of tokens that must all appear.
 _RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
@@ -56,11 +57,13 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=65536)
 def tokens(action: str) -> tuple[str, ...]:
     """Lower-case word tokens of an action name (splits camelCase and punctuation)."""
     return tuple(t for t in _SPLIT.split(_CAMEL.sub(" ", action).lower()) if t)
 
 
+@lru_cache(maxsize=65536)          # pure: traces repeat the same few tool names at scale
 def classify_action(action: str, *hints: str) -> str:
     """The action class of a vendor action name; hints (e.g. an HTTP method) may decide."""
     words = set(tokens(action))

@@ -11,7 +11,7 @@ BUILTIN_MODULES = (
     # seed 000's eight cloud-compromise tools and CloudTrail
     "cloud.o365_audit", "cloud.ual", "cloud.o365_views", "cloud.azure_activity",
     "cloud.oauth_scopes", "cloud.defender_alerts", "cloud.saas_correlator",
-    "cloud.account_activity", "cloud.cloudtrail",
+    "cloud.account_activity", "cloud.cloudtrail", "cloud.sigma_rules",
     # seed 003's scope drift
     "drift",
 )

@@ -1,1 +1,81 @@
-"""Analyzer placeholder: drift (not written yet)."""
+"""Scope-creep drift (seed 003): D1-D6 against the scope baseline, with weekly metrics.
+
+The detections are SQL over the case store (tracehound.drift); this analyzer picks the engine
+(`--setting drift_engine=duckdb|spark`), runs it once per case and turns the rows into
+findings. The weekly metrics go out through `artifacts()` under "drift_metrics". Without a
+baseline there is no approved scope to drift from, and the analyzer reports nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..drift.findings import build_findings
+from ..drift.metrics import weekly_metrics
+from ..drift.run import DriftResult, run_drift
+from ..model import Event, Finding
+from .registry import Analyzer, Context, register
+
+ENGINES = ("duckdb", "spark")
+SHARED_KEY = "drift_result"
+
+
+def drift_result(events: Sequence[Event], ctx: Context) -> DriftResult | None:
+    """The engine's result for this case: computed once, kept in ctx.shared for artifacts()."""
+    if ctx.baseline is None or not events:
+        return None
+    if SHARED_KEY not in ctx.shared:
+        ctx.shared[SHARED_KEY] = _compute(events, ctx)
+    return ctx.shared[SHARED_KEY]
+
+
+def _compute(events: Sequence[Event], ctx: Context) -> DriftResult:
+    engine_name = str(ctx.setting("drift_engine", "duckdb")).lower()
+    if engine_name not in ENGINES:
+        raise ValueError(f"--setting drift_engine={engine_name}: choose one of "
+                         f"{', '.join(ENGINES)}")
+    from ..store import CaseStore
+    own_store = ctx.store is None
+    store = CaseStore() if own_store else ctx.store
+    try:
+        if own_store:
+            store.load_events(events)
+        return _run(engine_name, store, ctx)
+    finally:
+        if own_store:
+            store.close()
+
+
+def _run(engine_name: str, store: Any, ctx: Context) -> DriftResult:
+    if engine_name == "duckdb":
+        from ..drift.engine_duckdb import DuckDBEngine
+        return run_drift(DuckDBEngine(store.con), ctx.baseline, ctx.settings)
+    from ..drift.engine_spark import SparkEngine
+    engine = SparkEngine(ctx.shared.get("spark_session"))
+    try:
+        engine.load_store(store.con)
+        return run_drift(engine, ctx.baseline, ctx.settings)
+    finally:
+        engine.close()
+
+
+@register
+class DriftAnalyzer(Analyzer):
+    NAME = "drift"
+    VERSION = "1"
+    FAMILY = "drift"
+    TITLE = ("Scope-creep drift against the baseline (seed 003 D1-D6): new tools, data scopes, "
+             "label breaches, volume, policy hit rate, unapproved versions; weekly metrics")
+    CONSUMES = ("copilot:", "decision:", "agent:tool_call")
+
+    def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
+        result = drift_result(events, ctx)
+        if result is None:
+            return []
+        return build_findings(result, ctx.baseline, self.engine_version, self.NAME)
+
+    def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
+        result = drift_result(events, ctx)
+        if result is None:
+            return {}
+        return {"drift_metrics": weekly_metrics(result, ctx.baseline)}

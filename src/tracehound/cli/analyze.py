@@ -54,6 +54,8 @@ def analyze(
     as_format: Optional[str] = AS_FORMAT,
     setting: list[str] = SETTING,
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out hashing times."),
+    sigma: Optional[str] = typer.Option(None, "--sigma", help="Also run this folder of Sigma "
+                                        "rules (or `builtin` for tracehound's own)."),
 ) -> None:
     """Run every tool on the evidence: sha256 and format of each file, traces, findings.
 
@@ -61,8 +63,13 @@ def analyze(
     """
     _check_output(output)
     check_severity(fail_on)
+    settings = parse_settings(setting)
+    if sigma is not None:
+        if sigma != "builtin" and not Path(sigma).is_dir():
+            raise fail(f"--sigma {sigma!r}: not a folder of Sigma rules")
+        settings["sigma_dir"] = sigma
     case = run_case(paths, forced=as_format, baseline=baseline,
-                    settings=parse_settings(setting), reproducible=reproducible)
+                    settings=settings, reproducible=reproducible)
     _emit(case, output, out)
     finish(case, fail_on)
 

@@ -89,7 +89,7 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
         else:
             case = analyze(paths, options)
     except IntakeError as exc:
-        raise fail(f"{exc.path}: {exc.problem}", EXIT_UNREADABLE) from None
+        raise fail(f"{exc.path}: {exc.problem}", EXIT_USAGE) from None
     except KeyError as exc:
         raise fail(str(exc.args[0]) if exc.args else str(exc)) from None
     except ValueError as exc:

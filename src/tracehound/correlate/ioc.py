@@ -59,7 +59,7 @@ def _candidates_sql() -> str:
                f"FROM events" for kind, expr in SOURCES]
     return (f"WITH raw AS ({' UNION ALL '.join(selects)}), "
             f"norm AS (SELECT DISTINCT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
-            "WHERE value IS NOT NULL AND trim(value) <> '') ")
+            "WHERE value IS NOT NULL AND trim(value) <> '' AND NOT contains(value, '*')) ")
 
 
 def redact_key(value: str) -> str:

@@ -21,7 +21,7 @@ ARTIFACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("agent:config",)),
     ("cloud audit log for the agent identity (CloudTrail / Azure activity / GCP audit)",
      ("aws:cloudtrail", "azure:activity", "gcp:")),
-    ("vendor admin audit (Copilot / Claude / Gemini workspace exports)",
+    ("vendor admin audit (Copilot / Claude / Gemini workspace exports, if the agent ran there)",
      ("copilot:", "m365:", "entra:")),
     ("intent summaries or prompt-vs-action records", ("agent:intent", "agent:prompt")),
     ("accountability / approval records", ("agent:approval",)),

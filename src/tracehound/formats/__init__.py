@@ -9,7 +9,8 @@ from .registry import all_parsers, get, load_plugins, register  # noqa: F401
 
 BUILTIN_MODULES = (
     # agent runtimes
-    "kepler", "otel_genai", "mcp_jsonrpc", "claude_code", "openai_chat", "langfuse",
+    "kepler", "kepler_documents", "kepler_artifacts", "otel_genai", "mcp_jsonrpc",
+    "claude_code", "openai_chat", "langfuse",
     # cloud account compromise
     "m365_ual", "entra", "ms_account", "azure_activity", "oauth_grants", "defender_cloudapps",
     "saas_audit", "cloudtrail",

@@ -51,10 +51,29 @@ def classification_text(doc: dict[str, Any]) -> Text:
     return text
 
 
+def preservation_table(doc: dict[str, Any]) -> Table | None:
+    checklist = doc.get("preservation")
+    if not checklist:
+        return None
+    table = Table(title="Preservation checklist (seed 001, first 10 minutes)",
+                  title_justify="left")
+    table.add_column("artifact", overflow="fold")
+    table.add_column("status", overflow="fold")
+    for item in checklist["supplied"]:
+        table.add_row(_t(item["artifact"]), Text("supplied: " + ", ".join(item["evidence"]),
+                                                 style="green"))
+    for item in checklist["missing"]:
+        table.add_row(_t(item["artifact"]), Text(item["note"], style="yellow"))
+    return table
+
+
 def render_case(doc: dict[str, Any], console: Console) -> None:
     parts: list[Any] = [evidence_table(doc)]
     if doc.get("classification"):
         parts.append(classification_text(doc))
+    preservation = preservation_table(doc)
+    if preservation is not None:
+        parts.append(preservation)
     parts.append(findings_table(doc))
     if doc["parse_issues"]:
         parts.append(Text(f"{len(doc['parse_issues'])} parse issues (see stderr or --format json)"))

@@ -1,1 +1,213 @@
-"""Analyzer placeholder: agent.persistence (not written yet)."""
+"""Step 6 of the agent-runaway path: did the agent arrange to run again without anyone?
+
+Schedules (cron, EventBridge, Cloud Scheduler), Lambda trigger or configuration changes,
+webhooks, new MCP server registrations, stored prompts, crontab edits, systemd units, launch
+agents, shell rc files and authorized_keys. One finding per mechanism, citing every record
+that installs it: the persistence artifact records, the trace step(s) that made the change and
+everything merged into them (approval, intent, result, network), and MCP graph nodes of those
+steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from ...model import EvidenceRef, Event, Finding
+from ...taxonomy import tokens
+from ..registry import Analyzer, Context, register
+from .impact import describe_step
+from .steps import AGENT_SOURCES, NO_SESSION, Step, TraceSet, traces_of
+
+# mechanism -> (words that name it in a tool or target, ATT&CK ids, wording)
+MECHANISMS: tuple[tuple[str, frozenset[str], tuple[str, ...], str], ...] = (
+    ("authorized-keys", frozenset({"authorized"}), ("T1098.004",), "SSH authorized_keys entry"),
+    ("crontab", frozenset({"crontab", "cron"}), ("T1053.003",), "cron entry"),
+    ("systemd-unit", frozenset({"systemd", "systemctl"}), ("T1543.002",), "systemd unit"),
+    ("launch-agent", frozenset({"launchagent", "launchagents", "launchd", "launchctl"}),
+     ("T1543.001",), "launch agent"),
+    ("shell-rc", frozenset({"bashrc", "zshrc", "profile", "bash_profile"}), ("T1546.004",),
+     "shell startup file change"),
+    ("eventbridge-schedule", frozenset({"events", "eventbridge", "schedule", "scheduler",
+                                        "rule"}), ("T1053",), "EventBridge schedule"),
+    ("lambda-trigger", frozenset({"lambda"}), ("T1648",), "Lambda trigger or configuration"),
+    ("webhook", frozenset({"webhook", "webhooks", "subscription"}), (), "webhook"),
+    ("mcp-server-registration", frozenset({"mcp", "server"}), (), "MCP server registration"),
+    ("stored-prompt", frozenset({"prompt"}), (), "stored prompt"),
+)
+WORDING = {name: wording for name, _, _, wording in MECHANISMS}
+WORDING.update({"cron": "cron schedule", "cloud-scheduler": "Cloud Scheduler job"})
+TECHNIQUES = {name: techniques for name, _, techniques, _ in MECHANISMS}
+TECHNIQUES.update({"cron": ("T1053",), "cloud-scheduler": ("T1053",)})
+
+
+@dataclass
+class Mechanism:
+    kind: str
+    target: str | None
+    artifacts: list[Event] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    others: list[Event] = field(default_factory=list)
+
+    @property
+    def refs(self) -> tuple[EvidenceRef, ...]:
+        refs = [e.ref for e in self.artifacts]
+        for step in sorted(self.steps, key=lambda s: s.index):
+            refs += list(step.refs) + [e.ref for e in step.network + step.credentials]
+        refs += [e.ref for e in self.others]
+        return tuple(dict.fromkeys(refs))
+
+
+@register
+class PersistenceDetector(Analyzer):
+    NAME = "persistence-detector"
+    VERSION = "1"
+    FAMILY = "agent"
+    TITLE = "Schedules, triggers, webhooks, registrations, startup files: one per mechanism"
+    CONSUMES = AGENT_SOURCES
+
+    def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
+        traces = traces_of(events, ctx)
+        for mechanism in find_mechanisms(events, traces):
+            yield self.finding(mechanism)
+
+    def finding(self, mechanism: Mechanism) -> Finding:
+        steps = sorted(mechanism.steps, key=lambda s: s.index)
+        first = mechanism.artifacts[0] if mechanism.artifacts else None
+        schedule = next((str(a.attrs["schedule_expression"]) for a in mechanism.artifacts
+                         if a.attrs.get("schedule_expression")), None)
+        what = WORDING.get(mechanism.kind, mechanism.kind.replace("-", " "))
+        name = next((f" {a.attrs['rule_name']}" for a in mechanism.artifacts
+                     if a.attrs.get("rule_name")), "")
+        on = (f" targeting {mechanism.target}" if name else f" on {mechanism.target}") \
+            if mechanism.target else ""
+        when = f" ({schedule})" if schedule else ""
+        via = (f" installed via {', '.join(describe_step(s) for s in steps)}" if steps
+               else "")
+        unapproved = [s.index for s in steps if not s.human_approved]
+        approval = (" with no human approver" if steps and len(unapproved) == len(steps)
+                    else "")
+        count = len(mechanism.refs)
+        anchor = steps[0].anchor() if steps else {
+            "time": first.time if first else None, "step": first.step if first else None,
+            "session": first.session if first else None,
+            "actor": first.actor_id if first else None, "target": mechanism.target}
+        anchor["target"] = mechanism.target or anchor.get("target")
+        return Finding(
+            rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
+            severity="high", title=f"Persistence: {what}",
+            statement=f"{_article(what)}{name}{when}{on} was{via}{approval}; {count} record"
+                      f"{'s' if count != 1 else ''} install it.",
+            refs=mechanism.refs, techniques=TECHNIQUES.get(mechanism.kind, ()),
+            engine_version=self.engine_version,
+            details={"mechanism": mechanism.kind, "schedule_expression": schedule,
+                     "steps": [s.index for s in steps], "unapproved_steps": unapproved},
+            **anchor)
+
+
+def _article(phrase: str) -> str:
+    return ("An " if phrase[:1].lower() in "aeiou" else "A ") + phrase
+
+
+def short_name(target: str | None) -> str | None:
+    """'arn:aws:lambda:...:function:name' -> 'name'; paths and URLs keep their last part."""
+    if not target:
+        return None
+    name = str(target).rstrip("/")
+    for separator in (":", "/"):
+        name = name.rsplit(separator, 1)[-1] or name
+    return name.lower()
+
+
+def mechanism_of(step: Step) -> str:
+    words = set(tokens(step.tool)) | set(tokens(step.target or ""))
+    for name, hints, _, _ in MECHANISMS:
+        if words & hints:
+            return name
+    return "persistence"
+
+
+def find_mechanisms(events: Sequence[Event], traces: TraceSet) -> list[Mechanism]:
+    """Mechanisms from artifact records first, then persistence steps no artifact explains.
+    A persistence step whose parent step installed a mechanism is part of that mechanism
+    (put-rule and put-targets under the call that set the function up)."""
+    mechanisms: list[Mechanism] = []
+    owner: dict[int, Mechanism] = {}
+    for artifact in sorted((e for e in events if e.source == "agent:persistence"),
+                           key=lambda e: (e.time or "", e.ref)):
+        kind = str(artifact.attrs.get("mechanism") or "persistence")
+        found = _same(mechanisms, kind, artifact)
+        if found is None:
+            found = Mechanism(kind, artifact.target_id)
+            mechanisms.append(found)
+        found.artifacts.append(artifact)
+        for step in _installing_steps(artifact, traces):
+            if id(step) not in owner:
+                owner[id(step)] = found
+                found.steps.append(step)
+    for trace in traces.traces.values():
+        for step in trace.steps:
+            if step.action_class != "persistence" or id(step) in owner:
+                continue
+            parent = trace.by_index.get(step.parent) if step.parent is not None else None
+            found = owner.get(id(parent)) if parent is not None else None
+            found = found or _same(mechanisms, None, None, step.target)
+            if found is None:
+                found = Mechanism(mechanism_of(step), step.target)
+                mechanisms.append(found)
+            owner[id(step)] = found
+            found.steps.append(step)
+    _attach_graph_nodes(mechanisms, events, traces)
+    return mechanisms
+
+
+def _same(mechanisms: list[Mechanism], kind: str | None, artifact: Event | None,
+          target: str | None = None) -> Mechanism | None:
+    """The mechanism already found for this artifact (same mechanism id) or target."""
+    ident = artifact.attrs.get("mechanism_id") if artifact is not None else None
+    name = short_name(artifact.target_id if artifact is not None else target)
+    for mechanism in mechanisms:
+        if ident and any(a.attrs.get("mechanism_id") == ident for a in mechanism.artifacts):
+            return mechanism
+        if name and short_name(mechanism.target) == name and kind in (None, mechanism.kind):
+            return mechanism
+    return None
+
+
+def _installing_steps(artifact: Event, traces: TraceSet) -> list[Step]:
+    """The steps the artifact says installed it (its install list, its own step), else the
+    steps of its session that ran the `installed_via` tool on its target."""
+    listed = [traces.by_call_id.get(str(c)) for c in
+              artifact.attrs.get("install_tool_call_ids") or ()]
+    trace = traces.traces.get(artifact.session or NO_SESSION)
+    if trace is not None:
+        listed += [trace.by_index.get(i) for i in artifact.attrs.get("install_steps") or ()
+                   if isinstance(i, int)]
+    linked = traces.step_of(artifact)
+    found = list({id(s): s for s in [linked, *listed] if s is not None}.values())
+    if found:
+        return found
+    via = artifact.attrs.get("installed_via")
+    if not via or trace is None:
+        return []
+    name = short_name(artifact.target_id)
+    return [s for s in trace.steps if s.tool == via
+            and (name is None or short_name(s.target) == name)]
+
+
+def _attach_graph_nodes(mechanisms: list[Mechanism], events: Sequence[Event],
+                        traces: TraceSet) -> None:
+    by_step = {id(s): m for m in mechanisms for s in m.steps}
+    for event in events:
+        if event.source != "agent:mcp_node":
+            continue
+        step = traces.step_of(event)
+        if step is not None and id(step) in by_step:
+            by_step[id(step)].others.append(event)
+            continue
+        tool, name = event.attrs.get("tool"), short_name(event.target_id)
+        for mechanism in mechanisms:
+            if any(s.tool == tool and name and short_name(s.target) == name
+                   for s in mechanism.steps):
+                mechanism.others.append(event)
+                break

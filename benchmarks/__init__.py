@@ -1,0 +1,1 @@
+"""Reproducible benchmarks that print ratios, not timed tests. `python -m benchmarks` runs all."""

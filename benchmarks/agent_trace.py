@@ -1,0 +1,171 @@
+"""Benchmark: a generated agent tool-call trace through the seven agent-runaway tools.
+
+Writes a kepler-shaped tool-call NDJSON trace (1,000-step sessions of bucket-tagging
+enumeration with a scope-creep read and, in some sessions, a persistence change) plus the
+kepler runtime config (so every step is checked against an envelope) into a temporary folder,
+then runs `tracehound.pipeline.analyze` with the seven agent tools on 100k and 1M steps, each
+size in a fresh process so its peak RSS is its own. Prints events/s, wall time, peak RSS, the
+time ratio of 10x the input, and the ratio against a bare DuckDB `read_json` scan of the same
+file measured in the same process.
+
+    python -m benchmarks.agent_trace              # 100k and 1M steps
+    python -m benchmarks.agent_trace --steps 20000 --single
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AGENT_TOOLS = ["trace-reconstructor", "prompt-action-divergence", "accountability-tracer",
+               "credential-audit", "mcp-call-graph", "persistence-detector",
+               "exfiltration-detector"]
+SESSION_STEPS = 1_000
+SIZES = (100_000, 1_000_000)
+TARGET_SECONDS, TARGET_RSS_MB, TARGET_SCALING = 60.0, 2048.0, 12.0
+BUCKETS = tuple(f"kepler-bucket-{n:03d}" for n in range(40))
+
+
+def _step(session: int, index: int) -> dict:
+    sid = f"sess-{session:06d}"
+    bucket = BUCKETS[(session + index) % len(BUCKETS)]
+    if index == 1:
+        tool, args, parent = "aws.sts.assume-role", {"RoleArn": "arn:aws:iam::1:role/Agent"}, None
+    elif index == 500:
+        tool, args, parent = "aws.s3.list-objects", {"Bucket": "kepler-payments-prod"}, 2
+    elif index == 501:
+        tool, args, parent = "aws.s3.get-object", {"Bucket": "kepler-payments-prod",
+                                                   "Key": f"exports/claims-{session}.csv"}, 500
+    elif index == 900 and session % 10 == 0:
+        tool, args, parent = "aws.events.put-rule", {"Name": f"tagger-{session}",
+                                                     "ScheduleExpression": "rate(1 hour)"}, 2
+    elif index == 2:
+        tool, args, parent = "aws.s3.list-buckets", {}, 1
+    else:
+        op = "get-bucket-tagging" if index % 2 else "get-bucket-lifecycle-configuration"
+        tool, args, parent = f"aws.s3.{op}", {"Bucket": bucket}, 2
+    seconds = index * 2
+    record = {
+        "timestamp": f"2026-04-12T{10 + seconds // 3600:02d}:{seconds // 60 % 60:02d}:"
+                     f"{seconds % 60:02d}.000Z",
+        "agent_id": "kepler-sre-agent-01", "session_id": sid, "step_index": index,
+        "parent_step_index": parent,
+        "tool_call_id": "toolu_" + hashlib.blake2b(f"{sid}:{index}".encode(),
+                                                   digest_size=12).hexdigest(),
+        "tool": tool, "mcp_server": "mcp-aws-" + tool.split(".")[1], "arguments": args,
+        "status": "success", "duration_ms": 140 + index % 260,
+        "result_summary": f"{tool.rsplit('.', 1)[1]} ok",
+        "credential": {"kind": "sts-assumed-role",
+                       "principal_arn": "arn:aws:sts::1:assumed-role/Agent/" + sid},
+        "model": "claude-sonnet-4-5-20250929",
+    }
+    if index == 1:
+        record["approver"] = "taylor.keel@kepler-insurance.example"
+    return record
+
+
+def generate(folder: Path, steps: int) -> Path:
+    """Write the trace (and the kepler runtime config) into `folder`; return the trace."""
+    from tracehound.fixtures import kepler_documents
+    (folder / "agent-runtime-config.json").write_text(
+        json.dumps(kepler_documents.runtime_config(), indent=2) + "\n", encoding="utf-8")
+    path = folder / "agent-tool-call-trace.ndjson"
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(steps):
+            session, index = divmod(n, SESSION_STEPS)
+            out.write(json.dumps(_step(session, index + 1), separators=(",", ":")) + "\n")
+    return path
+
+
+def duckdb_scan_seconds(path: Path) -> tuple[float, int]:
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    start = time.perf_counter()
+    rows = con.execute(f"SELECT count(*), count(DISTINCT session_id), max(step_index) FROM "
+                       f"read_json('{path}', format='newline_delimited')").fetchone()
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed, int(rows[0])
+
+
+def measure(steps: int) -> dict:
+    """Generate, analyze and scan `steps` steps in this process; return the numbers."""
+    from tracehound.pipeline import Options, analyze
+    with tempfile.TemporaryDirectory(prefix="th-bench-") as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        trace = generate(folder, steps)
+        generated = time.perf_counter() - start
+        start = time.perf_counter()
+        case = analyze([folder], Options(tools=AGENT_TOOLS, reproducible=True))
+        wall = time.perf_counter() - start
+        scan, scanned = duckdb_scan_seconds(trace)
+        by_tool: dict[str, int] = {}
+        for finding in case.findings:
+            by_tool[finding.tool] = by_tool.get(finding.tool, 0) + 1
+        return {"steps": steps, "events": len(case.events), "bytes": trace.stat().st_size,
+                "generate_s": round(generated, 2), "wall_s": round(wall, 2),
+                "events_per_s": round(len(case.events) / wall), "duckdb_scan_s": round(scan, 3),
+                "duckdb_rows": scanned, "vs_duckdb": round(wall / scan, 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "traced_steps": sum(len(t["steps"]) for t in case.artifacts.get("traces", [])),
+                "findings": by_tool}
+
+
+def run_in_child(steps: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.agent_trace", "--steps",
+                          str(steps), "--single", "--json"], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(result: dict) -> None:
+    print(f"  {result['steps']:>9,} steps  {result['bytes'] / 1e6:8.1f} MB  "
+          f"wall {result['wall_s']:7.2f} s  {result['events_per_s']:>8,} events/s  "
+          f"peak RSS {result['peak_rss_mb']:>6,} MB  duckdb read_json {result['duckdb_scan_s']:.2f} s"
+          f"  (pipeline / duckdb = {result['vs_duckdb']}x)")
+    print(f"  {'':9}  findings: {json.dumps(result['findings'], sort_keys=True)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--single", action="store_true", help="measure in this process")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.single:
+        results = [measure(n) for n in args.steps]
+        if args.json:
+            print(json.dumps(results[-1]))
+        else:
+            for result in results:
+                report(result)
+        return 0
+    print("agent trace through the seven agent tools (each size in its own process)")
+    results = [run_in_child(n) for n in sorted(args.steps)]
+    for result in results:
+        report(result)
+    big = results[-1]
+    if len(results) > 1:
+        small = results[-2]
+        ratio = big["wall_s"] / small["wall_s"]
+        grow = big["steps"] / small["steps"]
+        print(f"  scaling: {grow:.0f}x the input took {ratio:.2f}x the time "
+              f"(target <= {TARGET_SCALING:.0f}x): {'ok' if ratio <= TARGET_SCALING else 'MISSED'}")
+    print(f"  largest: {big['wall_s']:.1f} s (target <= {TARGET_SECONDS:.0f} s): "
+          f"{'ok' if big['wall_s'] <= TARGET_SECONDS else 'MISSED'}; peak RSS "
+          f"{big['peak_rss_mb']:,} MB (target <= {TARGET_RSS_MB:,.0f} MB): "
+          f"{'ok' if big['peak_rss_mb'] <= TARGET_RSS_MB else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

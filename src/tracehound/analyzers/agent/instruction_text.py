@@ -1,0 +1,69 @@
+"""Instructions hidden in tool output, and the values an action took from it.
+
+Prompt injection reaches an agent through what its tools return: a web page, a file, an issue
+comment that speaks to the assistant ("ignore previous instructions", "send the keys to ...").
+`instructions_in` finds such imperative text; `taken_from` finds the argument values of a later
+action that appear in that output but in no human prompt, the taint from output to action.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+_INSTRUCTION = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:instructions?|rules|prompt|"
+    r"guidelines|directions)\b"
+    r"|\b(?:you are now|you must now|new instructions|system prompt|important instructions?|"
+    r"as the assistant|assistant,|ai agent,|dear (?:ai|assistant|agent))\b"
+    r"|\b(?:send|upload|forward|e-?mail|post|exfiltrate|copy|transfer|curl)\b[^.\n]{0,80}"
+    r"\bto\b\s+\S+"
+    r"|\b(?:do not|don't|never)\s+(?:tell|inform|mention|reveal)\b[^.\n]{0,30}\b(?:user|human)"
+    r"|<\s*/?\s*(?:system|instructions?|important|admin)\s*>")
+_ATOM = re.compile(r"https?://[^\s\"'<>]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+                   r"(?:[\w-]+\.)+[a-z]{2,}(?:/[^\s\"'<>]*)?|(?:~|\.{0,2})/[\w./-]+")
+MIN_ATOM = 6
+MAX_LEAF = 200
+
+
+def instructions_in(text: str | None, limit: int = 3) -> list[str]:
+    """Up to `limit` short snippets of imperative text addressed to the agent."""
+    if not text:
+        return []
+    found = []
+    for match in _INSTRUCTION.finditer(text):
+        found.append(" ".join(match.group(0).split())[:120])
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _leaves(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 16:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaves(item, depth + 1)
+
+
+def atoms_of(arguments: Any) -> list[str]:
+    """Values worth tracing: URLs, e-mail addresses, host names, paths, short whole values."""
+    atoms: list[str] = []
+    for leaf in _leaves(arguments):
+        atoms += [m.rstrip(".,;)") for m in _ATOM.findall(leaf)]
+        if MIN_ATOM <= len(leaf) <= MAX_LEAF and "\n" not in leaf:
+            atoms.append(leaf)
+    return list(dict.fromkeys(a for a in atoms if len(a) >= MIN_ATOM))
+
+
+def taken_from(arguments: Any, output: str, human_text: Iterable[str]) -> list[str]:
+    """Argument values that occur in the tool output and in none of the human's own words."""
+    lowered_output = output.lower()
+    human = "\n".join(t for t in human_text if t).lower()
+    return [atom for atom in atoms_of(arguments)
+            if atom.lower() in lowered_output and atom.lower() not in human]

@@ -1,0 +1,152 @@
+"""Secrets in what an agent handled: tool arguments, tool output, runtime config, prompts.
+
+Finds AWS access key ids and secret keys, bearer tokens, private key blocks, password
+assignments, vendor token shapes (GitHub, Slack, OpenAI/Anthropic style) and high-entropy
+values under key-like names. A found secret is only ever shown as `redacted` (its first four
+characters and an ellipsis) and `digest` (a sha256 prefix): the clear value never leaves this
+module in anything tracehound writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+# One cheap test first: text without any of these cannot hold a secret we look for.
+_MAYBE = re.compile(r"(?i)akia|asia|bearer|begin|pass|pwd|secret|token|key|auth|cred|gh[pousr]_"
+                    r"|xox|sk-")
+_TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("private-key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?"
+                               r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)")),
+    ("aws-access-key-id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b")),
+    ("aws-secret-access-key", re.compile(
+        r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])")),
+    ("bearer-token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)")),
+    ("github-token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,})\b")),
+    ("slack-token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})")),
+    ("api-key", re.compile(r"\b(sk-(?:ant-)?[A-Za-z0-9_-]{20,})")),
+    ("password", re.compile(r"(?i)\b(?:password|passwd|pwd)\b[\"']?\s*[:=]\s*[\"']?"
+                            r"([^\s\"',;&]{4,})")),
+    ("high-entropy-secret", re.compile(
+        r"(?i)\b[a-z0-9_.-]*(?:api[_-]?key|secret|token|access[_-]?key|private[_-]?key|"
+        r"client[_-]?secret|credential)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?"
+        r"([A-Za-z0-9/+=_\-.]{16,})")),
+)
+_PASSWORD_KEY = re.compile(r"(?i)^(?:.*[_-])?(?:password|passwd|pwd|passphrase)$")
+_SECRET_KEY = re.compile(r"(?i)(?:api[_-]?key|secret|token|access[_-]?key|private[_-]?key|"
+                         r"client[_-]?secret|credential|authorization)")
+_PLACEHOLDER = re.compile(r"(?i)^(?:\*+|x+|redacted|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|none|null|"
+                          r"\$[A-Z_][A-Z0-9_]*|%[A-Z_]+%|\[redacted\]|\.\.\.|…)$")
+_AWS_SECRET_KEY = re.compile(r"(?i)aws_?secret")
+_AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
+MIN_ENTROPY = 3.5
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    kind: str
+    where: str                   # path inside the record: "arguments.headers.Authorization"
+    _value: str
+
+    @property
+    def redacted(self) -> str:
+        return redact(self._value)
+
+    @property
+    def digest(self) -> str:
+        return digest(self._value)
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "where": self.where, "redacted": self.redacted,
+                "sha256_prefix": self.digest}
+
+    def __repr__(self) -> str:   # never print the value, even in a traceback
+        return f"SecretHit({self.kind!r}, {self.where!r}, {self.redacted!r}, {self.digest!r})"
+
+
+def redact(value: str) -> str:
+    return value[:4] + "…"
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _plausible(kind: str, value: str) -> bool:
+    if _PLACEHOLDER.match(value.strip()):
+        return False
+    if kind == "high-entropy-secret":
+        return entropy(value) >= MIN_ENTROPY
+    if kind == "password":
+        return len(set(value)) > 2
+    return True
+
+
+def scan_text(text: str, where: str) -> Iterator[SecretHit]:
+    if not text or not _MAYBE.search(text):
+        return
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _TEXT_PATTERNS:
+        for match in pattern.finditer(text):
+            group = 1 if pattern.groups else 0
+            start, end = match.span(group)
+            if any(s < end and start < e for s, e in taken):
+                continue          # already reported as a more specific kind
+            value = match.group(group)
+            if _plausible(kind, value):
+                taken.append((start, end))
+                yield SecretHit(kind, where, value)
+
+
+def scan_value(value: Any, where: str, depth: int = 0) -> Iterator[SecretHit]:
+    """Walk a decoded JSON value; key names decide for plain strings under secret-like keys."""
+    if depth > 32:
+        return
+    if isinstance(value, str):
+        yield from scan_text(value, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(item, str):
+                hits = list(scan_text(item, path))
+                keyed = None if hits else _keyed_secret(str(key), item, path)
+                yield from hits if keyed is None else (keyed,)
+                continue
+            yield from scan_value(item, path, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for position, item in enumerate(value):
+            yield from scan_value(item, f"{where}[{position}]", depth + 1)
+
+
+def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
+    value = value.strip()
+    if len(value) < 4 or _PLACEHOLDER.match(value):
+        return None
+    if _AWS_SECRET_KEY.search(key) and _AWS_SECRET_VALUE.match(value):
+        return SecretHit("aws-secret-access-key", path, value)
+    if _PASSWORD_KEY.match(key) and len(set(value)) > 2:
+        return SecretHit("password", path, value)
+    if _SECRET_KEY.search(key) and len(value) >= 16 and entropy(value) >= MIN_ENTROPY:
+        return SecretHit("high-entropy-secret", path, value)
+    return None
+
+
+def scrub(text: str) -> str:
+    """The text with every secret replaced by its redacted form and digest."""
+    if not _MAYBE.search(text):
+        return text
+    for hit in sorted(set(scan_text(text, "")), key=lambda h: -len(h._value)):
+        text = text.replace(hit._value, f"{hit.redacted}[sha256:{hit.digest}]")
+    return text

@@ -1,0 +1,318 @@
+"""The reconstructed tool-call chain every agent analyzer anchors to.
+
+A `Step` is one tool call with what the other corpora say about it merged in: the approval row
+(who approved it, whether the deployer was online), the stated intent, the tool's result, the
+credential used, the network rows it caused, and whether it leaves the agent's allowed
+envelope. Steps are merged by tool_call_id first, then by (session, step index).
+
+`traces_of(events, ctx)` builds the whole set once per case and keeps it in
+`ctx.shared["traces"]`, so the seven tools share one reconstruction whatever order they run in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from ...model import EvidenceRef, Event
+from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for
+from ...taxonomy import tokens
+from .secret_scan import scrub
+
+AGENT_SOURCES = ("agent:", "mcp:")       # what every agent tool consumes
+NO_SESSION = "(no session)"
+STEP_SOURCES = ("agent:tool_call",)
+MCP_CALL = "tools/call"
+# approver_status values that mean no human looked at the step
+NOT_HUMAN = frozenset({"auto", "auto-approved", "autoapproved", "policy", "none", "null",
+                       "agent", "self", "unattended", "timeout", "skipped", "missing"})
+_CREATING = frozenset({"create", "new", "register", "mkdir", "add", "upload"})
+_MUTATION_BY_CLASS = {
+    "list": "read", "read": "read", "delete": "deleted", "egress": "sent",
+    "permission-change": "changed", "execute": "changed", "authentication": "none",
+    "consent": "changed", "other": "none",
+}
+
+
+@dataclass(slots=True, eq=False)
+class Step:
+    """One tool call of a trace, with every record that speaks about it."""
+
+    session: str
+    agent: str | None
+    index: int
+    parent: int | None
+    time: str | None
+    tool: str
+    action_class: str
+    target: str | None
+    outcome: str | None
+    tool_call_id: str | None
+    call: Event
+    approver: str | None = None
+    approval: Event | None = None
+    intents: tuple[Event, ...] = ()
+    results: tuple[Event, ...] = ()
+    network: tuple[Event, ...] = ()
+    credentials: tuple[Event, ...] = ()
+    breach: str | None = None          # why it leaves the envelope; None inside / unknown
+
+    @property
+    def refs(self) -> tuple[EvidenceRef, ...]:
+        """The call's own ref first, then the approval, intent and result rows about it."""
+        merged = [self.call.ref]
+        if self.approval is not None:
+            merged.append(self.approval.ref)
+        merged += [e.ref for e in self.intents] + [e.ref for e in self.results]
+        return tuple(dict.fromkeys(merged))
+
+    @property
+    def mutation(self) -> str:
+        given = self.call.attrs.get("mutation")
+        if given:
+            return str(given)
+        if self.action_class in ("write", "persistence"):
+            return "created" if _CREATING.intersection(tokens(self.tool)) else "changed"
+        return _MUTATION_BY_CLASS.get(self.action_class, "none")
+
+    @property
+    def arguments(self) -> Any:
+        return self.call.attrs.get("arguments")
+
+    @property
+    def result_text(self) -> str | None:
+        texts = [self.call.attrs.get("result_text")]
+        texts += [e.attrs.get("result_text") for e in self.results]
+        joined = "\n".join(str(t) for t in texts if t)
+        return joined or None
+
+    @property
+    def stated_intent(self) -> str | None:
+        for event in (self.call, *self.intents):
+            if event.attrs.get("stated_intent"):
+                return str(event.attrs["stated_intent"])
+        return None
+
+    @property
+    def credential(self) -> str | None:
+        for event in (self.call, *self.credentials):
+            if event.attrs.get("credential"):
+                return str(event.attrs["credential"])
+        return None
+
+    @property
+    def approver_status(self) -> str | None:
+        if self.approval is not None and self.approval.attrs.get("approver_status"):
+            return str(self.approval.attrs["approver_status"])
+        return self.call.attrs.get("approver_status")
+
+    @property
+    def deployer_status(self) -> str | None:
+        for event in (self.approval, self.call):
+            if event is not None and event.attrs.get("deployer_status"):
+                return str(event.attrs["deployer_status"])
+        return None
+
+    @property
+    def human_approved(self) -> bool:
+        if not self.approver or not str(self.approver).strip():
+            return False
+        status = (self.approver_status or "").lower()
+        return status not in NOT_HUMAN
+
+    @property
+    def transfer_bytes(self) -> int:
+        """The largest amount of data one of the step's network rows moved, either way."""
+        return max((max(e.bytes_out or 0, e.bytes_in or 0) for e in self.network), default=0)
+
+    def anchor(self) -> dict[str, Any]:
+        """The Finding fields that place a finding on this step."""
+        return {"time": self.time, "step": self.index, "session": self.session,
+                "actor": self.agent, "target": self.target}
+
+    def to_json(self) -> dict[str, Any]:
+        """The CONTRACT.md `traces[].steps[]` entry."""
+        return {"index": self.index, "parent": self.parent, "time": self.time,
+                "tool": self.tool, "action_class": self.action_class,
+                "target": scrub(self.target) if self.target else self.target,
+                "approver": self.approver, "outcome": self.outcome,
+                "mutation": self.mutation, "tool_call_id": self.tool_call_id,
+                "credential": self.credential,
+                "refs": [r.to_json() for r in self.refs]}
+
+
+@dataclass(eq=False)
+class Trace:
+    session: str
+    agent: str | None
+    steps: list[Step]
+    envelope: Envelope
+    by_index: dict[int, Step] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_index = {step.index: step for step in self.steps}
+
+    @property
+    def window(self) -> tuple[str | None, str | None]:
+        times = [s.time for s in self.steps if s.time]
+        return (min(times), max(times)) if times else (None, None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"session": self.session, "agent": self.agent,
+                "steps": [step.to_json() for step in self.steps]}
+
+
+@dataclass(eq=False)
+class TraceSet:
+    """All traces of a case plus the indexes analyzers use to anchor other records."""
+
+    traces: dict[str, Trace]
+    by_call_id: dict[str, Step]
+    envelopes: dict[str | None, Envelope]
+    key: tuple = ()
+
+    def steps(self) -> Iterable[Step]:
+        for session in sorted(self.traces):
+            yield from self.traces[session].steps
+
+    def step_of(self, event: Event) -> Step | None:
+        """The step a record speaks about: by tool_call_id, else by (session, step index)."""
+        call_id = event.attrs.get("tool_call_id")
+        if call_id and str(call_id) in self.by_call_id:
+            return self.by_call_id[str(call_id)]
+        if event.step is not None:
+            trace = self.traces.get(event.session or NO_SESSION)
+            if trace is None and len(self.traces) == 1 and not event.session:
+                trace = next(iter(self.traces.values()))
+            if trace is not None:
+                return trace.by_index.get(event.step)
+        return None
+
+    def envelope(self, agent: str | None) -> Envelope:
+        return self.envelopes.get(agent) or self.envelopes.get(None) or UNKNOWN
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [self.traces[s].to_json() for s in sorted(self.traces)]
+
+
+def traces_of(events: Sequence[Event], ctx: Any) -> TraceSet:
+    """The case's traces, built once and kept in ctx.shared["traces"]."""
+    key = _fingerprint(events, getattr(ctx, "baseline", None))
+    shared = getattr(ctx, "shared", None)
+    cached = shared.get("traces") if shared is not None else None
+    if isinstance(cached, TraceSet) and cached.key == key:
+        return cached
+    built = build_traces(events, getattr(ctx, "baseline", None))
+    built.key = key
+    if shared is not None:
+        shared["traces"] = built
+    return built
+
+
+def _fingerprint(events: Sequence[Event], baseline: Any) -> tuple:
+    if not events:
+        return (0, id(baseline))
+    return (len(events), events[0].ref, events[-1].ref, id(baseline))
+
+
+def _order(event: Event) -> tuple:
+    return (event.time or "", event.step if event.step is not None else 0, event.ref)
+
+
+def build_traces(events: Iterable[Event], baseline: Any = None) -> TraceSet:
+    by_source: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        by_source[event.source].append(event)
+    sessions: dict[str, list[Event]] = defaultdict(list)
+    for event in _call_events(by_source):
+        sessions[event.session or NO_SESSION].append(event)
+    traces: dict[str, Trace] = {}
+    for session, calls in sessions.items():
+        steps = _steps_of(session, calls, by_source)
+        agent = next((s.agent for s in steps if s.agent), None)
+        traces[session] = Trace(session, agent, steps, UNKNOWN)
+    by_call_id = {step.tool_call_id: step for trace in traces.values()
+                  for step in trace.steps if step.tool_call_id}
+    found = TraceSet(traces, by_call_id, {})
+    _merge(found, by_source)
+    found.envelopes = _envelopes(traces, by_source, baseline)
+    for trace in traces.values():
+        trace.envelope = found.envelope(trace.agent)
+        leaves = trace.envelope.leaves
+        for step in trace.steps:
+            step.breach = leaves(step.action_class, step.target, step.tool)
+    return found
+
+
+def _call_events(by_source: dict[str, list[Event]]) -> list[Event]:
+    """agent:tool_call records; MCP tools/call requests only for sessions without them."""
+    calls = list(by_source.get("agent:tool_call", ()))
+    covered = {e.session or NO_SESSION for e in calls}
+    calls += [e for e in by_source.get("mcp:request", ())
+              if (e.attrs.get("method") or e.action) == MCP_CALL
+              and (e.session or NO_SESSION) not in covered]
+    return calls
+
+
+def _steps_of(session: str, calls: list[Event], by_source: dict[str, list[Event]]) -> list[Step]:
+    ordered = sorted(calls, key=_order)
+    results = _mcp_results(session, by_source) if ordered and ordered[0].source != \
+        "agent:tool_call" else {}
+    steps = []
+    for position, event in enumerate(ordered, start=1):
+        call_id = event.attrs.get("tool_call_id") or event.attrs.get("jsonrpc_id")
+        step = Step(
+            session=session, agent=event.actor_id,
+            index=event.step if event.step is not None else position,
+            parent=event.parent_step, time=event.time,
+            tool=str(event.attrs.get("tool") or event.action), action_class=event.action_class,
+            target=event.target_id, outcome=event.outcome,
+            tool_call_id=str(call_id) if call_id is not None else None, call=event,
+            approver=event.approver)
+        if step.tool_call_id in results:
+            step.results = (results[step.tool_call_id],)
+        steps.append(step)
+    steps.sort(key=lambda s: (s.index, s.time or ""))
+    return steps
+
+
+def _mcp_results(session: str, by_source: dict[str, list[Event]]) -> dict[str, Event]:
+    return {str(e.attrs.get("jsonrpc_id")): e for e in by_source.get("mcp:result", ())
+            if (e.session or NO_SESSION) == session and e.attrs.get("jsonrpc_id") is not None}
+
+
+def _merge(lookup: TraceSet, by_source: dict[str, list[Event]]) -> None:
+    """Attach approval, intent, result, credential and network rows to their steps."""
+    for event in sorted(by_source.get("agent:approval", ()), key=_order):
+        step = lookup.step_of(event)
+        if step is not None and step.approval is None:
+            step.approval = event
+            if event.approver:
+                step.approver = event.approver
+    for source, slot in (("agent:intent", "intents"), ("agent:tool_result", "results"),
+                         ("agent:credential_use", "credentials"), ("agent:network", "network")):
+        for event in sorted(by_source.get(source, ()), key=_order):
+            step = lookup.step_of(event)
+            if step is not None:
+                setattr(step, slot, getattr(step, slot) + (event,))
+
+
+def _envelopes(traces: dict[str, Trace], by_source: dict[str, list[Event]],
+               baseline: Any) -> dict[str | None, Envelope]:
+    """One envelope per agent (plus None for records that name no agent)."""
+    agent_of_session = {s: trace.agent for s, trace in traces.items()}
+    gathered: dict[str | None, ScopeEvidence] = defaultdict(ScopeEvidence)
+    for source in ("agent:config", "agent:prompt", "agent:intent"):
+        for event in by_source.get(source, ()):
+            agent = event.actor_id if source == "agent:config" else None
+            agent = agent or agent_of_session.get(event.session or NO_SESSION)
+            gathered[agent].add(event)
+    agents = set(agent_of_session.values()) | set(gathered)
+    envelopes = {agent: envelope_for(agent, gathered.get(agent, ScopeEvidence()), baseline)
+                 for agent in agents}
+    if None not in envelopes or not envelopes[None].known:
+        known = [e for a, e in envelopes.items() if a is not None and e.known]
+        envelopes[None] = known[0] if len(known) == 1 else envelope_for(
+            None, gathered.get(None, ScopeEvidence()), baseline)
+    return envelopes

@@ -1,0 +1,106 @@
+"""Run the drift SQL on Apache Spark (local mode by default), transpiled from DuckDB SQL.
+
+Inputs reach Spark as Parquet: the case store writes its `events` (the drift sources only) and
+the baseline tables to a private temporary folder, which Spark reads; a data lake can instead
+point `load_parquet` at staged drift tables it already holds. The session runs with the UI off,
+bound to 127.0.0.1, in UTC, and is stopped on close only when this engine started it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .queries import SOURCES, Relation, to_spark
+
+EVENT_COLUMNS = ("event_id", "sha256", "locator", "source", "time", "action", "action_class",
+                 "actor_id", "target_id", "target_type", "outcome", "attrs")
+JAVA_HOMES = ("/usr/lib/jvm/default-java", "/usr/lib/jvm/java-17-openjdk-amd64")
+
+
+class SparkUnavailable(RuntimeError):
+    pass
+
+
+def local_session(master: str = "local[2]") -> Any:
+    """A local SparkSession for the drift engine (no UI, no network beyond loopback)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkUnavailable("the spark engine needs pyspark (pip install 'tracehound[spark]')") from None
+    if not os.environ.get("JAVA_HOME") and not shutil.which("java"):
+        home = next((h for h in JAVA_HOMES if Path(h, "bin", "java").exists()), None)
+        if home is None:
+            raise SparkUnavailable("the spark engine needs a Java runtime "
+                                   "(Debian: apt-get install default-jre-headless)")
+        os.environ["JAVA_HOME"] = home
+    scratch = tempfile.mkdtemp(prefix="tracehound-spark-")
+    atexit.register(shutil.rmtree, scratch, True)
+    session = (SparkSession.builder.master(master).appName("tracehound-drift")
+               .config("spark.ui.enabled", "false")
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.warehouse.dir", str(Path(scratch, "warehouse")))
+               .config("spark.local.dir", scratch)
+               .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkEngine:
+    name = "spark"
+
+    def __init__(self, session: Any = None):
+        from pyspark.sql import SparkSession
+        self.owns_session = session is None and SparkSession.getActiveSession() is None
+        self.spark = session or local_session()
+        self.workdir = Path(tempfile.mkdtemp(prefix="tracehound-drift-"))
+        self.views: list[str] = []
+        self.cached: list[Any] = []
+
+    def load_parquet(self, name: str, path: str | Path) -> None:
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self.views.append(name)
+
+    def load(self, name: str, table: pa.Table) -> None:
+        path = self.workdir / f"{name}.parquet"
+        pq.write_table(table, path)
+        self.load_parquet(name, path)
+
+    def load_store(self, con: Any) -> None:
+        """The case store's drift-source events as the `events` view."""
+        path = self.workdir / "events.parquet"
+        sources = ", ".join(f"'{s}'" for s in SOURCES)
+        con.execute(f"COPY (SELECT {', '.join(EVENT_COLUMNS)} FROM events "
+                    f"WHERE source IN ({sources})) TO '{path}' (FORMAT parquet)")
+        self.load_parquet("events", path)
+
+    def define(self, relation: Relation) -> None:
+        frame = self.spark.sql(to_spark(relation.text))
+        if relation.materialize:
+            frame = frame.cache()
+            self.cached.append(frame)
+        frame.createOrReplaceTempView(relation.name)
+        self.views.append(relation.name)
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        return [row.asDict(recursive=True) for row in self.spark.sql(to_spark(sql)).collect()]
+
+    def close(self) -> None:
+        for frame in self.cached:
+            frame.unpersist()
+        for name in self.views:
+            self.spark.catalog.dropTempView(name)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.owns_session:
+            self.spark.stop()

@@ -1,0 +1,34 @@
+-- D5 rising policy hit rate (soft): in a week with at least min_policy_hits actions that hit a
+-- policy (PolicyDetails, or a decision's policy_ids), both the number and the share of such
+-- actions rose over the previous calendar week, and the agent was active before. The rates
+-- are compared as cross products, so no division is needed.  m1 hits, m2 actions,
+-- m3 previous week's hits, m4 previous week's actions.
+WITH weekly AS (
+    SELECT a.agent_key, a.week, count(*) AS total,
+           sum(CASE WHEN a.policy_hit THEN 1 ELSE 0 END) AS hits
+    FROM drift_activity AS a JOIN drift_agents AS g ON g.agent_key = a.agent_key
+    GROUP BY a.agent_key, a.week
+),
+firsts AS (
+    SELECT agent_key, min(week) AS first_week FROM weekly GROUP BY agent_key
+),
+paired AS (
+    SELECT w.agent_key, w.week, w.total, w.hits,
+           coalesce(p.total, 0) AS prev_total, coalesce(p.hits, 0) AS prev_hits
+    FROM weekly AS w
+    JOIN firsts AS f ON f.agent_key = w.agent_key AND f.first_week < w.week
+    LEFT JOIN weekly AS p
+      ON p.agent_key = w.agent_key AND p.week = CAST(w.week - INTERVAL 7 DAY AS DATE)
+),
+rising AS (
+    SELECT p.* FROM paired AS p CROSS JOIN drift_settings AS s
+    WHERE p.hits >= s.min_policy_hits AND p.hits > p.prev_hits
+      AND p.hits * p.prev_total > p.prev_hits * p.total
+)
+SELECT 'D5' AS rule, 'policy-hit-rate' AS kind, r.agent_key, CAST(r.week AS VARCHAR) AS subject,
+       '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
+       a.source AS item, a.record_id, a.decision_id, a.blocked,
+       CAST(r.hits AS DOUBLE) AS m1, CAST(r.total AS DOUBLE) AS m2,
+       CAST(r.prev_hits AS DOUBLE) AS m3, CAST(r.prev_total AS DOUBLE) AS m4
+FROM rising AS r
+JOIN drift_activity AS a ON a.agent_key = r.agent_key AND a.week = r.week AND a.policy_hit

@@ -1,0 +1,277 @@
+"""Field normalizers for Microsoft cloud records, each in Python and as its SQL twin.
+
+Time, client IP, user id / kind, result status and operation names arrive in several spellings
+(docs/events-cloud.md). The Python functions serve the record-by-record parsers; the `*_sql`
+functions return the same rule as a DuckDB expression for the bulk loader, so a 600 MB export
+and a 6 KB one normalize alike. tests/formats/test_m365_fields.py checks every pair agrees.
+Regular expressions are written in the subset Python `re` and DuckDB's RE2 share.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+SPACE = "[ \t\r\n]"
+ISO_TIME = (r"^[ \t\r\n]*(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2}):(\d{2})"
+            r"(?:[.,](\d{1,9}))?[ \t\r\n]*(Z|z|[+-]\d{2}:?\d{2})?[ \t\r\n]*$")
+US_TIME = (r"^[ \t\r\n]*(\d{1,2})/(\d{1,2})/(\d{4})[ \t]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+           r"(?:[.](\d{1,9}))?[ \t]*([AaPp][Mm])?[ \t\r\n]*$")
+_ISO = re.compile(ISO_TIME)
+_US = re.compile(US_TIME)
+_BRACKETED = re.compile(r"\[([^\]]*)\](?::\d+)?")
+_V4_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}):\d+")
+_TRIM = re.compile(r"^[ \t\r\n]+|[ \t\r\n]+$")
+
+SUCCESS_WORDS = ("success", "succeeded", "true", "partiallysucceeded")
+FAILURE_WORDS = ("failed", "failure", "false")
+SERVICE_USER_TYPES = (4, 5, 6, 8)        # UAL UserType: System, Application, ServicePrincipal, SystemPolicy
+
+
+def _trim(value: str) -> str:
+    return _TRIM.sub("", value)
+
+
+def _trim_sql(expr: str) -> str:
+    return f"regexp_replace({expr}, '^{SPACE}+|{SPACE}+$', '', 'g')"
+
+
+# --- time ---------------------------------------------------------------------------------
+
+def utc_time(value: Any) -> str | None:
+    """UTC ISO 8601 with Z (fraction only when non-zero), or None when unreadable."""
+    if not isinstance(value, str):
+        return None
+    match = _ISO.match(value)
+    if match:
+        y, mo, d, h, mi, s, frac, zone = match.groups()
+    else:
+        match = _US.match(value)
+        if not match:
+            return None
+        mo, d, y, h, mi, s, frac, half = match.groups()
+        s = s or "0"
+        zone = None
+        if half:
+            if not 1 <= int(h) <= 12:
+                return None
+            h = str(int(h) % 12 + (12 if half.lower() == "pm" else 0))
+    try:
+        stamp = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
+                         int((frac or "").ljust(6, "0")[:6]))
+    except ValueError:
+        return None
+    if zone and zone not in ("Z", "z"):
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        try:
+            stamp += sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        except OverflowError:
+            return None
+    if not 1 <= stamp.year <= 9999:
+        return None
+    return format_utc(stamp)
+
+
+def format_utc(stamp: datetime) -> str:
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
+    if stamp.microsecond:
+        text += "." + f"{stamp.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def utc_time_sql(expr: str) -> str:
+    """DuckDB twin of utc_time over a VARCHAR expression."""
+    iso = f"regexp_extract({expr}, '{ISO_TIME}', ['y','mo','d','h','mi','s','f','z'])"
+    us = f"regexp_extract({expr}, '{US_TIME}', ['mo','d','y','h','mi','s','f','ap'])"
+    return f"th_utc_time({iso}, {us})"
+
+
+TIME_MACRO = r"""
+CREATE OR REPLACE TEMP MACRO th_stamp(y, mo, d, h, mi, s, f) AS
+  CASE WHEN try_cast(y AS INT) BETWEEN 1 AND 9999 AND try_cast(mo AS INT) BETWEEN 1 AND 12
+        AND try_cast(d AS INT) BETWEEN 1 AND 31 AND try_cast(h AS INT) BETWEEN 0 AND 23
+        AND try_cast(mi AS INT) BETWEEN 0 AND 59 AND try_cast(s AS INT) BETWEEN 0 AND 59
+  THEN try(make_timestamp(try_cast(y AS BIGINT), try_cast(mo AS BIGINT), try_cast(d AS BIGINT),
+        try_cast(h AS BIGINT), try_cast(mi AS BIGINT), try_cast(s AS INT)
+        + try_cast(substr(rpad(f, 6, '0'), 1, 6) AS INT) / 1000000.0)) END;
+CREATE OR REPLACE TEMP MACRO th_us_hour(h, ap) AS
+  CASE WHEN ap = '' THEN try_cast(h AS INT)
+       WHEN try_cast(h AS INT) BETWEEN 1 AND 12
+       THEN try_cast(h AS INT) % 12 + CASE WHEN lower(ap) = 'pm' THEN 12 ELSE 0 END
+       ELSE -1 END;
+CREATE OR REPLACE TEMP MACRO th_shift(ts, z) AS
+  CASE WHEN z IN ('', 'Z', 'z') THEN ts
+       ELSE ts + (CASE WHEN z[1] = '+' THEN -1 ELSE 1 END) *
+            (to_hours(try_cast(substr(replace(z, ':', ''), 2, 2) AS INT))
+             + to_minutes(try_cast(substr(replace(z, ':', ''), 4, 2) AS INT))) END;
+CREATE OR REPLACE TEMP MACRO th_fmt(ts) AS
+  CASE WHEN ts IS NULL OR year(ts) NOT BETWEEN 1 AND 9999 THEN NULL
+       WHEN microsecond(ts) % 1000000 = 0 THEN strftime(ts, '%Y-%m-%dT%H:%M:%S') || 'Z'
+       ELSE strftime(ts, '%Y-%m-%dT%H:%M:%S') || '.'
+            || rtrim(lpad((microsecond(ts) % 1000000)::VARCHAR, 6, '0'), '0') || 'Z' END;
+CREATE OR REPLACE TEMP MACRO th_utc_time(iso, us) AS
+  CASE WHEN iso.y <> '' THEN
+         th_fmt(th_shift(th_stamp(iso.y, iso.mo, iso.d, iso.h, iso.mi, iso.s, iso.f), iso.z))
+       WHEN us.y <> '' THEN
+         th_fmt(th_stamp(us.y, us.mo, us.d, th_us_hour(us.h, us.ap), us.mi,
+                         coalesce(nullif(us.s, ''), '0'), us.f)) END;
+"""
+
+
+# --- addresses, users, results, operations -------------------------------------------------
+
+def client_ip(value: Any) -> str | None:
+    """The address alone: port stripped, IPv6 brackets removed; None when empty."""
+    if not isinstance(value, str):
+        return None
+    text = _trim(value)
+    if not text:
+        return None
+    match = _BRACKETED.fullmatch(text)
+    if match:
+        return match.group(1) or None
+    match = _V4_PORT.fullmatch(text)
+    return match.group(1) if match else text
+
+
+def client_ip_sql(expr: str) -> str:
+    v = f"nullif({_trim_sql(expr)}, '')"
+    return (f"CASE WHEN regexp_full_match({v}, '{_BRACKETED.pattern}') "
+            f"THEN nullif(regexp_extract({v}, '^\\[([^\\]]*)\\]', 1), '') "
+            f"WHEN regexp_full_match({v}, '{_V4_PORT.pattern}') THEN split_part({v}, ':', 1) "
+            f"ELSE {v} END")
+
+
+def actor_id(user: Any) -> str | None:
+    """One id per user whatever the export's casing: trimmed and lower-cased."""
+    if not isinstance(user, str):
+        return None
+    return _trim(user).lower() or None
+
+
+def actor_id_sql(expr: str) -> str:
+    return f"nullif(lower({_trim_sql(expr)}), '')"
+
+
+def actor_kind(user: Any, user_type: Any = None) -> str:
+    """human | service-principal | unknown, from the id's shape and the UAL UserType."""
+    ident = actor_id(user) or ""
+    if ("nt authority\\" in ident or ident.startswith("serviceprincipal_")
+            or ident == "app@sharepoint"
+            or (type(user_type) is int and user_type in SERVICE_USER_TYPES)):
+        return "service-principal"
+    return "human" if "@" in ident else "unknown"
+
+
+def actor_kind_sql(user_expr: str, user_type_json: str) -> str:
+    ident = f"coalesce({actor_id_sql(user_expr)}, '')"
+    types = ", ".join(str(t) for t in SERVICE_USER_TYPES)
+    return (f"CASE WHEN contains({ident}, 'nt authority\\') "
+            f"OR starts_with({ident}, 'serviceprincipal_') OR {ident} = 'app@sharepoint' "
+            f"OR (json_type({user_type_json}) IN ('UBIGINT', 'BIGINT') "
+            f"AND {user_type_json}::BIGINT IN ({types})) THEN 'service-principal' "
+            f"WHEN contains({ident}, '@') THEN 'human' ELSE 'unknown' END")
+
+
+def canonical_operation(value: Any) -> str:
+    """Operation name without surrounding spaces and one trailing period."""
+    if not isinstance(value, str):
+        return ""
+    text = _trim(value)
+    return text[:-1] if text.endswith(".") else text
+
+
+def canonical_operation_sql(expr: str) -> str:
+    return f"regexp_replace(coalesce({_trim_sql(expr)}, ''), '\\.$', '')"
+
+
+def outcome(result_status: Any, operation: str = "") -> str | None:
+    if operation == "UserLoginFailed":
+        return "failure"
+    if not isinstance(result_status, str):
+        return None
+    word = _trim(result_status).lower()
+    if word in SUCCESS_WORDS:
+        return "success"
+    return "failure" if word in FAILURE_WORDS else None
+
+
+def outcome_sql(status_expr: str, operation_expr: str) -> str:
+    word = f"lower({_trim_sql(status_expr)})"
+    return (f"CASE WHEN {operation_expr} = 'UserLoginFailed' THEN 'failure' "
+            f"WHEN {word} IN {tuple(SUCCESS_WORDS)} THEN 'success' "
+            f"WHEN {word} IN {tuple(FAILURE_WORDS)} THEN 'failure' END")
+
+
+# --- records -------------------------------------------------------------------------------
+
+def pick(record: Mapping[str, Any], *names: str) -> Any:
+    """The first present, non-empty value among `names` (PascalCase then camelCase spellings)."""
+    for name in names:
+        value = record.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def spellings(*pascal: str) -> tuple[str, ...]:
+    """Each PascalCase key followed by its camelCase spelling (Graph)."""
+    out: list[str] = []
+    for name in pascal:
+        out += [name, name[:1].lower() + name[1:]]
+    return tuple(out)
+
+
+def text_value(value: Any) -> str | None:
+    """A property value as text: strings as they are, anything else as compact JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def name_value_map(items: Any, value_key: str = "Value") -> dict[str, Any]:
+    """[{Name, Value}] -> {Name: Value}, matched by Name; a repeated Name keeps its first value."""
+    out: dict[str, Any] = {}
+    if not isinstance(items, list):
+        return out
+    for item in items:
+        name = text_value(item.get("Name")) if isinstance(item, dict) else None
+        if name is not None:
+            out.setdefault(name, text_value(item.get(value_key)))
+    return out
+
+
+def modified_map(items: Any) -> dict[str, dict[str, Any]]:
+    """[{Name, NewValue, OldValue}] -> {Name: {old, new}} (first of a repeated Name)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not isinstance(items, list):
+        return out
+    for item in items:
+        name = text_value(item.get("Name")) if isinstance(item, dict) else None
+        if name is not None:
+            out.setdefault(name, {"old": text_value(item.get("OldValue")),
+                                  "new": text_value(item.get("NewValue"))})
+    return out
+
+
+def _first_by_name(list_expr: str) -> str:
+    return (f"list_filter({list_expr}, lambda x, i: x.Name IS NOT NULL AND "
+            f"list_position(list_transform({list_expr}, lambda y: y.Name), x.Name) = i)")
+
+
+def name_value_map_sql(json_expr: str) -> str:
+    items = f"from_json({json_expr}, '[{{\"Name\":\"VARCHAR\",\"Value\":\"VARCHAR\"}}]')"
+    return (f"CASE WHEN json_type({json_expr}) = 'ARRAY' THEN to_json(map_from_entries("
+            f"list_transform({_first_by_name(items)}, lambda x: (x.Name, x.Value)))) "
+            f"ELSE '{{}}' END")
+
+
+def modified_map_sql(json_expr: str) -> str:
+    items = (f"from_json({json_expr}, "
+             f"'[{{\"Name\":\"VARCHAR\",\"NewValue\":\"VARCHAR\",\"OldValue\":\"VARCHAR\"}}]')")
+    return (f"CASE WHEN json_type({json_expr}) = 'ARRAY' THEN to_json(map_from_entries("
+            f"list_transform({_first_by_name(items)}, lambda x: "
+            f"(x.Name, {{'old': x.OldValue, 'new': x.NewValue}})))) ELSE '{{}}' END")

@@ -1,0 +1,243 @@
+"""What the case shows, gathered from the case document for the report's sections.
+
+Nothing here adds knowledge: every value is read from the CONTRACT.md document (traces,
+findings, evidence, classification) or from the normalized events those cite. Each function
+returns plain data the templates lay out; sentences are built only from the values found, and
+a missing value is reported as missing, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..model import Event, SEVERITIES
+from .citations import Citations
+
+# A step's phase in the escalation arc: the first rule whose finding categories match wins.
+PHASE_RULES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("persistence", frozenset({"persistence"})),
+    ("exfiltration", frozenset({"exfiltration"})),
+    ("scope creep", frozenset({"scope-creep", "prompt-action-divergence", "mcp-tool-escalation",
+                               "drift-new-tool", "drift-new-data-scope", "drift-label-breach"})),
+)
+PHASE_ORDER = ("enumeration", "scope creep", "exfiltration", "persistence", "other")
+PHASE_LEGEND = {
+    "enumeration": "listing or reading calls with no scope, exfiltration or persistence "
+                   "finding",
+    "scope creep": "a scope-creep, divergence or tool-escalation finding names this step",
+    "exfiltration": "an exfiltration finding names this step",
+    "persistence": "a persistence finding names this step, or the call installs a schedule, "
+                   "trigger or similar",
+    "other": "any other call with no scope, exfiltration or persistence finding",
+}
+HIGH_IMPACT = frozenset({"write", "delete", "execute", "egress", "permission-change",
+                         "persistence"})
+
+
+def parse_time(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:g} seconds"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60, 1):g} minutes"
+    if seconds < 3 * 86400:
+        return f"{round(seconds / 3600, 1):g} hours"
+    return f"{round(seconds / 86400, 1):g} days"
+
+
+def window(times: Iterable[str | None]) -> dict[str, Any] | None:
+    """Start, end and a plain-words length of the times given (None when there are none)."""
+    parsed = sorted((t, p) for t in times if t and (p := parse_time(t)) is not None)
+    if not parsed:
+        return None
+    (start, first), (end, last) = parsed[0], parsed[-1]
+    seconds = (last - first).total_seconds()
+    same_day = first.date() == last.date()
+    text = duration_text(seconds)
+    text += f" on {first.date().isoformat()}" if same_day else (
+        f" from {first.date().isoformat()} to {last.date().isoformat()}")
+    return {"start": start, "end": end, "seconds": seconds, "text": text}
+
+
+def byte_text(count: int) -> str:
+    units = (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024))
+    for name, size in units:
+        if count >= size:
+            return f"{count:,} bytes ({count / size:.1f} {name})"
+    return f"{count:,} bytes"
+
+
+def number_findings(doc: Mapping[str, Any], cite: Citations) -> list[dict[str, Any]]:
+    """The findings in document order, numbered F1.. with an anchor and cited refs."""
+    out = []
+    for number, finding in enumerate(doc.get("findings") or (), start=1):
+        out.append({**finding, "number": f"F{number}", "anchor": f"f-{finding['id']}",
+                    "links": cite.cite(finding.get("refs"), limit=8),
+                    "detail_items": detail_items(finding.get("details"),
+                                                 finding.get("statement") or "")})
+    return out
+
+
+def detail_items(details: Any, statement: str = "", limit: int = 6) -> list[tuple[str, str]]:
+    """A finding's details as short (key, value) pairs, leaving out what the statement says."""
+    if not isinstance(details, Mapping):
+        return []
+    items = []
+    for key in sorted(details):
+        value = details[key]
+        text = value if isinstance(value, str) else _compact(value)
+        if not text or text.strip('"\u201c\u201d') in statement:
+            continue
+        items.append((str(key), text if len(text) <= 160 else text[:159] + "\u2026"))
+        if len(items) == limit:
+            break
+    return items
+
+
+def _compact(value: Any) -> str:
+    import json
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def severity_counts(findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    counts = defaultdict(int)
+    for finding in findings:
+        counts[finding["severity"]] += 1
+    return [(s, counts[s]) for s in reversed(SEVERITIES) if counts[s]]
+
+
+def sessions(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per trace: agent, session, step count and its wall-clock window."""
+    rows = []
+    for trace in doc.get("traces") or ():
+        steps = trace.get("steps") or []
+        rows.append({"agent": trace.get("agent"), "session": trace.get("session"),
+                     "steps": len(steps), "window": window(s.get("time") for s in steps)})
+    return rows
+
+
+def findings_by_step(findings: Sequence[Mapping[str, Any]], doc: Mapping[str, Any]
+                     ) -> dict[tuple[str | None, int], list[Mapping[str, Any]]]:
+    single = len(doc.get("traces") or ()) == 1
+    only = (doc["traces"][0].get("session") if single else None)
+    found: dict[tuple[str | None, int], list[Mapping[str, Any]]] = defaultdict(list)
+    for finding in findings:
+        if finding.get("step") is None:
+            continue
+        session = finding.get("session") or (only if single else None)
+        found[(session, finding["step"])].append(finding)
+    return found
+
+
+def phase_of(step: Mapping[str, Any], categories: set[str]) -> str:
+    for phase, wanted in PHASE_RULES:
+        if categories & wanted:
+            return phase
+    if step.get("action_class") == "persistence":
+        return "persistence"
+    return "enumeration" if step.get("action_class") in ("list", "read") else "other"
+
+
+def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
+              cite: Citations) -> list[dict[str, Any]]:
+    """Every trace with its steps: what was called, on what, who approved, which phase."""
+    by_step = findings_by_step(numbered, doc)
+    traces = []
+    for trace_number, trace in enumerate(doc.get("traces") or (), start=1):
+        rows = []
+        for step in trace.get("steps") or ():
+            mine = by_step.get((trace.get("session"), step.get("index")), [])
+            categories = {f["category"] for f in mine}
+            rows.append({**step, "phase": phase_of(step, categories),
+                         "anchor": f"t{trace_number}-s{step.get('index')}",
+                         "findings": [{"number": f["number"], "anchor": f["anchor"],
+                                       "category": f["category"]} for f in mine],
+                         "links": cite.cite((step.get("refs") or [])[:1])
+                         + cite.cite((step.get("refs") or [])[1:], limit=3, excerpt=0)})
+        runs = _phase_runs(rows)
+        traces.append({"agent": trace.get("agent"), "session": trace.get("session"),
+                       "rows": rows, "window": window(r.get("time") for r in rows),
+                       "phases": runs, "arc": arc(runs)})
+    return traces
+
+
+def arc(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Phases in the order they first appear, each with its step ranges ('other' left out)."""
+    order: dict[str, list[str]] = {}
+    for run in runs:
+        if run["phase"] == "other":
+            continue
+        span = (f"{run['first']}" if run["first"] == run["last"]
+                else f"{run['first']}\u2013{run['last']}")
+        order.setdefault(run["phase"], []).append(span)
+    return [{"phase": phase, "steps": spans, "count": sum(
+        r["count"] for r in runs if r["phase"] == phase)} for phase, spans in order.items()]
+
+
+def _phase_runs(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive steps of the same phase: 'steps 1-4 enumeration, step 5 scope creep'."""
+    runs: list[dict[str, Any]] = []
+    for row in rows:
+        if runs and runs[-1]["phase"] == row["phase"]:
+            runs[-1]["last"] = row.get("index")
+            runs[-1]["count"] += 1
+        else:
+            runs.append({"phase": row["phase"], "first": row.get("index"),
+                         "last": row.get("index"), "count": 1})
+    return runs
+
+
+def events_by_ref(events: Iterable[Event]) -> dict[tuple[str, str], Event]:
+    return {(e.ref.sha256, e.ref.locator): e for e in events}
+
+
+def cited_events(finding: Mapping[str, Any], lookup: Mapping[tuple[str, str], Event]
+                 ) -> list[Event]:
+    found = []
+    for ref in finding.get("refs") or ():
+        event = lookup.get((ref["sha256"], ref["locator"]))
+        if event is not None:
+            found.append(event)
+    return found
+
+
+def deployed_scope(events: Sequence[Event], cite: Citations) -> list[dict[str, Any]]:
+    """What each agent was deployed to do, as its runtime config or deployed prompt says."""
+    rows = []
+    for event in sorted(events, key=lambda e: (e.actor_id or "", e.time or "", e.ref)):
+        attrs = event.attrs
+        if event.source == "agent:config":
+            text = attrs.get("scope_text") or attrs.get("deployed_prompt")
+            rows.append({"agent": event.actor_id, "source": "runtime config",
+                         "text": text, "actions": _listed(attrs.get("scope_actions")),
+                         "resources": _listed(attrs.get("scope_resources")),
+                         "tools": _listed(attrs.get("tool_allowlist")),
+                         "model": attrs.get("model"), "deployer": attrs.get("deployer"),
+                         "links": cite.cite([event.ref.to_json()])})
+        elif event.source == "agent:prompt" and attrs.get("role") in ("deployed", "system"):
+            rows.append({"agent": event.actor_id, "source": f"{attrs.get('role')} prompt",
+                         "text": attrs.get("text"), "actions": [], "resources": [],
+                         "tools": [], "model": attrs.get("model"), "deployer": None,
+                         "links": cite.cite([event.ref.to_json()])})
+    return rows
+
+
+def _listed(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v.get("name") if isinstance(v, Mapping) else v) for v in value]
+    return [str(value)] if value else []
+
+
+def first_of(values: Iterable[Any]) -> Any:
+    return next((v for v in values if v not in (None, "", [], {})), None)

@@ -1,0 +1,144 @@
+"""What the case page shows, computed from the case document (CONTRACT.md) and the case meta.
+
+The page is rendered from case.json alone, so a case reopened after a restart looks exactly as
+it did when it was analyzed. Sections the contract does not name (timeline, IOCs, drift
+metrics, ...) are shown generically as tables, so a new section never needs a new template.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..model import SEVERITIES
+from .charts import graph_layout, parse_time, describe_span, timeline_chart
+
+CONTRACT_SECTIONS = frozenset({"schema", "engine", "evidence", "traces", "findings", "graphs",
+                               "classification", "parse_issues"})
+DRIFT_SECTIONS = ("drift", "drift_metrics")
+MAX_SECTION_ROWS = 300
+MAX_SECTION_COLUMNS = 12
+MAX_CELL = 300
+
+
+def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """The few numbers the case list shows (kept in the case meta)."""
+    findings = doc.get("findings") or []
+    severities = Counter(f.get("severity") for f in findings)
+    classification = doc.get("classification") or {}
+    worst = next((s for s in reversed(SEVERITIES) if severities.get(s)), None)
+    return {
+        "findings": len(findings),
+        "by_severity": {s: severities[s] for s in SEVERITIES if severities.get(s)},
+        "worst": worst,
+        "steps": sum(len(t.get("steps") or []) for t in doc.get("traces") or []),
+        "traces": len(doc.get("traces") or []),
+        "evidence": len(doc.get("evidence") or []),
+        "parse_issues": len(doc.get("parse_issues") or []),
+        "case_type": classification.get("case_type"),
+        "incident_type": classification.get("incident_type"),
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+                                                          ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "\u2026"
+
+
+def section_table(value: Any) -> dict[str, Any]:
+    """Any JSON value as {columns, rows, omitted}: a list of objects becomes a table, an object
+    becomes key/value rows, anything else a single cell."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        columns = list(dict.fromkeys(k for row in value for k in row))[:MAX_SECTION_COLUMNS]
+        rows = [[_cell(row.get(c)) for c in columns] for row in value[:MAX_SECTION_ROWS]]
+        return {"columns": columns, "rows": rows,
+                "omitted": max(0, len(value) - MAX_SECTION_ROWS)}
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        rows = [[str(k), _cell(v)] for k, v in items[:MAX_SECTION_ROWS]]
+        return {"columns": ["key", "value"], "rows": rows,
+                "omitted": max(0, len(items) - MAX_SECTION_ROWS)}
+    if isinstance(value, list):
+        rows = [[_cell(v)] for v in value[:MAX_SECTION_ROWS]]
+        return {"columns": ["value"], "rows": rows,
+                "omitted": max(0, len(value) - MAX_SECTION_ROWS)}
+    return {"columns": ["value"], "rows": [[_cell(value)]], "omitted": 0}
+
+
+def _named_refs(refs: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, str]]:
+    out = []
+    for ref in refs or []:
+        path = names.get(ref.get("sha256", ""), "")
+        out.append({"sha256": ref.get("sha256", ""), "locator": ref.get("locator", ""),
+                    "path": path, "name": PurePosixPath(path).name if path else "unknown file"})
+    return out
+
+
+def _window(doc: dict[str, Any]) -> dict[str, str] | None:
+    times = [t for t in (parse_time(s.get("time")) for tr in doc.get("traces") or []
+                         for s in tr.get("steps") or []) if t]
+    if not times:
+        times = [t for t in (parse_time(f.get("time")) for f in doc.get("findings") or []) if t]
+    if not times:
+        return None
+    start, end = min(times), max(times)
+    return {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "span": describe_span((end - start).total_seconds())}
+
+
+def _filters(findings: list[dict[str, Any]]) -> dict[str, list[str]]:
+    present = {key: {str(f.get(key)) for f in findings} for key in ("category", "tool")}
+    severities = [s for s in SEVERITIES if any(f.get("severity") == s for f in findings)]
+    return {"category": sorted(present["category"]), "severity": severities,
+            "tool": sorted(present["tool"])}
+
+
+def case_view(doc: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """Everything the case template needs, precomputed and ordered."""
+    evidence = doc.get("evidence") or []
+    names = {e["sha256"]: e["path"] for e in evidence if e.get("sha256")}
+    sha_of_path = {e["path"]: e["sha256"] for e in evidence if e.get("path")}
+    received = {u["path"]: u for u in meta.get("uploads", [])}
+    traces = []
+    for trace in doc.get("traces") or []:
+        steps = [{**s, "named_refs": _named_refs(s.get("refs"), names)}
+                 for s in trace.get("steps") or []]
+        traces.append({**trace, "steps": steps})
+    findings = [{**f, "named_refs": _named_refs(f.get("refs"), names)}
+                for f in doc.get("findings") or []]
+    classification = doc.get("classification")
+    if classification:
+        classification = {**classification, "signals": [
+            {**s, "named_refs": _named_refs(s.get("refs"), names)}
+            for s in classification.get("signals") or []]}
+    extra = {k: v for k, v in doc.items() if k not in CONTRACT_SECTIONS}
+    drift = [(k, section_table(extra.pop(k))) for k in DRIFT_SECTIONS if k in extra]
+    return {
+        "summary": case_summary(doc),
+        "engine": doc.get("engine") or {},
+        "window": _window(doc),
+        "agents": sorted({str(t.get("agent")) for t in traces if t.get("agent")}),
+        "sessions": sorted({str(t.get("session")) for t in traces if t.get("session")}),
+        "classification": classification,
+        "traces": traces,
+        "findings": findings,
+        "filters": _filters(findings),
+        "severity_counts": case_summary(doc)["by_severity"],
+        "evidence": [{**e, "received": received.get(e.get("path", ""))} for e in evidence],
+        "uploads": meta.get("uploads", []),
+        "baseline": meta.get("baseline"),
+        "parse_issues": [{**i, "sha256": sha_of_path.get(i.get("path", ""))}
+                         for i in doc.get("parse_issues") or []],
+        "timeline": timeline_chart(doc),
+        "graphs": [graph_layout(g) for g in doc.get("graphs") or [] if isinstance(g, dict)],
+        "drift": drift,
+        "drift_findings": sum(1 for f in findings
+                              if str(f.get("category", "")).startswith("drift-")),
+        "sections": [(k, section_table(v)) for k, v in sorted(extra.items())],
+    }

@@ -1,0 +1,163 @@
+"""The analysis worker: `python -m tracehound.web.worker KIND CASE_DIR`, one process per job.
+
+The web server starts one of these for each analysis (and for each report it renders), so the
+CPU-bound pipeline runs on its own core and a crash in a parser cannot take the server down.
+It runs with the case's evidence folder as working directory and hands the pipeline relative
+paths, so every path in the case reads as the user named it (`kepler-pack/...`), never as
+where the case folder happens to live.
+
+It talks to the server on stdout, one JSON object a line:
+    {"progress": [what, done, total]}   while it works (the pipeline's progress callback)
+    {"result": {...}}                   when it is done (exit code 0)
+    {"error": "..."}                    when it cannot finish (exit code 1; 3: not available)
+Anything else the code prints goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from ..report import serialize
+
+EXIT_UNAVAILABLE = 3
+KINDS = ("analyze", "report", "timeline")
+
+
+class Unavailable(Exception):
+    """The renderer this job needs is not part of this build (the server answers 503)."""
+
+
+def _case_paths(case_dir: Path) -> tuple[list[str], Path | None]:
+    meta = json.loads((case_dir / "case-meta.json").read_text(encoding="utf-8"))
+    paths = sorted(u["path"] for u in meta.get("uploads", []))
+    baseline = meta.get("baseline")
+    return paths, (case_dir / "baseline" / baseline["name"]) if baseline else None
+
+
+def _run_pipeline(case_dir: Path, emit: Callable[[dict], None], **extra: Any):
+    from ..pipeline import Options, analyze
+    paths, baseline = _case_paths(case_dir)
+    if not paths:
+        raise ValueError("the case holds no evidence files")
+    os.chdir(case_dir / "evidence")
+    options = Options(baseline_path=baseline,
+                      progress=lambda what, done, total: emit({"progress": [what, done, total]}),
+                      **extra)
+    return analyze(paths, options)
+
+
+def _findings_table(store: Any, findings: list[dict[str, Any]]) -> None:
+    import pyarrow as pa
+    columns = ("id", "rule", "tool", "category", "severity", "time", "step", "session",
+               "actor", "target", "title", "statement", "engine_version")
+    data: dict[str, list] = {c: [f.get(c) for f in findings] for c in columns}
+    data["refs"] = [json.dumps(f["refs"], sort_keys=True) for f in findings]
+    data["techniques"] = [json.dumps(f["techniques"]) for f in findings]
+    schema = pa.schema([(c, pa.int64() if c == "step" else pa.string()) for c in data])
+    store.con.register("_findings", pa.table(data, schema=schema))
+    store.con.execute("CREATE OR REPLACE TABLE findings AS SELECT * FROM _findings")
+    store.con.unregister("_findings")
+
+
+def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
+    """Run the pipeline on the stored evidence; write case.json and case.duckdb."""
+    from ..store import CaseStore
+    started = time.monotonic()
+    scratch = case_dir / ".case.duckdb.partial"
+    scratch.unlink(missing_ok=True)
+    case = _run_pipeline(case_dir, emit, store_path=str(scratch))
+    emit({"progress": ["saving the case", 0, 1]})
+    doc = case.to_json()
+    with CaseStore(str(scratch)) as store:
+        _findings_table(store, doc["findings"])
+    os.replace(scratch, case_dir / "case.duckdb")
+    tmp = case_dir / ".case.json.partial"
+    tmp.write_text(serialize.to_json(doc), encoding="utf-8")
+    os.replace(tmp, case_dir / "case.json")
+    return {"seconds": round(time.monotonic() - started, 3), "changed": case.changed,
+            "readable": case.readable}
+
+
+def render_reports(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
+    """HTML and PDF report through tracehound.report.html.write_reports, when it exists."""
+    try:
+        from ..report import html as html_report
+    except ImportError as exc:
+        raise Unavailable(f"the HTML/PDF report renderer is not part of this build ({exc})")
+    if not hasattr(html_report, "write_reports"):
+        raise Unavailable("the HTML/PDF report renderer is not part of this build "
+                          "(tracehound.report.html has no write_reports)")
+    case = _run_pipeline(case_dir, emit)
+    emit({"progress": ["rendering the report", 0, 1]})
+    out = case_dir / "reports"
+    out.mkdir(exist_ok=True)
+    written = html_report.write_reports(case, out / ".report.html.partial",
+                                        out / ".report.pdf.partial", reproducible=False)
+    os.replace(out / ".report.html.partial", out / "report.html")
+    os.replace(out / ".report.pdf.partial", out / "report.pdf")
+    return {"written": sorted(str(k) for k in (written or {}))}
+
+
+def render_timeline(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
+    """The Timesketch CSV through the `tracehound timeline` command, when it exists."""
+    import typer.main
+    from ..cli import app
+    if "timeline" not in typer.main.get_command(app).commands:       # type: ignore[attr-defined]
+        raise Unavailable("the Timesketch timeline export is not part of this build "
+                          "(no `tracehound timeline` command)")
+    paths, _ = _case_paths(case_dir)
+    out = case_dir / "reports"
+    out.mkdir(exist_ok=True)
+    partial = out / ".timeline.csv.partial"
+    os.chdir(case_dir / "evidence")
+    emit({"progress": ["building the timeline", 0, 1]})
+    try:
+        code = app(["timeline", *paths, "--format", "timesketch-csv", "--out", str(partial)],
+                   standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+    if code not in (0, 1, None):            # 1: a finding at or above --fail-on; not an error
+        raise RuntimeError(f"tracehound timeline stopped with exit code {code}")
+    if not partial.is_file():
+        raise RuntimeError("tracehound timeline wrote no file")
+    os.replace(partial, out / "timeline.csv")
+    return {}
+
+
+def main(argv: list[str], channel: TextIO) -> int:
+    if len(argv) != 2 or argv[0] not in KINDS:
+        print(f"usage: python -m tracehound.web.worker {{{'|'.join(KINDS)}}} CASE_DIR",
+              file=sys.stderr)
+        return 2
+    kind, case_dir = argv[0], Path(argv[1]).resolve()
+
+    def emit(message: dict) -> None:
+        channel.write(json.dumps(message, ensure_ascii=False) + "\n")
+        channel.flush()
+
+    job = {"analyze": analyze_case, "report": render_reports, "timeline": render_timeline}[kind]
+    try:
+        emit({"result": job(case_dir, emit)})
+        return 0
+    except Unavailable as exc:
+        emit({"error": str(exc)})
+        return EXIT_UNAVAILABLE
+    except Exception as exc:  # the server shows the message; the traceback goes to stderr
+        import traceback
+        traceback.print_exc()
+        problem = getattr(exc, "problem", None)
+        where = getattr(exc, "path", None)
+        emit({"error": f"{where}: {problem}" if problem and where else
+              f"{type(exc).__name__}: {exc}"})
+        return 1
+
+
+if __name__ == "__main__":
+    _channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout = sys.stderr                 # stray prints must not corrupt the channel
+    sys.exit(main(sys.argv[1:], _channel))

@@ -1,0 +1,119 @@
+"""What the agent-shape parser tests share: fixture paths, parsing helpers, a projection of
+events for golden files, and hypothesis strategies for the never-raise property."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from hypothesis import strategies as st
+
+from tracehound.formats import get
+from tracehound.formats.base import Source
+from tracehound.model import Event, ParseIssue
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+AGENT_FIXTURES = FIXTURES / "agent"
+LOCATOR_FORMS = ("line ", "row ", "json:")
+SHAPES = {"claude_code": "claude-code", "otel_genai": "otel-genai", "mcp_jsonrpc": "mcp-jsonrpc",
+          "openai_chat": "openai-chat", "langfuse": "langfuse"}
+
+
+def source_of(path: Path) -> Source:
+    data = path.read_bytes()
+    return Source(path.name, path, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def fixture(shape: str, name: str) -> Path:
+    matches = sorted((AGENT_FIXTURES / shape).glob(f"{name}.*"))
+    assert len(matches) == 1, f"expected one {shape}/{name}.* fixture, found {matches}"
+    return matches[0]
+
+
+def parse_path(parser: str, path: Path) -> tuple[list[Event], list[ParseIssue]]:
+    items = list(get(parser).parse(source_of(path)))
+    events = [i for i in items if isinstance(i, Event)]
+    issues = [i for i in items if isinstance(i, ParseIssue)]
+    assert len(events) + len(issues) == len(items)
+    return events, issues
+
+
+def parse_fixture(shape: str, name: str) -> tuple[list[Event], list[ParseIssue]]:
+    return parse_path(SHAPES[shape], fixture(shape, name))
+
+
+def parse_bytes(parser: str, data: bytes) -> list[Event | ParseIssue]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input"
+        path.write_bytes(data)
+        return list(get(parser).parse(source_of(path)))
+
+
+def assert_well_formed(items: Iterable[Any]) -> None:
+    """The property every parse result must have, whatever the input."""
+    for item in items:
+        assert isinstance(item, (Event, ParseIssue)), item
+        if isinstance(item, ParseIssue):
+            assert item.locator.startswith(LOCATOR_FORMS), item
+            assert item.problem
+        else:
+            assert item.ref.locator.startswith(LOCATOR_FORMS), item.ref
+            json.dumps(dict(item.attrs), default=str)
+
+
+def by_source(events: Iterable[Event]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.source] = counts.get(event.source, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def calls(events: Iterable[Event]) -> list[Event]:
+    return [e for e in events if e.source == "agent:tool_call"]
+
+
+def call_rows(events: Iterable[Event]) -> list[tuple]:
+    """(locator, step, parent step, action, class, target) of each tool call, in step order."""
+    return [(e.ref.locator, e.step, e.parent_step, e.action, e.action_class, e.target_id)
+            for e in sorted(calls(events), key=lambda e: (e.session or "", e.step or 0))]
+
+
+def fields(event: Event) -> dict[str, Any]:
+    """Every field of an event except the raw record (and the file hash)."""
+    return {"locator": event.ref.locator, "source": event.source, "time": event.time,
+            "action": event.action, "action_class": event.action_class,
+            "actor_id": event.actor_id, "actor_kind": event.actor_kind,
+            "target_id": event.target_id, "target_type": event.target_type,
+            "target_label": event.target_label, "outcome": event.outcome,
+            "session": event.session, "step": event.step, "parent_step": event.parent_step,
+            "approver": event.approver, "bytes_in": event.bytes_in, "bytes_out": event.bytes_out,
+            "attrs": json.loads(json.dumps(dict(event.attrs), sort_keys=True, default=str))}
+
+
+def projection(events: list[Event], issues: list[ParseIssue]) -> dict[str, Any]:
+    """A fixture's whole parse, as a golden file holds it."""
+    return {"events": [fields(e) for e in events],
+            "issues": [{"locator": i.locator, "problem": i.problem} for i in issues]}
+
+
+# ----------------------------------------------------------------------------- hypothesis
+
+def json_values(keys: list[str], words: list[str]) -> st.SearchStrategy:
+    """JSON-ish values whose keys and strings come partly from a shape's own vocabulary, so
+    the parser's deeper branches are reached."""
+    scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
+               | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+               | st.sampled_from(words))
+    key = st.sampled_from(keys) | st.text(max_size=6)
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(key, inner, max_size=6), max_leaves=40)
+
+
+def encode(value: Any, as_lines: bool) -> bytes:
+    """The value as one JSON document, or (lists) as NDJSON lines."""
+    if as_lines and isinstance(value, list):
+        return "\n".join(json.dumps(v, allow_nan=True) for v in value).encode()
+    return json.dumps(value, allow_nan=True).encode()

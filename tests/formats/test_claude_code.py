@@ -1,0 +1,158 @@
+"""Claude Code session JSONL -> events: counts, locators, one event whole, the corrupt line,
+and the never-raise property."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from agent_shapes_support import (
+    assert_well_formed, by_source, call_rows, encode, fields, json_values, parse_bytes,
+    parse_fixture, projection,
+)
+from goldens import check_golden
+
+PARSER = "claude-code"
+SESSION = "fb13e303-1063-53f5-af86-77dd3b07a424"
+
+
+def test_runaway_session_counts_and_call_chain():
+    events, issues = parse_fixture("claude_code", "runaway")
+    assert issues == []
+    assert by_source(events) == {"agent:prompt": 1, "agent:tool_call": 8,
+                                 "agent:tool_result": 8}
+    home = "/home/dev/northwind-billing"
+    assert call_rows(events) == [
+        ("line 4", 1, None, "Bash", "execute", "tests/test_invoice_totals.py"),
+        ("line 7", 2, 1, "Read", "read", f"{home}/src/billing/tax.py"),
+        ("line 10", 3, 2, "Edit", "write", f"{home}/src/billing/tax.py"),
+        ("line 12", 4, 3, "Bash", "execute", "tests/test_invoice_totals.py"),
+        ("line 15", 5, 4, "Bash", "list", "/home/dev/northwind-payments/exports"),
+        ("line 18", 6, 5, "Bash", "read", "~/.aws/credentials"),
+        ("line 21", 7, 6, "Bash", "egress", "https://0x0.st"),
+        ("line 24", 8, 7, "Bash", "persistence", "crontab"),
+    ]
+    results = [(e.ref.locator, e.step, e.outcome) for e in events
+               if e.source == "agent:tool_result"]
+    assert results == [("line 5", 1, "failure"), ("line 8", 2, "success"),
+                       ("line 11", 3, "success"), ("line 13", 4, "success"),
+                       ("line 16", 5, "success"), ("line 19", 6, "success"),
+                       ("line 22", 7, "success"), ("line 25", 8, "success")]
+    check_golden("agent_shapes/claude_code_runaway.json", projection(events, issues))
+
+
+def test_credential_read_event_whole():
+    events, _ = parse_fixture("claude_code", "runaway")
+    call = next(e for e in events if e.ref.locator == "line 18")
+    assert fields(call) == {
+        "locator": "line 18", "source": "agent:tool_call", "time": "2026-03-18T09:12:29.5Z",
+        "action": "Bash", "action_class": "read", "actor_id": "claude-code",
+        "actor_kind": "agent", "target_id": "~/.aws/credentials", "target_type": "path",
+        "target_label": None, "outcome": "success", "session": SESSION, "step": 6,
+        "parent_step": 5, "approver": None, "bytes_in": None, "bytes_out": None,
+        "attrs": {"arguments": {"command": "cat ~/.aws/credentials",
+                                "description": "Show AWS config"},
+                  "command": "cat ~/.aws/credentials", "cwd": "/home/dev/northwind-billing",
+                  "is_error": False, "model": "claude-sonnet-4-20250514", "mutation": "read",
+                  "runtime": "claude-code",
+                  "stated_intent": "To compare against production I need the deployment "
+                                   "credentials.",
+                  "tool": "Bash", "tool_call_id": "toolu_0176f21a9038865abcafb67a"}}
+    result = next(e for e in events if e.ref.locator == "line 19")
+    assert (result.source, result.step, result.action) == ("agent:tool_result", 6, "Bash")
+    assert "aws_access_key_id = AKIAQX3TRHFAKE7KEY42" in result.attrs["result_text"]
+
+
+def test_plain_string_content_is_the_human_prompt():
+    events, _ = parse_fixture("claude_code", "runaway")
+    prompt = next(e for e in events if e.source == "agent:prompt")
+    assert (prompt.ref.locator, prompt.actor_kind, prompt.attrs["role"]) == \
+        ("line 2", "human", "user")
+    assert prompt.attrs["text"].startswith("tests/test_invoice_totals.py started failing")
+
+
+def test_benign_session():
+    events, issues = parse_fixture("claude_code", "benign")
+    assert issues == []
+    assert by_source(events) == {"agent:prompt": 1, "agent:tool_call": 4,
+                                 "agent:tool_result": 4}
+    assert [row[3:5] for row in call_rows(events)] == [
+        ("Grep", "list"), ("Edit", "write"), ("Edit", "write"), ("Bash", "execute")]
+    check_golden("agent_shapes/claude_code_benign.json", projection(events, issues))
+
+
+def test_corrupt_line_is_one_issue_and_the_rest_is_read():
+    events, issues = parse_fixture("claude_code", "corrupt")
+    assert [(i.locator, i.problem) for i in issues] == [
+        ("line 3", "invalid JSON: Unterminated string starting at at column 85")]
+    assert by_source(events) == {"agent:prompt": 1, "agent:tool_result": 1}
+    orphan = next(e for e in events if e.source == "agent:tool_result")
+    assert (orphan.ref.locator, orphan.step) == ("line 4", None)
+
+
+def record(kind: str, uuid: str, parent: str | None, content, **extra) -> bytes:
+    body = {"type": kind, "uuid": uuid, "parentUuid": parent, "sessionId": "s1",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "message": {"role": kind, "content": content}, **extra}
+    return json.dumps(body).encode()
+
+
+def test_bad_records_each_give_one_issue():
+    lines = [
+        json.dumps({"uuid": "x"}).encode(),                                   # no type
+        json.dumps({"type": "user", "uuid": "u0", "message": "hi"}).encode(),  # no message obj
+        record("assistant", "a1", None, 42),                                  # bad content
+        record("assistant", "a2", None, [{"type": "tool_use", "id": "t1", "input": {}}]),
+        record("assistant", "a3", None, [{"type": "tool_use", "id": "t2", "name": "Read",
+                                          "input": "not json {"}]),
+    ]
+    items = parse_bytes(PARSER, b"\n".join(lines))
+    issues = [(i.locator, i.problem) for i in items if not hasattr(i, "source")]
+    assert issues == [("line 1", "record has no type"),
+                      ("line 2", "user record has no message object"),
+                      ("line 3", "assistant message content is neither text nor a list of "
+                                 "blocks"),
+                      ("line 4", "tool_use block without a tool name")]
+    call = next(i for i in items if getattr(i, "source", "") == "agent:tool_call")
+    assert call.attrs["arguments"] == "not json {"        # free text is kept as text
+
+
+def test_parent_chain_skips_text_and_result_records():
+    lines = [
+        record("user", "u1", None, "do it"),
+        record("assistant", "a1", "u1", [{"type": "tool_use", "id": "t1", "name": "Read",
+                                          "input": {"file_path": "a"}}]),
+        record("user", "u2", "a1", [{"type": "tool_result", "tool_use_id": "t1",
+                                     "content": "x"}]),
+        record("assistant", "a2", "u2", [{"type": "text", "text": "next"}]),
+        record("assistant", "a3", "a2", [{"type": "tool_use", "id": "t2", "name": "Read",
+                                          "input": {"file_path": "b"}},
+                                         {"type": "tool_use", "id": "t3", "name": "Read",
+                                          "input": {"file_path": "c"}}]),
+        record("assistant", "a4", "a3", [{"type": "tool_use", "id": "t4", "name": "Read",
+                                          "input": {"file_path": "d"}}]),
+    ]
+    items = parse_bytes(PARSER, b"\n".join(lines))
+    steps = [(i.attrs["tool_call_id"], i.step, i.parent_step) for i in items
+             if getattr(i, "source", "") == "agent:tool_call"]
+    assert steps == [("t1", 1, None), ("t2", 2, 1), ("t3", 3, 1), ("t4", 4, 3)]
+
+
+KEYS = ["type", "uuid", "parentUuid", "sessionId", "message", "content", "role", "name",
+        "input", "id", "tool_use_id", "is_error", "text", "toolUseResult", "timestamp",
+        "isMeta", "isSidechain", "agentId", "cwd", "stdout"]
+WORDS = ["user", "assistant", "summary", "tool_use", "tool_result", "text", "Bash",
+         "2026-01-01T00:00:00Z", "u1", "t1"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=600))
+def test_arbitrary_bytes_never_raise(data):
+    assert_well_formed(parse_bytes(PARSER, data))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(json_values(KEYS, WORDS), max_size=6), st.booleans())
+def test_arbitrary_records_never_raise(records, as_lines):
+    assert_well_formed(parse_bytes(PARSER, encode(records, as_lines)))
