@@ -138,20 +138,38 @@ def parse_one(source: Source, forced: str | None, store: Any = None
 
 
 def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | None,
-                  progress: Progress | None) -> tuple[list[Finding], dict[str, list]]:
+                  progress: Progress | None
+                  ) -> tuple[list[Finding], dict[str, list], list[dict[str, Any]]]:
+    """Findings, artifacts and a status row per tool (success / no-findings / error).
+
+    A tool that raises does not take the others down: its error is recorded in its status
+    row (and printed by the CLI), the rest of the case is still analyzed.
+    """
     chosen = ([analyzer_pkg.get(n) for n in names] if names is not None
               else analyzer_pkg.all_analyzers())
     findings: list[Finding] = []
     artifacts: dict[str, list] = {}
+    runs: list[dict[str, Any]] = []
     for done, analyzer in enumerate(chosen):
         if progress:
             progress(f"running {analyzer.NAME}", done, len(chosen))
         mine = [e for e in events if analyzer.wants(e)]
-        findings.extend(analyzer.run(mine, ctx))
-        for key, values in analyzer.artifacts(mine, ctx).items():
+        try:
+            found = list(analyzer.run(mine, ctx))
+            extra = analyzer.artifacts(mine, ctx)
+        except Exception as exc:  # noqa: BLE001 - reported as the tool's ERROR status
+            runs.append({"tool": analyzer.NAME, "version": analyzer.VERSION, "status": "error",
+                         "findings": 0, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        findings.extend(found)
+        for key, values in extra.items():
             artifacts.setdefault(key, []).extend(values)
+        runs.append({"tool": analyzer.NAME, "version": analyzer.VERSION,
+                     "status": "success" if found else "no-findings", "findings": len(found)})
+    if progress:
+        progress("analyzed", len(chosen), len(chosen))
     unique = {f.id: f for f in findings}
-    return sorted(unique.values(), key=Finding.sort_key), artifacts
+    return sorted(unique.values(), key=Finding.sort_key), artifacts, runs
 
 
 def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case:
@@ -167,10 +185,12 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
         ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
                       store=store)
         store.load_events(events)
-        findings, artifacts = run_analyzers(events, ctx, options.tools, options.progress)
+        findings, artifacts, runs = run_analyzers(events, ctx, options.tools,
+                                                  options.progress)
         issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
         case = Case(evidence, events, findings, issues, counts, artifacts,
                     hashed_at={} if options.reproducible else dict(intake.hashed_at))
+        case.extra["tool_runs"] = runs
         enrich(case, ctx, timeline=options.timeline)
         case.changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
     return case

@@ -118,7 +118,8 @@ def _join(values: Iterable[str]) -> str:
     return "{" + ", ".join(sorted(values)) + "}" if values else "{}"
 
 
-def _tool_classes(tool: str, allowed: Sequence[tuple[str, frozenset[str] | None]]
+@lru_cache(maxsize=16384)
+def _tool_classes(tool: str, allowed: tuple[tuple[str, frozenset[str] | None], ...]
                   ) -> frozenset[str] | None | bool:
     """The classes allowed through `tool` (None: any), or False when the tool is not listed."""
     name = tool.lower()
@@ -147,6 +148,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def resource_matches(target: str, patterns: Sequence[str]) -> bool:
     """True when any form of the target matches any glob pattern (any of its forms)."""
+    return _matches(target, tuple(patterns))
+
+
+@lru_cache(maxsize=65536)           # traces touch the same resources over and over
+def _matches(target: str, patterns: tuple[str, ...]) -> bool:
     forms = resource_forms(target)
     for pattern in patterns:
         for form_pattern in resource_forms(pattern):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from agent_shapes_support import (
-    assert_well_formed, by_source, call_rows, encode, fields, json_values, parse_bytes,
-    parse_fixture, projection,
+    PROPERTY, TIMES, assert_well_formed, by_source, call_rows, encode, fields, json_values, parse_bytes,
+    parse_fixture, projection, shaped,
 )
 from goldens import check_golden
 
@@ -146,13 +146,34 @@ WORDS = ["user", "assistant", "summary", "tool_use", "tool_result", "text", "Bas
          "2026-01-01T00:00:00Z", "u1", "t1"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@PROPERTY
 @given(st.binary(max_size=600))
 def test_arbitrary_bytes_never_raise(data):
     assert_well_formed(parse_bytes(PARSER, data))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@PROPERTY
 @given(st.lists(json_values(KEYS, WORDS), max_size=6), st.booleans())
 def test_arbitrary_records_never_raise(records, as_lines):
     assert_well_formed(parse_bytes(PARSER, encode(records, as_lines)))
+
+
+ANY = json_values(KEYS, WORDS)
+IDS = st.sampled_from(["u1", "u2", "u3", "t1", "t2"]) | st.none()
+BLOCK = shaped(ANY, type=st.sampled_from(["text", "tool_use", "tool_result", "image"]),
+               id=IDS, name=st.sampled_from(["Bash", "Read", ""]), input=ANY,
+               tool_use_id=IDS, content=st.text(max_size=20) | st.lists(ANY, max_size=3),
+               is_error=st.booleans(), text=st.text(max_size=20))
+RECORD = shaped(ANY, type=st.sampled_from(["user", "assistant", "summary", "system"]),
+                uuid=IDS, parentUuid=IDS, sessionId=st.sampled_from(["s1", "s2"]),
+                timestamp=TIMES, isMeta=st.booleans(), isSidechain=st.booleans(),
+                toolUseResult=ANY,
+                message=shaped(ANY, role=st.sampled_from(["user", "assistant"]), id=IDS,
+                               model=st.text(max_size=5),
+                               content=st.text(max_size=20) | st.lists(BLOCK, max_size=4)))
+
+
+@PROPERTY
+@given(st.lists(RECORD, max_size=8))
+def test_shaped_records_never_raise(records):
+    assert_well_formed(parse_bytes(PARSER, encode(records, as_lines=True)))

@@ -56,7 +56,8 @@ def write_case(folder: Path, text: str = "", extra: bool = True) -> Case:
                    "target": target + x, "agent_id": AGENT, "session_id": SESSION,
                    "stated_intent": f"tag expired buckets{x}"}
                   for i, p, c, tool, _, target, _, _ in STEPS]
-    trace = _write(folder, f"agent-tool-call-trace{x}.ndjson", _ndjson(trace_rows))
+    in_name = x.replace("/", "\u2215").replace("\x00", "")[:60]
+    trace = _write(folder, f"agent-tool-call-trace{in_name}.ndjson", _ndjson(trace_rows))
     net = _write(folder, "agent-network-events.ndjson", _ndjson(
         [{"step_index": i, "bytes_out": b, "object_key": target + x, "dest_host": "s3.local"}
          for i, _, _, _, _, target, _, b in STEPS if b]))

@@ -177,7 +177,7 @@ def test_missing_renderers_are_reported_as_unavailable(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "tracehound.report.html", None)
     with pytest.raises(worker.Unavailable, match="not part of this build"):
-        worker.render_reports(tmp_path, lambda message: None)
+        worker.render_report(tmp_path, lambda message: None, pdf=True)
 
 
 def test_unknown_download_and_job() -> None:

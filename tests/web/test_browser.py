@@ -107,7 +107,9 @@ def test_kepler_pack_through_the_folder_picker(session: Session, kepler_pack: Pa
     page.goto(session.server.url + "/")
     page.set_input_files("#pick-folder", str(kepler_pack))
     assert page.inner_text('[data-testid="staged-summary"]').startswith("9 files")
+    import time; t=time.monotonic()
     case_id = session.analyze()
+    print("LAP analyze", time.monotonic()-t); t=time.monotonic()
     doc = case_json(session.server.cases_dir, case_id)
 
     steps = sum(len(t["steps"]) for t in doc["traces"])
@@ -145,15 +147,18 @@ def test_kepler_pack_through_the_folder_picker(session: Session, kepler_pack: Pa
     assert '"step_index":1' in expected["text"]
     page.click("#excerpt-close")
 
+    print("LAP checks", time.monotonic()-t); t=time.monotonic()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "case-page.png"), full_page=True)
 
+    print("LAP shot", time.monotonic()-t); t=time.monotonic()
     with page.expect_download(timeout=60_000) as download_info:
         page.click('[data-testid="download-html"]')
     download = download_info.value
     assert download.suggested_filename == f"tracehound-{case_id}-report.html"
     report = Path(download.path()).read_text(encoding="utf-8")
     assert "kepler-sre-agent-01" in report and "26" in report
+    print("LAP download", time.monotonic()-t); t=time.monotonic()
     session.clean()
 
 
@@ -191,7 +196,8 @@ def _xss_files() -> list[dict]:
                       "mimeType": "text/plain", "buffer": payload.encode("utf-8")})
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("<svg onload=alert('xss-member')>/trace.ndjson", trace)
+        z.writestr("<svg onload=alert('xss-member')>/payloads.json",
+                   (FIXTURES / "xss-payloads.json").read_bytes())
     files.append({"name": "javascript:alert('xss-zip').zip", "mimeType": "application/zip",
                   "buffer": archive.getvalue()})
     return files
@@ -207,7 +213,7 @@ def test_xss_evidence_never_becomes_markup(session: Session) -> None:
 
     assert page.evaluate(INJECTED) == []
     body = page.inner_text("body")
-    assert "<script>alert('xss-script')</script>" in body       # shown as text
+    assert "sess-<script>alert('xss-session')</script>" in body  # shown as text
     assert "<svg onload=alert('xss-tool')>" in body
     for link in page.locator("a.ref").all()[:12]:                 # excerpts hold raw payloads
         link.click()

@@ -100,6 +100,10 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
     if hidden > 0:
         err.print(f"tracehound: {hidden} more parse issues (all are listed in the JSON output)",
                   markup=False)
+    for run in case.extra.get("tool_runs", []):
+        if run["status"] == "error":
+            err.print(f"tracehound: tool {run['tool']} failed and its findings are missing: "
+                      f"{run['error']}", markup=False, style="bold red")
     for change in case.changed:
         err.print(f"tracehound: EVIDENCE CHANGED DURING ANALYSIS: {change}", markup=False,
                   style="bold red")

@@ -19,6 +19,7 @@ from ..taxonomy import tokens
 JOIN_WINDOW = 300
 CLOUD_SOURCES = ("aws:cloudtrail", "azure:activity")
 _ROLE = re.compile(r"(?:assumed-role|:role)/([^/]+)")
+_API_VERSION = re.compile(r"\d{8}(?:v\d+)?$")     # UpdateFunctionConfiguration20150331v2
 
 
 def _seconds(iso: str | None) -> float | None:
@@ -60,7 +61,8 @@ def _operation_tokens(call: Event) -> tuple[str, set[str]]:
 def _operation_matches(call: Event, cloud: Event) -> bool:
     service, verbs = _operation_tokens(call)
     source = str(cloud.attrs.get("event_source") or "").split(".")[0].lower()
-    name = set(tokens(str(cloud.attrs.get("event_name") or cloud.action))) - {"v2"}
+    event_name = _API_VERSION.sub("", str(cloud.attrs.get("event_name") or cloud.action))
+    name = set(tokens(event_name)) - {"v2"}
     if not verbs or (service and source and service != source):
         return False
     return verbs == name or verbs <= name or name <= verbs

@@ -167,11 +167,14 @@ class ToolResult:
 
 def prompt_event(ref: EvidenceRef, runtime: str, text: str, role: str, *,
                  time: str | None = None, session: str | None = None,
-                 actor_id: str | None = None, raw: Any = None) -> Event:
-    """An `agent:prompt` event: a human prompt, or the system / deployed prompt."""
-    kind = "human" if role == "user" else "service-principal"
+                 actor_id: str | None = None, user_id: str | None = None,
+                 raw: Any = None) -> Event:
+    """An `agent:prompt` event: a human prompt (actor: the user, when the record names
+    one), or the system / deployed prompt (actor: the agent it was deployed to)."""
+    human = role == "user"
     return Event(ref=ref, source="agent:prompt", time=time, action=f"{role}-prompt",
-                 actor_id=actor_id, actor_kind=kind, session=session,
+                 actor_id=user_id if human else actor_id,
+                 actor_kind="human" if human else "service-principal", session=session,
                  attrs={"text": text, "role": role, "prompt_hash": prompt_hash(text),
                         "runtime": runtime}, raw=raw)
 

@@ -178,14 +178,16 @@ class _ObservationTree:
             session = as_text(trace.get("sessionId")) or as_text(trace.get("id"))
             for role, text, ref in _prompts(trace.get("input"), lambda *t: at("input", *t)):
                 self.builder.prompt(ref, text, role, time=any_time(trace.get("timestamp")),
-                                    session=session, raw=trace)
+                                    session=session, user_id=as_text(trace.get("userId")),
+                                    actor_id=as_text(trace.get("name")), raw=trace)
         for item in self.observations:
             context = {"session": self.session_of(item), "actor_id": self.agent_of(item),
                        "time": item.start}
             if item.kind in ("GENERATION", "AGENT"):
                 for role, text, ref in _prompts(item.body.get("input"),
                                                 lambda *t, o=item: o.at("input", *t)):
-                    self.builder.prompt(ref, text, role, raw=item.body, **context)
+                    self.builder.prompt(ref, text, role, raw=item.body,
+                                        user_id=as_text(item.trace.get("userId")), **context)
             elif item.kind == "TOOL":
                 self.tool_call(item, context)
 

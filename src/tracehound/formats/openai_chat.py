@@ -122,6 +122,7 @@ class _Turn:
     actor_id: str | None
     time: str | None
     model: str | None
+    user_id: str | None = None
 
 
 class _ChatReader:
@@ -176,7 +177,7 @@ class _ChatReader:
                                                                              *AGENT_KEYS))
         when = any_time(first_of(envelope, *TIME_KEYS)) or any_time(response.get("created"))
         model = as_text(response.get("model")) or as_text(request.get("model"))
-        return _Turn(session, actor, when, model)
+        return _Turn(session, actor, when, model, as_text(request.get("user")))
 
     def messages(self, messages: list, turn: _Turn, at: Ref) -> None:
         last_answered: str | None = None
@@ -189,7 +190,8 @@ class _ChatReader:
             if role in ("user", "system", "developer"):
                 self.builder.prompt(ref, text_of(message.get("content")),
                                     "user" if role == "user" else "system", time=turn.time,
-                                    session=turn.session, raw=message)
+                                    session=turn.session, actor_id=turn.actor_id,
+                                    user_id=turn.user_id, raw=message)
             elif role in ("tool", "function"):
                 last_answered = self.result(message, turn, ref) or last_answered
             else:

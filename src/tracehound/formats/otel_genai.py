@@ -33,6 +33,7 @@ ARGUMENT_KEYS = ("gen_ai.tool.call.arguments", "gen_ai.tool.arguments", "input.v
 RESULT_KEYS = ("gen_ai.tool.call.result", "gen_ai.tool.result", "output.value")
 SESSION_KEYS = ("gen_ai.conversation.id", "session.id", "gen_ai.session.id")
 AGENT_KEYS = ("gen_ai.agent.id", "gen_ai.agent.name")
+USER_KEYS = ("user.id", "enduser.id")
 MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
 URL_KEYS = ("url.full", "http.url")
 METHOD_KEYS = ("http.request.method", "http.method")
@@ -224,7 +225,7 @@ class _SpanTree:
             if span.parent_key:
                 self.children.setdefault(span.parent_key, []).append(span)
         self.model_spans = sorted(
-            (s for s in spans if s.operation in MODEL_OPERATIONS and _model(s.attrs)),
+            (s for s in spans if s.operation in MODEL_OPERATIONS + (None,) and _model(s.attrs)),
             key=lambda s: time_key(s.start))
 
     def ancestors(self, span: Span) -> Iterator[Span]:
@@ -247,8 +248,10 @@ class _SpanTree:
             context = {"session": as_text(self.inherited(span, SESSION_KEYS)) or span.trace_id,
                        "actor_id": as_text(self.inherited(span, AGENT_KEYS))
                        or as_text(span.resource.get("service.name"))}
+            user = as_text(self.inherited(span, USER_KEYS))
             for role, text, ref in span_messages(span):
-                self.builder.prompt(ref, text, role, time=span.start, raw=span.raw, **context)
+                self.builder.prompt(ref, text, role, time=span.start, raw=span.raw,
+                                    user_id=user, **context)
             if span.operation == TOOL_OPERATION and not self.duplicate(span):
                 self.tool_call(span, context)
 

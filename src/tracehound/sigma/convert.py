@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError, SigmaFeatureNotSupportedByBackendError
@@ -87,11 +88,12 @@ def convert_file(backend: EventsBackend, text: str, relative: str
                  ) -> Iterable[ConvertedRule | RejectedRule]:
     try:
         collection = SigmaCollection.from_yaml(text, collect_errors=True)
-    except (SigmaError, ValueError) as exc:     # YAML that is not a Sigma document at all
+    except (SigmaError, ValueError, yaml.YAMLError) as exc:   # not a Sigma document at all
         yield RejectedRule(relative, None, "invalid YAML", _first_line(exc))
         return
-    for problem in collection.errors:
-        yield RejectedRule(relative, None, "invalid rule", _first_line(problem))
+    if not collection.rules:        # errors that belong to no rule (rule errors come below)
+        for problem in collection.errors:
+            yield RejectedRule(relative, None, "invalid rule", _first_line(problem))
     for rule in collection.rules:
         if isinstance(rule, SigmaCorrelationRule):
             yield RejectedRule(relative, rule.title, "correlation rule",

@@ -32,8 +32,8 @@ router = APIRouter()
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 DOWNLOADS = {
     "case.json": ("application/json", None),
-    "report.html": ("text/html; charset=utf-8", "report"),
-    "report.pdf": ("application/pdf", "report"),
+    "report.html": ("text/html; charset=utf-8", "report-html"),
+    "report.pdf": ("application/pdf", "report-pdf"),
     "timeline.csv": ("text/csv; charset=utf-8", "timeline"),
 }
 

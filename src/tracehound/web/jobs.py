@@ -34,7 +34,7 @@ PHASES = {"hashing": (0, 10), "hashed": (10, 10), "parsing": (10, 45), "parsed":
 class Job:
     id: str
     case_id: str
-    kind: str                               # analyze | report | timeline
+    kind: str                               # analyze | report-html | report-pdf | timeline
     state: str = "queued"                   # queued | running | done | failed | unavailable
     what: str = "waiting for a free worker"
     done: int = 0

@@ -25,7 +25,7 @@ from typing import Any, Callable, TextIO
 from ..report import serialize
 
 EXIT_UNAVAILABLE = 3
-KINDS = ("analyze", "report", "timeline")
+KINDS = ("analyze", "report-html", "report-pdf", "timeline")
 
 
 class Unavailable(Exception):
@@ -83,8 +83,8 @@ def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]
             "readable": case.readable}
 
 
-def render_reports(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
-    """HTML and PDF report through tracehound.report.html.write_reports, when it exists."""
+def render_report(case_dir: Path, emit: Callable[[dict], None], pdf: bool) -> dict[str, Any]:
+    """The HTML report (and the PDF when asked) through tracehound.report.html.write_reports."""
     try:
         from ..report import html as html_report
     except ImportError as exc:
@@ -96,10 +96,12 @@ def render_reports(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, An
     emit({"progress": ["rendering the report", 0, 1]})
     out = case_dir / "reports"
     out.mkdir(exist_ok=True)
-    written = html_report.write_reports(case, out / ".report.html.partial",
-                                        out / ".report.pdf.partial", reproducible=False)
-    os.replace(out / ".report.html.partial", out / "report.html")
-    os.replace(out / ".report.pdf.partial", out / "report.pdf")
+    partial_html = out / ".report.html.partial"
+    partial_pdf = out / ".report.pdf.partial" if pdf else None
+    written = html_report.write_reports(case, partial_html, partial_pdf, reproducible=False)
+    os.replace(partial_html, out / "report.html")
+    if partial_pdf is not None:
+        os.replace(partial_pdf, out / "report.pdf")
     return {"written": sorted(str(k) for k in (written or {}))}
 
 
@@ -140,7 +142,9 @@ def main(argv: list[str], channel: TextIO) -> int:
         channel.write(json.dumps(message, ensure_ascii=False) + "\n")
         channel.flush()
 
-    job = {"analyze": analyze_case, "report": render_reports, "timeline": render_timeline}[kind]
+    job = {"analyze": analyze_case, "timeline": render_timeline,
+           "report-html": lambda d, e: render_report(d, e, pdf=False),
+           "report-pdf": lambda d, e: render_report(d, e, pdf=True)}[kind]
     try:
         emit({"result": job(case_dir, emit)})
         return 0

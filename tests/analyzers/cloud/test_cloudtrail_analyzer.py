@@ -33,7 +33,8 @@ def test_intrusion_findings_match_golden():
 
 def test_each_finding_names_principal_source_ip_and_region():
     for finding in findings("attack_trail.json"):
-        assert finding.actor and finding.details["source_ip"] in finding.statement
+        addresses = finding.details.get("source_ips") or [finding.details["source_ip"]]
+        assert finding.actor and all(a in finding.statement for a in addresses)
         if finding.rule not in ("TH-AWS-CONSOLE-NO-MFA", "TH-AWS-ROOT-CONSOLE-LOGIN"):
             assert "us-east-1" in finding.statement
 

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 # One cheap test first: text without any of these cannot hold a secret we look for.
@@ -95,9 +96,26 @@ def _plausible(kind: str, value: str) -> bool:
 
 
 def scan_text(text: str, where: str) -> Iterator[SecretHit]:
-    if not text or not _MAYBE.search(text):
+    if not text:
         return
+    hits = _text_hits(text) if len(text) <= CACHED_TEXT else _find_in_text(text)
+    for kind, value in hits:
+        yield SecretHit(kind, where, value)
+
+
+CACHED_TEXT = 4096
+
+
+@lru_cache(maxsize=32768)           # tool output repeats; scan each distinct text once
+def _text_hits(text: str) -> tuple[tuple[str, str], ...]:
+    return _find_in_text(text)
+
+
+def _find_in_text(text: str) -> tuple[tuple[str, str], ...]:
+    if not _MAYBE.search(text):
+        return ()
     taken: list[tuple[int, int]] = []
+    found: list[tuple[str, str]] = []
     for kind, pattern in _TEXT_PATTERNS:
         for match in pattern.finditer(text):
             group = 1 if pattern.groups else 0
@@ -107,7 +125,8 @@ def scan_text(text: str, where: str) -> Iterator[SecretHit]:
             value = match.group(group)
             if _plausible(kind, value):
                 taken.append((start, end))
-                yield SecretHit(kind, where, value)
+                found.append((kind, value))
+    return tuple(found)
 
 
 def scan_value(value: Any, where: str, depth: int = 0) -> Iterator[SecretHit]:

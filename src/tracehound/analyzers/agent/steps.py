@@ -61,11 +61,11 @@ class Step:
     @property
     def refs(self) -> tuple[EvidenceRef, ...]:
         """The call's own ref first, then the approval, intent and result rows about it."""
-        merged = [self.call.ref]
-        if self.approval is not None:
-            merged.append(self.approval.ref)
-        merged += [e.ref for e in self.intents] + [e.ref for e in self.results]
-        return tuple(dict.fromkeys(merged))
+        merged = (self.call.ref,) if self.approval is None else (self.call.ref,
+                                                                 self.approval.ref)
+        if self.intents or self.results:
+            merged += tuple(e.ref for e in self.intents) + tuple(e.ref for e in self.results)
+        return merged
 
     @property
     def mutation(self) -> str:
@@ -139,7 +139,7 @@ class Step:
                 "approver": self.approver, "outcome": self.outcome,
                 "mutation": self.mutation, "tool_call_id": self.tool_call_id,
                 "credential": self.credential,
-                "refs": [r.to_json() for r in self.refs]}
+                "refs": [{"sha256": r.sha256, "locator": r.locator} for r in self.refs]}
 
 
 @dataclass(eq=False)

@@ -99,7 +99,8 @@ def _consent_refine(row: dict[str, Any]) -> dict[str, Any] | None:
         return None
     who = "every user in the tenant" if tenant_wide else "the consenting user"
     return {**row, "severity": severity, "risk": scored.describe(), "who": who,
-            "risky_scopes": list(scored.risky)}
+            "risky_scopes": list(scored.risky),
+            "risky_text": ", ".join(scored.risky) or "sign-in and profile scopes"}
 
 
 INBOX_RULE = Detection(
@@ -218,7 +219,7 @@ ORDER BY time, sha256, locator""")
 
 OAUTH_CONSENT = Detection(
     rule="TH-M365-OAUTH-CONSENT", category="oauth-consent", techniques=("T1528",),
-    title="Consent to {app} for {risk}",
+    title="Consent to {app}: {risky_text}",
     statement="{actor} consented to application {app} ({app_id}) on behalf of {who} from "
               "{client_ip}, granting {risk}.",
     details=("app", "app_id", "scopes", "consent_type", "client_ip"),

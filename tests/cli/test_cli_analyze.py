@@ -1,0 +1,154 @@
+"""`tracehound analyze` on the kepler pack and on each kind of bad input (issue: foundation).
+
+Each bad input gives a ParseIssue with its exact locator, the rest is still analyzed, the
+counts appear in the JSON, and exit 3 only when nothing at all could be read.
+"""
+
+import hashlib
+import json
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from tracehound.cli import app
+from tracehound.fixtures.kepler import write_pack
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kepler-pack")
+    write_pack(out)
+    return out
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def analyze_json(*args):
+    result = runner.invoke(app, ["analyze", *map(str, args), "--format", "json"])
+    return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+
+
+def test_analyze_lists_every_kepler_file_with_sha256_and_format(pack):
+    before = {p.name: sha(p) for p in pack.iterdir()}
+    result, doc = analyze_json(pack)
+    assert result.exit_code == 0, result.output
+    listed = {os.path.basename(e["path"]): e for e in doc["evidence"]}
+    assert set(listed) == set(before) and len(listed) == 9
+    for name, entry in listed.items():
+        assert entry["sha256"] == before[name]
+        assert entry["format"] and entry["events"] > 0 and entry["parse_issues"] == 0
+        assert entry["reason"]
+    assert {p.name: sha(p) for p in pack.iterdir()} == before, "evidence must not change"
+    assert doc["schema"] == "tracehound/1" and doc["parse_issues"] == []
+    failed = [r for r in doc["tool_runs"] if r["status"] == "error"]
+    assert failed == []
+
+
+def test_output_is_byte_identical_across_runs(pack):
+    first = runner.invoke(app, ["analyze", str(pack), "--format", "json"]).stdout
+    second = runner.invoke(app, ["analyze", str(pack), "--format", "json"]).stdout
+    assert first == second
+
+
+def test_fail_on_sets_exit_1(pack):
+    assert runner.invoke(app, ["analyze", str(pack), "--fail-on", "high",
+                               "--format", "json"]).exit_code == 1
+
+
+def test_usage_errors_exit_2(pack, tmp_path):
+    assert runner.invoke(app, ["analyze", str(pack), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["analyze", str(pack), "--fail-on", "urgent"]).exit_code == 2
+    missing = runner.invoke(app, ["analyze", str(tmp_path / "nope")])
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith(f"tracehound: {tmp_path / 'nope'}: no such file")
+    assert runner.invoke(app, ["run", "no-such-tool", str(pack)]).exit_code == 2
+
+
+def bad_inputs(folder, pack):
+    """One file per kind of bad input, next to a good trace. Returns {name: expected issue}."""
+    trace = (pack / "agent-tool-call-trace.ndjson").read_bytes().splitlines(keepends=True)
+    (folder / "truncated.ndjson").write_bytes(b"".join(trace[:25]) + trace[25][:40])
+    (folder / "empty.json").write_bytes(b"")
+    (folder / "garbage.bin").write_bytes(bytes(range(256)) * 8)
+    latin1 = trace[:2] + [trace[2].replace(b'"kepler-sre-agent-01"', b'"kepler-\xe9"', 1)]
+    (folder / "latin1.ndjson").write_bytes(b"".join(latin1))
+    (folder / "saas-audit.csv").write_bytes(
+        b"Timestamp,Actor,Action,Resource\n"
+        b"2026-04-12T14:00:00Z,ana@example.com,file.view,doc-1\n"
+        b"2026-04-12T14:01:00Z,ana@example.com,file.view\n"
+        b"2026-04-12T14:02:00Z,ana@example.com,file.share,doc-2\n")
+    (folder / "unknown.json").write_bytes(b'{"hello": "world"}')
+    return {
+        "truncated.ndjson": ("line 26", "truncated JSON"),
+        "empty.json": ("file", "file is empty"),
+        "garbage.bin": ("file", "unknown format: binary content"),
+        "latin1.ndjson": ("line 3", "bytes are not valid UTF-8"),
+        "saas-audit.csv": ("row 2", "ragged row: 3 fields where the header has 4"),
+        "unknown.json": ("file", "unknown format"),
+    }
+
+
+def test_each_bad_input_is_a_parse_issue_with_its_locator(pack, tmp_path):
+    expected = bad_inputs(tmp_path, pack)
+    result, doc = analyze_json(tmp_path)
+    assert result.exit_code == 0, result.output
+    issues = {os.path.basename(i["path"]): i for i in doc["parse_issues"]}
+    assert set(issues) == set(expected)
+    for name, (locator, problem) in expected.items():
+        assert issues[name]["locator"] == locator, name
+        assert issues[name]["problem"].startswith(problem), (name, issues[name]["problem"])
+        assert f"tracehound: {issues[name]['path']}:{locator}: " in result.stderr
+    counts = {os.path.basename(e["path"]): (e["events"], e["parse_issues"])
+              for e in doc["evidence"]}
+    assert counts["truncated.ndjson"] == (25, 1)
+    assert counts["latin1.ndjson"] == (3, 1)
+    assert counts["saas-audit.csv"] == (2, 1)
+    assert counts["garbage.bin"] == (0, 1)
+
+
+def test_exit_3_only_when_nothing_could_be_read(tmp_path):
+    (tmp_path / "garbage.bin").write_bytes(os.urandom(2048))
+    (tmp_path / "empty.ndjson").write_bytes(b"")
+    result = runner.invoke(app, ["analyze", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 3
+    assert "tracehound: no input could be read" in result.stderr
+
+
+def test_forced_format_reports_the_reason(pack):
+    result, doc = analyze_json(pack / "agent-network-events.ndjson", "--as",
+                               "agent-network-ndjson")
+    assert doc["evidence"][0]["reason"] == "forced with --as agent-network-ndjson"
+    bad = runner.invoke(app, ["analyze", str(pack), "--as", "no-such-format"])
+    assert bad.exit_code == 2 and "unknown format 'no-such-format'" in bad.stderr
+
+
+def test_csv_and_ndjson_outputs(pack):
+    csv_out = runner.invoke(app, ["analyze", str(pack), "--format", "csv"]).stdout
+    assert csv_out.splitlines()[0].startswith("id,time,severity,category")
+    lines = runner.invoke(app, ["analyze", str(pack), "--format", "ndjson"]).stdout.splitlines()
+    assert lines and all(json.loads(line)["refs"] for line in lines)
+
+
+def test_zip_of_the_pack_gives_the_same_findings(pack, tmp_path):
+    import zipfile
+    archive = tmp_path / "pack.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in sorted(pack.iterdir()):
+            z.write(p, f"kepler/{p.name}")
+    _, from_zip = analyze_json(archive)
+    _, from_dir = analyze_json(pack)
+    assert [f["id"] for f in from_zip["findings"]] == [f["id"] for f in from_dir["findings"]]
+    assert all("!kepler/" in e["path"] for e in from_zip["evidence"])
+
+
+def test_tools_lists_the_seven_agent_tools():
+    out = runner.invoke(app, ["tools"]).stdout
+    for name in ("trace-reconstructor", "prompt-action-divergence", "accountability-tracer",
+                 "credential-audit", "mcp-call-graph", "persistence-detector",
+                 "exfiltration-detector"):
+        assert name in out

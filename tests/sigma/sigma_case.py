@@ -1,0 +1,27 @@
+"""Shared set-up of the Sigma tests: fixture paths and a case store loaded from them."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from tracehound.evidence import collect
+from tracehound.pipeline import parse_sources
+from tracehound.store import CaseStore
+
+TESTS = Path(__file__).resolve().parents[1]
+SIGMAHQ = TESTS.parents[1] / "shared" / "data" / "sigmahq-cloud"
+CLOUDTRAIL = TESTS / "fixtures" / "cloud" / "cloudtrail"
+AZURE = TESTS / "fixtures" / "cloud" / "azure"
+SIGMA_FIXTURES = TESTS / "sigma" / "fixtures"
+
+
+@contextmanager
+def loaded_store(*paths: Path) -> Iterator[tuple[CaseStore, dict[str, str]]]:
+    """A case store holding the parsed events of `paths`; also {sha256: file name}."""
+    with collect(list(paths)) as intake, CaseStore() as store:
+        _, events, issues, _ = parse_sources(intake, None, None, store)
+        store.load_events(events)
+        names = {s.sha256: Path(s.path).name for s in intake.sources}
+        yield store, names
