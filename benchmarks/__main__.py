@@ -8,6 +8,8 @@ from importlib import import_module
 # One entry per benchmark module; each has main(argv) -> exit code.
 MODULES = (
     "agent_trace",
+    "ual_cloud",
+    "report_bench",
 )
 
 

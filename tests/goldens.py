@@ -21,8 +21,12 @@ def dumps(value: Any) -> str:
 
 def check_golden(relative: str, value: Any) -> None:
     """Compare `value` with tests/golden/<relative>; regenerate only when asked to."""
+    check_golden_text(relative, dumps(value))
+
+
+def check_golden_text(relative: str, text: str) -> None:
+    """Like check_golden for a text golden that is not JSON (e.g. a normalized HTML report)."""
     path = GOLDEN_ROOT / relative
-    text = dumps(value)
     if os.environ.get("TRACEHOUND_REGEN_GOLDENS") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -143,7 +143,7 @@ def resource_forms(target: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(fnmatch.translate(pattern))
+    return re.compile(fnmatch.translate(pattern), re.IGNORECASE)
 
 
 def resource_matches(target: str, patterns: Sequence[str]) -> bool:
@@ -198,13 +198,15 @@ def baseline_agent(baseline: Any, agent: str | None) -> Any:
     """The baseline entry governing `agent` (by agent_id, then name), or None."""
     if baseline is None or agent is None:
         return None
+    wanted = agent.lower()
     for entry in _get(baseline, "agents", None) or ():
-        if agent in (_get(entry, "agent_id"), _get(entry, "name")):
+        if wanted in (str(_get(entry, "agent_id") or "").lower(),
+                      str(_get(entry, "name") or "").lower()):
             return entry
     return None
 
 
-def envelope_from_baseline(entry: Any, agent: str) -> Envelope:
+def envelope_from_baseline(entry: Any, agent: str, baseline: Any = None) -> Envelope:
     actions: set[str] = set()
     for name in _get(entry, "actions", None) or ():
         actions |= B4_ACTIONS.get(str(name).lower(), frozenset())
@@ -218,8 +220,11 @@ def envelope_from_baseline(entry: Any, agent: str) -> Envelope:
         if name:
             tools.append((str(name), frozenset(classes) if operations else None))
     resources = tuple(str(p) for p in _get(entry, "data_sources", None) or ())
+    sha, line = _get(baseline, "sha256"), _get(entry, "line")
+    refs = (EvidenceRef(sha, f"line {line}"),) if isinstance(sha, str) and len(sha) == 64 \
+        and isinstance(line, int) else ()
     return Envelope(agent=agent, actions=frozenset(actions), resources=resources,
-                    tools=tuple(tools), origin="baseline", inferred=False,
+                    tools=tuple(tools), origin="baseline", inferred=False, refs=refs,
                     text=f"baseline entry {agent}")
 
 
@@ -261,9 +266,13 @@ def _from_config(event: Event, agent: str | None) -> Envelope | None:
 
 def _from_text(text: str, origin: str, refs: tuple[EvidenceRef, ...],
                agent: str | None) -> Envelope | None:
+    """An envelope inferred from prose. Prose rarely states that the agent may look things
+    up, so listing and reading are always inside an inferred envelope; what it infers is
+    which state-changing, sending or executing actions the text allows."""
     actions = classes_in_text(text)
     if not actions:
         return None
+    actions |= READ_ONLY
     return Envelope(agent=agent, actions=actions, resources=resources_in_text(text),
                     origin=origin, inferred=True, refs=refs, text=_shorten(text))
 
@@ -292,5 +301,5 @@ def envelope_for(agent: str | None, evidence: ScopeEvidence, baseline: Any = Non
     """The baseline's envelope for this agent when it has one, else the inferred envelope."""
     entry = baseline_agent(baseline, agent)
     if entry is not None:
-        return envelope_from_baseline(entry, agent or "")
+        return envelope_from_baseline(entry, agent or "", baseline)
     return infer_envelope(agent, evidence)

@@ -62,6 +62,9 @@ def assert_well_formed(items: Iterable[Any]) -> None:
         else:
             assert item.ref.locator.startswith(LOCATOR_FORMS), item.ref
             json.dumps(dict(item.attrs), default=str)
+            assert item.time is None or (isinstance(item.time, str) and item.time[-1] == "Z")
+            for number in (item.step, item.parent_step, item.bytes_in, item.bytes_out):
+                assert number is None or (type(number) is int and 0 <= number < 2 ** 63)
 
 
 def by_source(events: Iterable[Event]) -> dict[str, int]:

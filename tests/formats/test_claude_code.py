@@ -8,8 +8,8 @@ import json
 from hypothesis import given, strategies as st
 
 from agent_shapes_support import (
-    PROPERTY, TIMES, assert_well_formed, by_source, call_rows, encode, fields, json_values, parse_bytes,
-    parse_fixture, projection, shaped,
+    PROPERTY, TIMES, assert_well_formed, by_source, call_rows, encode, fields, json_values,
+    parse_bytes, parse_fixture, projection, shaped,
 )
 from goldens import check_golden
 
@@ -177,3 +177,17 @@ RECORD = shaped(ANY, type=st.sampled_from(["user", "assistant", "summary", "syst
 @given(st.lists(RECORD, max_size=8))
 def test_shaped_records_never_raise(records):
     assert_well_formed(parse_bytes(PARSER, encode(records, as_lines=True)))
+
+
+def test_sniffed_even_when_the_first_record_is_longer_than_the_sample(tmp_path):
+    from agent_shapes_support import source_of
+    from tracehound.sniff import sniff
+    huge = record("user", "u1", None, [{"type": "tool_result", "tool_use_id": "t0",
+                                        "content": "x" * 300_000}])
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(huge + b"\n" + record("assistant", "a1", "u1", [{"type": "text",
+                                                                      "text": "ok"}]))
+    found = sniff(source_of(path))
+    assert (found.parser.name, found.reason) == (
+        PARSER, "Claude Code session JSONL: parentUuid/sessionId records (first record longer "
+                "than the sample)")

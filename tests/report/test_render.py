@@ -23,7 +23,8 @@ def html(case):
 
 
 def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).replace("\xa0", " ")
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).replace("\xa0", " ")
+    return text.replace(" ,", ",").replace(" .", ".").replace("( ", "(").replace(" )", ")")
 
 
 def test_header_states_agent_session_and_window(html):

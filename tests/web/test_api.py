@@ -7,14 +7,17 @@ import json
 import sys
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
 from tracehound.web import worker
+from tracehound.web.app import Settings, create_app
 from tracehound.web.jobs import Job
-from workbench_support import analyze_folder, case_json, pack_files, sha256_hex, wait_job
+from workbench_support import (TEST_PORT, analyze_folder, case_json, pack_files, sha256_hex,
+                               wait_job)
 
 BASELINE = b"""agents:
   - agent_id: "kepler-sre-agent-01"
@@ -28,6 +31,20 @@ BASELINE = b"""agents:
 """
 
 
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app (and its two warm worker processes) for this module's tests."""
+    app = create_app(Settings(port=TEST_PORT, cases_dir=tmp_path_factory.mktemp("api")))
+    with TestClient(app, base_url=f"http://127.0.0.1:{TEST_PORT}") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def kepler_case(client: TestClient, kepler_pack: Path) -> tuple[str, dict]:
+    case_id, job = analyze_folder(client, kepler_pack)
+    return case_id, job
+
+
 def zipped(folder: Path, prefix: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -36,8 +53,9 @@ def zipped(folder: Path, prefix: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_kepler_upload_is_stored_analyzed_and_kept(client: TestClient, kepler_pack: Path) -> None:
-    case_id, job = analyze_folder(client, kepler_pack)
+def test_kepler_upload_is_stored_analyzed_and_kept(client: TestClient, kepler_pack: Path,
+                                                   kepler_case: tuple[str, dict]) -> None:
+    case_id, job = kepler_case
     assert job["state"] == "done", job
     assert job["percent"] == 100
     cases_dir = client.app.state.library.root
@@ -60,9 +78,9 @@ def test_kepler_upload_is_stored_analyzed_and_kept(client: TestClient, kepler_pa
     assert download.json() == doc
 
 
-def test_a_zip_gives_the_same_findings_as_the_folder(client: TestClient,
-                                                      kepler_pack: Path) -> None:
-    folder_case, _ = analyze_folder(client, kepler_pack)
+def test_a_zip_gives_the_same_findings_as_the_folder(client: TestClient, kepler_pack: Path,
+                                                      kepler_case: tuple[str, dict]) -> None:
+    folder_case, _ = kepler_case
     response = client.post("/api/cases", files=[(
         "files", ("kepler-pack.zip", zipped(kepler_pack, "kepler-pack")))])
     assert response.status_code == 201
@@ -81,13 +99,16 @@ def test_a_zip_slip_archive_is_refused_by_intake(client: TestClient) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("../../escape.ndjson", b'{"a": 1}\n')
     response = client.post("/api/cases", files=[("files", ("evil.zip", buffer.getvalue()))])
-    job = wait_job(client, response.json()["job"]["id"])
-    assert job["state"] == "failed"
-    assert "zip-slip" in job["error"]
-    meta = client.get(f"/api/cases/{response.json()['case_id']}").json()
-    assert meta["status"] == "failed" and "zip-slip" in meta["message"]
-    page = client.get(f"/cases/{response.json()['case_id']}").text
-    assert "zip-slip" in page and 'id="analyze-again"' in page
+    case_id = response.json()["case_id"]
+    assert wait_job(client, response.json()["job"]["id"])["state"] == "done"
+    issues = case_json(client.app.state.library.root, case_id)["parse_issues"]
+    assert [(i["path"], i["locator"]) for i in issues] == [("evil.zip", "file")]
+    assert "zip-slip" in issues[0]["problem"]
+    meta = client.get(f"/api/cases/{case_id}").json()
+    assert meta["message"].startswith("No input could be read")
+    assert "zip-slip" in client.get(f"/cases/{case_id}").text
+    extracted = list((client.app.state.library.root / case_id).rglob("escape.ndjson"))
+    assert extracted == [] and not (client.app.state.library.root / "escape.ndjson").exists()
 
 
 def test_a_zip_bomb_is_refused_by_intake(client: TestClient) -> None:
@@ -95,16 +116,19 @@ def test_a_zip_bomb_is_refused_by_intake(client: TestClient) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.ndjson", b"\n" * (50 * 1024 * 1024))
     response = client.post("/api/cases", files=[("files", ("bomb.zip", buffer.getvalue()))])
-    job = wait_job(client, response.json()["job"]["id"])
-    assert job["state"] == "failed" and "zip bomb" in job["error"]
+    assert wait_job(client, response.json()["job"]["id"])["state"] == "done"
+    issues = case_json(client.app.state.library.root, response.json()["case_id"])["parse_issues"]
+    assert len(issues) == 1 and "zip bomb" in issues[0]["problem"]
 
 
 def test_a_climbing_file_name_refuses_the_whole_upload(client: TestClient) -> None:
-    response = client.post("/api/cases", files=[("files", ("a.ndjson", b"{}\n"))],
-                           data={"paths": ["../../etc/cron.d/a.ndjson"]})
+    before = client.get("/api/cases").json()
+    response = client.post("/api/cases", files=[("files", ("a.ndjson", b"{}\n")),
+                                                ("files", ("b.ndjson", b"{}\n"))],
+                           data={"paths": ["pack/a.ndjson", "../../etc/cron.d/b.ndjson"]})
     assert response.status_code == 400
     assert "climbs out" in response.json()["detail"]
-    assert list(client.app.state.library.root.iterdir()) == []
+    assert client.get("/api/cases").json() == before
 
 
 def test_an_upload_without_files_is_refused(client: TestClient) -> None:
@@ -144,8 +168,9 @@ def test_analysis_of_a_busy_case_is_refused(client: TestClient, kepler_pack: Pat
     assert client.get(f"/cases/{case_id}/download/case.json").status_code == 409
 
 
-def test_analyze_again_reuses_the_stored_evidence(client: TestClient, kepler_pack: Path) -> None:
-    case_id, _ = analyze_folder(client, kepler_pack)
+def test_analyze_again_reuses_the_stored_evidence(client: TestClient,
+                                                  kepler_case: tuple[str, dict]) -> None:
+    case_id, _ = kepler_case
     before = case_json(client.app.state.library.root, case_id)
     response = client.post(f"/api/cases/{case_id}/analyze")
     assert response.status_code == 202
@@ -154,19 +179,21 @@ def test_analyze_again_reuses_the_stored_evidence(client: TestClient, kepler_pac
 
 
 def test_report_downloads_are_attachments_in_a_sandbox(client: TestClient,
-                                                       kepler_pack: Path) -> None:
-    case_id, _ = analyze_folder(client, kepler_pack)
+                                                       kepler_case: tuple[str, dict]) -> None:
+    case_id, _ = kepler_case
+    pdf = client.get(f"/cases/{case_id}/download/report.pdf")      # renders the HTML too
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.content.startswith(b"%PDF")
     html = client.get(f"/cases/{case_id}/download/report.html")
     assert html.status_code == 200, html.text
     assert "attachment" in html.headers["content-disposition"]
     assert "sandbox" in html.headers["content-security-policy"]
     assert "kepler-sre-agent-01" in html.text
-    pdf = client.get(f"/cases/{case_id}/download/report.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-def test_timesketch_timeline_download(client: TestClient, kepler_pack: Path) -> None:
-    case_id, _ = analyze_folder(client, kepler_pack)
+def test_timesketch_timeline_download(client: TestClient,
+                                      kepler_case: tuple[str, dict]) -> None:
+    case_id, _ = kepler_case
     response = client.get(f"/cases/{case_id}/download/timeline.csv")
     assert response.status_code == 200, response.text
     header = response.text.splitlines()[0].split(",")
@@ -205,3 +232,12 @@ def test_worker_channel_is_json_lines(tmp_path: Path) -> None:
     assert worker.main(["nonsense", str(tmp_path)], Channel()) == 2
     assert worker.main(["analyze", str(tmp_path / "missing")], Channel()) == 1
     assert [json.loads(line) for line in lines][-1]["error"].startswith("FileNotFoundError")
+    lines.clear()
+    requests = ["not json\n", json.dumps({"kind": "format-disk", "case_dir": "/"}) + "\n",
+                json.dumps({"kind": "analyze", "case_dir": str(tmp_path)}) + "\n"]
+    assert worker.main(["--serve"], Channel(), requests) == 0
+    answers = [json.loads(line) for line in lines]
+    assert [sorted(a) for a in answers] == [["error"], ["error"], ["error"]]
+    assert answers[0]["error"].startswith("bad request")
+    assert "unknown job kind" in answers[1]["error"]
+    assert answers[2]["error"].startswith("FileNotFoundError")

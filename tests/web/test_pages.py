@@ -76,7 +76,8 @@ def test_case_page_shows_every_section(client: TestClient) -> None:
     assert html.count('class="finding-row"') == 3
     assert html.count('class="issue-row"') == 1
     assert 'data-testid="timeline-chart"' in html and 'data-testid="graph"' in html
-    assert "2026-W15" in html                                   # drift metrics table
+    assert html.count('class="drift-row"') == 1                # drift metrics table
+    assert '<meter min="0" max="4" value="4"></meter> 4' in html
     assert "203.0.113.9" in html                                # a further section (iocs)
     for option in ("scope-creep", "exfiltration", "persistence", "divergence"):
         assert f'<option value="{option}">' in html

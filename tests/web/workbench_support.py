@@ -137,7 +137,12 @@ def sample_document(evidence: dict[str, bytes], text: str = "") -> dict[str, Any
                                         "refs": [ref("line 2")]}]},
         "parse_issues": [{"path": f"pack/{first}", "locator": "line 4",
                           "problem": "invalid JSON" + text}],
-        "drift": {"weeks": [{"week": "2026-W15", "actions": 12, "note": text}]},
+        "drift_metrics": [{"agent_id": "agent-1" + text, "agent_name": None, "week": "2026-W15",
+                           "drift_events_total": 4,
+                           "drift_events_by_type": {"D1": 1, "D2": 3, "D3": 0, "D4": 0,
+                                                    "D5": 0, "D6": 0},
+                           "actions": {"total": 12, "blocked": 2, "allowed": 10},
+                           "policy_hits": 3}],
         "iocs": [{"value": "203.0.113.9" + text, "kind": "ip", "files": 2}],
     }
 

@@ -1,2 +1,95 @@
-"""`tracehound drift` (not written yet)."""
-from . import app  # noqa: F401
+"""`tracehound drift`: scope-creep drift (seed 003 D1-D6) against a baseline, with metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console, Group
+
+from . import app
+from .common import (AS_FORMAT, OUT, PATHS, SETTING, check_severity, err, fail, finish,
+                     parse_settings, run_case)
+
+ENGINES = ("duckdb", "spark")
+OUTPUT_FORMATS = ("table", "json")
+
+
+def drift_document(case: Any, engine: str, baseline: Any) -> dict[str, Any]:
+    """The analyze JSON's evidence, findings and parse issues, plus the weekly metrics."""
+    doc = case.to_json()
+    return {
+        "schema": doc["schema"], "engine": doc["engine"], "drift_engine": engine,
+        "baseline": {"path": baseline.path, "sha256": baseline.sha256,
+                     "agents": [a.agent_id for a in baseline.agents]},
+        "evidence": doc["evidence"], "findings": doc["findings"],
+        "drift_metrics": case.artifacts.get("drift_metrics", []),
+        "parse_issues": doc["parse_issues"],
+    }
+
+
+def _load_baseline(path: Path) -> Any:
+    from ..baseline import BaselineError, load_baseline
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        for problem in exc.problems:
+            err.print(f"tracehound: {problem}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _render(doc: dict[str, Any], output: str, out: Optional[Path]) -> None:
+    from ..drift.metrics import metrics_table
+    from ..report import serialize, tables
+    if output == "json":
+        text = serialize.to_json(doc)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+        return
+    handle = open(out, "w", encoding="utf-8") if out else None
+    try:
+        console = Console(file=handle, width=160 if out else None, highlight=False)
+        console.print(Group(tables.evidence_table(doc), tables.findings_table(doc),
+                            metrics_table(doc["drift_metrics"])))
+    finally:
+        if handle:
+            handle.close()
+
+
+@app.command()
+def drift(
+    paths: list[Path] = PATHS,
+    baseline: Path = typer.Option(..., "--baseline", help="Scope baseline YAML (B1-B5 per "
+                                  "agent, CONTRACT.md).", dir_okay=False, show_default=False),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) | spark (PySpark "
+                               "local mode; needs a Java runtime)."),
+    output: str = typer.Option("table", "--format", help="table | json"),
+    out: Optional[Path] = OUT,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at "
+                                          "or above this severity (info..critical)."),
+    as_format: Optional[str] = AS_FORMAT,
+    setting: list[str] = SETTING,
+) -> None:
+    """Scope-creep drift: new tools, data scopes, label breaches, volume, policy hit rate and
+    unapproved versions against the baseline, with each finding's escalation entry and the
+    weekly metrics per agent.
+
+    Example: tracehound drift --baseline baseline.yaml purview-export.csv decisions.ndjson
+    """
+    if engine not in ENGINES:
+        raise fail(f"--engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if output not in OUTPUT_FORMATS:
+        raise fail(f"--format {output!r}: choose one of {', '.join(OUTPUT_FORMATS)}")
+    check_severity(fail_on)
+    loaded = _load_baseline(baseline)
+    settings = {**parse_settings(setting), "drift_engine": engine}
+    try:
+        case = run_case(paths, forced=as_format, baseline=baseline, tools=["drift"],
+                        settings=settings)
+    except RuntimeError as exc:           # the Spark engine without Java or pyspark
+        raise fail(str(exc)) from None
+    _render(drift_document(case, engine, loaded), output, out)
+    finish(case, fail_on)

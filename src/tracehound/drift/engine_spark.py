@@ -22,6 +22,8 @@ from .queries import SOURCES, Relation, to_spark
 
 EVENT_COLUMNS = ("event_id", "sha256", "locator", "source", "time", "action", "action_class",
                  "actor_id", "target_id", "target_type", "outcome", "attrs")
+SMALL_TABLE_ROWS = 10_000
+SPARK_TYPES = {"string": "STRING", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN"}
 JAVA_HOMES = ("/usr/lib/jvm/default-java", "/usr/lib/jvm/java-17-openjdk-amd64")
 
 
@@ -45,10 +47,11 @@ def local_session(master: str = "local[2]") -> Any:
     atexit.register(shutil.rmtree, scratch, True)
     session = (SparkSession.builder.master(master).appName("tracehound-drift")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.shuffle.partitions", "2")
                .config("spark.sql.warehouse.dir", str(Path(scratch, "warehouse")))
                .config("spark.local.dir", scratch)
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
@@ -60,8 +63,10 @@ def local_session(master: str = "local[2]") -> Any:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, session: Any = None):
+    def __init__(self, session: Any = None, partitions: int | None = 2):
+        """`partitions`: cached relations are coalesced to this many (None: keep Spark's)."""
         from pyspark.sql import SparkSession
+        self.partitions = partitions
         self.owns_session = session is None and SparkSession.getActiveSession() is None
         self.spark = session or local_session()
         self.workdir = Path(tempfile.mkdtemp(prefix="tracehound-drift-"))
@@ -73,9 +78,16 @@ class SparkEngine:
         self.views.append(name)
 
     def load(self, name: str, table: pa.Table) -> None:
-        path = self.workdir / f"{name}.parquet"
-        pq.write_table(table, path)
-        self.load_parquet(name, path)
+        """A small table (baseline, settings) straight from memory; large ones via Parquet."""
+        if table.num_rows > SMALL_TABLE_ROWS:
+            path = self.workdir / f"{name}.parquet"
+            pq.write_table(table, path)
+            self.load_parquet(name, path)
+            return
+        schema = ", ".join(f"`{f.name}` {SPARK_TYPES[str(f.type)]}" for f in table.schema)
+        frame = self.spark.createDataFrame(table.to_pylist(), schema=schema)
+        frame.createOrReplaceTempView(name)
+        self.views.append(name)
 
     def load_store(self, con: Any) -> None:
         """The case store's drift-source events as the `events` view."""
@@ -88,6 +100,8 @@ class SparkEngine:
     def define(self, relation: Relation) -> None:
         frame = self.spark.sql(to_spark(relation.text))
         if relation.materialize:
+            if self.partitions:
+                frame = frame.coalesce(self.partitions)
             frame = frame.cache()
             self.cached.append(frame)
         frame.createOrReplaceTempView(relation.name)

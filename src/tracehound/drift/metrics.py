@@ -64,19 +64,20 @@ def _duration(seconds: float | None) -> str:
 
 def metrics_table(metrics: list[Mapping[str, Any]]) -> Table:
     table = Table(title=f"Weekly drift metrics ({len(metrics)} agent-weeks)", title_justify="left")
-    for column in ("agent", "week", "actions", "blocked", "drift", *DETECTIONS, "S1",
-                   "MTTD", "MTTR", "top new resource", "top policy block"):
+    for column in ("agent", "week", "actions blocked/total", "drift", "by type", "S1",
+                   "MTTD / MTTR", "top new resource", "top policy block"):
         table.add_column(column, overflow="fold")
     for m in metrics:
-        by_type = m["drift_events_by_type"]
+        by_type = " ".join(f"{d}:{n}" for d, n in m["drift_events_by_type"].items() if n)
         top_resource = m["top_new_resources"][0]["resource"] if m["top_new_resources"] else ""
         top_policy = m["top_policy_blocks"][0]["policy"] if m["top_policy_blocks"] else ""
+        s1 = m["s1"]
         table.add_row(
             Text(m["agent_id"] + ("" if m["governed"] else " (no baseline)")), Text(m["week"]),
-            Text(str(m["actions"]["total"])), Text(str(m["actions"]["blocked"])),
+            Text(f"{m['actions']['blocked']}/{m['actions']['total']}"),
             Text(str(m["drift_events_total"]), style="bold" if m["drift_events_total"] else ""),
-            *(Text(str(by_type[d]) if by_type[d] else "") for d in DETECTIONS),
-            Text(str(m["s1"]["events"]) if m["s1"]["events"] else ""),
-            Text(_duration(m["s1"]["mttd_seconds"])), Text(_duration(m["s1"]["mttr_seconds"])),
+            Text(by_type), Text(str(s1["events"]) if s1["events"] else ""),
+            Text(f"{_duration(s1['mttd_seconds'])} / {_duration(s1['mttr_seconds'])}"
+                 if s1["events"] else ""),
             Text(top_resource), Text(top_policy))
     return table

@@ -9,6 +9,7 @@ target is the path, URL or bucket/key the call names. Nothing here raises on odd
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ def _argument_words(program: str, args: list[str]) -> tuple[list[str], list[str]
             path = redirect.group(1) or following
             if path and not path.startswith(("/dev/", "&")):
                 said += ["write", *tokens(path)]
-                named.append(path)
+                named.insert(0, path)       # what a redirect writes is the command's target
             continue
         if arg.startswith("--") and following and not following.startswith("-"):
             options[arg[2:].lower()] = following
@@ -166,7 +167,7 @@ def _argument_words(program: str, args: list[str]) -> tuple[list[str], list[str]
 
 
 def _looks_like_path(arg: str) -> bool:
-    if arg.startswith("-") or "://" in arg or "=" in arg or "@" in arg or len(arg) < 2:
+    if arg.startswith("-") or "://" in arg or len(arg) < 2 or any(c in arg for c in "=@ \t\n"):
         return False
     return arg.startswith(("/", "~/", "./", "../")) or "/" in arg
 
@@ -272,12 +273,21 @@ def _target_in(args: Mapping[str, Any], path: str | None, url: str | None,
     return None, None
 
 
+def byte_count(value: Any) -> int | None:
+    """A non-negative whole byte count that fits a 64-bit column, else None."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or not 0 <= value < 2 ** 63:
+        return None
+    return int(value)
+
+
 def _bytes_out(args: Mapping[str, Any]) -> int | None:
-    value = first_of(args, *BYTES_KEYS)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return int(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    given = byte_count(first_of(args, *BYTES_KEYS))
+    if given is not None:
+        return given
     body = first_of(args, *BODY_KEYS)
     if isinstance(body, str):
         return len(body.encode("utf-8", errors="replace"))

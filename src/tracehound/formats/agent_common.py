@@ -15,11 +15,15 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from ..model import Event, EvidenceRef, ParseIssue
+from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
 from .agent_actions import as_text, describe_call, first_of, host_of, mutation_of  # noqa: F401
+from .base import Source
 from .m365_fields import format_utc, utc_time as utc_iso
+from .readers import iter_ndjson, load_json
+
+Ref = Callable[..., EvidenceRef]        # path tokens inside the record -> its EvidenceRef
 
 # ----------------------------------------------------------------------------- small readers
 
@@ -71,6 +75,32 @@ def time_key(iso: str | None) -> str:
         return ""
     whole, _, fraction = iso.rstrip("Z").partition(".")
     return f"{whole}.{fraction.ljust(6, '0')}"
+
+
+def is_ndjson(data: bytes) -> bool:
+    """True when the first non-blank line is a JSON object on its own and more follows."""
+    first = next((line for line in data.splitlines() if line.strip()), b"")
+    try:
+        return isinstance(json.loads(first), dict) and first.strip() != data.strip()
+    except (ValueError, RecursionError):
+        return False
+
+
+def json_documents(source: Source, issues: list[ParseIssue]) -> Iterator[tuple[Any, Ref]]:
+    """(value, ref maker) for each NDJSON line (refs `line N`), or once for a whole JSON
+    document (refs `json:/pointer`). Unreadable lines and documents go to `issues`."""
+    if is_ndjson(source.data):
+        for item in iter_ndjson(source.data, source.path):
+            if isinstance(item, ParseIssue):
+                issues.append(item)
+            else:
+                number, record = item
+                yield record, (lambda *_tokens, n=number: line_ref(source.sha256, n))
+        return
+    doc, problems = load_json(source.data, source.path)
+    issues.extend(problems)
+    if doc is not None:
+        yield doc, (lambda *tokens: pointer_ref(source.sha256, *tokens))
 
 
 # ----------------------------------------------------------------------------- values

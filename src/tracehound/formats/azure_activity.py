@@ -27,8 +27,8 @@ from ..model import Event, EvidenceRef, ParseIssue
 from ..taxonomy import classify_action
 from .base import Parser, Sample, Source
 from .cloud_records import iter_records, sample_records
-from .registry import register
 from .m365_fields import client_ip, utc_time
+from .registry import register
 
 SOURCE = "azure:activity"
 TIME_KEYS = ("eventtimestamp", "time", "timegenerated", "submissiontimestamp")

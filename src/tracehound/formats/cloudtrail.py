@@ -22,8 +22,8 @@ from ..model import Event, EvidenceRef, ParseIssue, pointer_ref
 from ..taxonomy import classify_action
 from .base import Parser, Sample, Source
 from .cloud_records import iter_records
-from .registry import register
 from .m365_fields import client_ip, utc_time
+from .registry import register
 
 SOURCE = "aws:cloudtrail"
 RECORD_KEYS = ("eventName", "eventSource")
@@ -195,10 +195,7 @@ def _target(record: dict, params: Any) -> tuple[str | None, str | None]:
         for key, kind in TARGET_KEYS:
             value = candidate.get(key)
             if isinstance(value, str) and value:
-                if kind == "group":
-                    iam = str(record.get("eventSource", "")).startswith("iam.")
-                    kind = "iam-group" if iam else "security-group"
-                return value, kind
+                return value, _target_type(kind, str(record.get("eventSource") or ""))
         instance = _first_instance(candidate)
         if instance:
             return instance, "instance"
@@ -206,6 +203,14 @@ def _target(record: dict, params: Any) -> tuple[str | None, str | None]:
         if isinstance(resource, dict) and resource.get("ARN"):
             return str(resource["ARN"]), str(resource.get("type") or "resource")
     return None, None
+
+
+def _target_type(kind: str, event_source: str) -> str:
+    if kind == "group":
+        return "iam-group" if event_source.startswith("iam.") else "security-group"
+    if kind == "trail" and not event_source.startswith("cloudtrail."):
+        return "resource"
+    return kind
 
 
 def _first_instance(params: dict) -> str | None:

@@ -13,26 +13,21 @@ GENERATION of the trace that started before the call.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from ..model import Event, EvidenceRef, ParseIssue
 from .agent_common import (
-    ToolCall, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, nearest_call,
-    text_of, time_key,
+    Ref, ToolCall, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, json_documents,
+    nearest_call, text_of, time_key,
 )
 from .base import Parser, Sample, Source
-from .readers import iter_ndjson, load_json
 from .registry import register
 
 RUNTIME = "langfuse"
 OBSERVATION_TYPES = ("TOOL", "SPAN", "GENERATION", "AGENT", "EVENT", "CHAIN", "RETRIEVER",
                      "EVALUATOR", "EMBEDDING", "GUARDRAIL")
 PROMPT_KEYS = ("input", "query", "question", "prompt", "message", "task")
-
-Ref = Callable[..., EvidenceRef]
-
 
 def _is_observation(value: Any) -> bool:
     return isinstance(value, dict) and value.get("type") in OBSERVATION_TYPES and \
@@ -106,32 +101,19 @@ class LangfuseParser(Parser):
 
 
 def _records(source: Source, builder: TraceBuilder) -> Iterator[tuple[Any, Ref]]:
-    data = source.data
-    first = next((line for line in data.splitlines() if line.strip()), b"")
-    try:
-        ndjson = isinstance(json.loads(first), dict) and first.strip() != data.strip()
-    except (ValueError, RecursionError):
-        ndjson = False
-    if ndjson:
-        for item in iter_ndjson(data, source.path):
-            if isinstance(item, ParseIssue):
-                builder.add(item)
-            else:
-                number, record = item
-                yield record, (lambda *_t, n=number: line_ref(source.sha256, n))
-        return
-    doc, issues = load_json(data, source.path)
+    """(trace or observation, ref maker) from any of the accepted containers."""
+    issues: list[ParseIssue] = []
+    for doc, at in json_documents(source, issues):
+        if isinstance(doc, dict) and isinstance(doc.get("data"), list) and not _is_trace(doc):
+            for position, item in enumerate(doc["data"]):
+                yield item, (lambda *t, p=position, a=at: a("data", p, *t))
+        elif isinstance(doc, list):
+            for position, item in enumerate(doc):
+                yield item, (lambda *t, p=position, a=at: a(p, *t))
+        else:
+            yield doc, at
     for issue in issues:
         builder.add(issue)
-    root: Ref = lambda *tokens: pointer_ref(source.sha256, *tokens)  # noqa: E731
-    if isinstance(doc, dict) and isinstance(doc.get("data"), list) and not _is_trace(doc):
-        for position, item in enumerate(doc["data"]):
-            yield item, (lambda *t, p=position: root("data", p, *t))
-    elif isinstance(doc, list):
-        for position, item in enumerate(doc):
-            yield item, (lambda *t, p=position: root(p, *t))
-    elif doc is not None:
-        yield doc, root
 
 
 class _ObservationTree:
@@ -233,7 +215,8 @@ class _ObservationTree:
         self.builder.add(ToolCall(
             ref=item.ref, tool=tool, tool_call_id=as_text(
                 first_of(metadata, "tool_call_id", "toolCallId")) or item.key,
-            arguments=_arguments(body.get("input")), result=body.get("output"),
+            arguments=_arguments(body.get("input")),
+            result=first_of(body, "output", "statusMessage"),
             is_error=body.get("level") == "ERROR", model=self.model_before(item),
             key=item.key, parent_key=nearest_call(item.parent_key, self.parent_of,
                                                   self.call_of),

@@ -76,7 +76,7 @@ def utc_time(value: Any) -> str | None:
 
 
 def format_utc(stamp: datetime) -> str:
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{stamp.year:04d}-" + stamp.strftime("%m-%dT%H:%M:%S")
     if stamp.microsecond:
         text += "." + f"{stamp.microsecond:06d}".rstrip("0")
     return text + "Z"

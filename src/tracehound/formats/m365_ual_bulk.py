@@ -44,7 +44,8 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
         con.execute(_insert_sql(header, tag, source))
     except Exception:     # duckdb cannot read it as declared: the Python parser will
         return None
-    issues = _rejected(con, source, tag) + _invalid(con, source)
+    issues = sorted(_rejected(con, source, tag) + _invalid(con, source),
+                    key=lambda issue: int(issue.locator.split()[1]))
     _classify(con, source.sha256)
     _directory_details(con, source.sha256)
     loaded = con.execute("SELECT count(*) FROM events WHERE sha256 = ? AND source = ?",
@@ -157,12 +158,12 @@ def _rejected(con: Any, source: Source, tag: str) -> list[ParseIssue]:
         return []
     rows = [line - 1 for line, _, _ in rejects]
     shifts = [row - index for index, row in enumerate(rows)]      # accepted rows before each
-    con.execute("CREATE OR REPLACE TEMP TABLE th_shift AS SELECT unnest(?) AS at", [shifts])
+    con.execute("CREATE OR REPLACE TEMP TABLE th_shift AS SELECT unnest(?) AS pos", [shifts])
     con.execute("""
         UPDATE events SET locator = 'row ' || (n + s), event_id = left(sha256(sha256 || chr(0)
                || 'row ' || (n + s)), 16)
         FROM (SELECT e.event_id AS id, CAST(substr(e.locator, 5) AS BIGINT) AS n,
-                     (SELECT count(*) FROM th_shift WHERE at <= CAST(substr(e.locator, 5) AS BIGINT)) AS s
+                     (SELECT count(*) FROM th_shift WHERE pos <= CAST(substr(e.locator, 5) AS BIGINT)) AS s
               FROM events e WHERE e.sha256 = ? AND e.source = ?) AS m
         WHERE events.event_id = m.id AND m.s > 0""", [source.sha256, SOURCE])
     return [ParseIssue(source.path, f"row {row}", f"unreadable CSV row: {kind.lower()}: {message}")

@@ -20,7 +20,8 @@ from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
 from ..taxonomy import classify_action
 from .agent_actions import describe_call
 from .agent_common import (
-    ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, text_of,
+    ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
+    normalize_arguments, text_of,
 )
 from .base import Parser, Sample, Source
 from .readers import iter_text_lines, load_json
@@ -174,6 +175,8 @@ def _line(line: str, ref: EvidenceRef, path: str) -> Iterator[Message | ParseIss
     except RecursionError:
         yield ParseIssue(path, ref.locator, "JSON nested too deeply to read")
         return
+    if record == []:
+        yield ParseIssue(path, ref.locator, "empty JSON-RPC batch")
     for member in (record if isinstance(record, list) else [record]):   # JSON-RPC batch
         yield from _messages(member, ref, path, prefix)
 
@@ -257,7 +260,7 @@ class _Session:
         attrs = {**self.base_attrs(message), "method": method}
         klass = classify_action(method) if "id" in body else "other"
         source = "mcp:list_changed" if method == LIST_CHANGED else "mcp:request"
-        tool = None
+        tool = target = None
         if method == TOOL_CALL:
             tool = as_text(params.get("name"))
             if not tool:
@@ -265,10 +268,12 @@ class _Session:
                                             "tools/call request without a tool name"))
                 return
             attrs.update(tool=tool, arguments=params.get("arguments"))
-            klass = describe_call(tool, params.get("arguments")).action_class
+            shape = describe_call(tool, normalize_arguments(params.get("arguments")))
+            klass, target = shape.action_class, shape.target_id
         self.builder.add(Event(ref=message.ref, source=source, action=method,
-                               action_class=klass, actor_kind="agent" if context["actor_id"]
-                               else "unknown", attrs=attrs, raw=body, **context))
+                               action_class=klass, target_id=target,
+                               actor_kind="agent" if context["actor_id"] else "unknown",
+                               attrs=attrs, raw=body, **context))
         if "id" not in body:
             return
         self.pending[(context["session"], str(body["id"]))] = (method, tool)

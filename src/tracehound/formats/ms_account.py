@@ -90,6 +90,7 @@ def activity_event(ref: Any, row: dict[str, Any], activity: str, time: str, raw:
              "result_status": column(row, *RESULT), "mfa_change": is_security or None,
              "mfa_method": activity if is_security else None}
     return Event(ref=ref, source="msa:activity", time=time, action=activity,
-                 action_class="authentication" if is_signin else classify_action(activity),
+                 action_class=("authentication" if is_signin else "permission-change"
+                               if is_security else classify_action(activity)),
                  actor_id=f.actor_id(account), actor_kind="human", outcome=outcome,
                  attrs=attrs, raw=raw)

@@ -13,16 +13,15 @@ parent of a call is the call whose result came last before the assistant turn th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from ..model import Event, EvidenceRef, ParseIssue
 from .agent_common import (
-    ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, text_of,
+    Ref, ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
+    json_documents, text_of,
 )
 from .base import Parser, Sample, Source
-from .readers import iter_ndjson, load_json
 from .registry import register
 
 RUNTIME = "openai"
@@ -30,9 +29,6 @@ ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 SESSION_KEYS = ("session_id", "conversation_id", "thread_id", "session")
 AGENT_KEYS = ("agent_id", "agent", "assistant_id")
 TIME_KEYS = ("timestamp", "created_at", "time", "ts")
-
-Ref = Callable[..., EvidenceRef]
-
 
 def _is_message(value: Any) -> bool:
     return isinstance(value, dict) and value.get("role") in ROLES
@@ -92,25 +88,11 @@ class OpenAIChatParser(Parser):
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
         reader = _ChatReader(source)
-        data = source.data
-        first = next((line for line in data.splitlines() if line.strip()), b"")
-        try:
-            ndjson = isinstance(json.loads(first), dict) and first.strip() != data.strip()
-        except (ValueError, RecursionError):
-            ndjson = False
-        if ndjson:
-            for item in iter_ndjson(data, source.path):
-                if isinstance(item, ParseIssue):
-                    reader.builder.add(item)
-                else:
-                    number, record = item
-                    reader.record(record, lambda *_t, n=number: line_ref(source.sha256, n))
-        else:
-            doc, issues = load_json(data, source.path)
-            for issue in issues:
-                reader.builder.add(issue)
-            if doc is not None:
-                reader.document(doc)
+        issues: list[ParseIssue] = []
+        for value, at in json_documents(source, issues):
+            reader.document(value, at)
+        for issue in issues:
+            reader.builder.add(issue)
         yield from reader.builder.build()
 
 
@@ -132,18 +114,18 @@ class _ChatReader:
         self.default_session = f"openai-{source.sha256[:12]}"
         self.calls_seen: set[tuple[str, str]] = set()
         self.results_seen: set[tuple[str, str]] = set()
-        self.last_answer_key: str | None = None    # call id of the latest tool result read
+        self.last_answered: dict[str, str | None] = {}  # session -> latest result's call id
 
     def issue(self, ref: EvidenceRef, problem: str) -> None:
         self.builder.add(ParseIssue(self.source.path, ref.locator, problem))
 
-    def document(self, doc: Any) -> None:
-        root: Ref = lambda *tokens: pointer_ref(self.source.sha256, *tokens)  # noqa: E731
+    def document(self, doc: Any, at: Ref) -> None:
+        """One record, or a list of records (a message list is one record)."""
         if kind_of(doc) is not None or not isinstance(doc, list):
-            self.record(doc, root)
+            self.record(doc, at)
             return
         for position, item in enumerate(doc):
-            self.record(item, lambda *tokens, p=position: root(p, *tokens))
+            self.record(item, lambda *tokens, p=position: at(p, *tokens))
 
     def record(self, record: Any, at: Ref) -> None:
         kind = kind_of(record)
@@ -207,8 +189,8 @@ class _ChatReader:
             self.issue(at("choices", 0), "choice has no message object")
             return
         time = any_time(response.get("created")) or turn.time
-        turn = _Turn(turn.session, turn.actor_id, time, turn.model)
-        parent = self.last_answer_key
+        turn = _Turn(turn.session, turn.actor_id, time, turn.model, turn.user_id)
+        parent = self.last_answered.get(turn.session)
         self.assistant(message, turn, lambda *t: at("choices", 0, "message", *t), parent)
 
     def assistant(self, message: dict, turn: _Turn, at: Ref, parent: str | None) -> None:
@@ -242,7 +224,7 @@ class _ChatReader:
         """A tool / function result once per call; returns the call key it answers."""
         call_id = as_text(message.get("tool_call_id"))
         key = call_id or f"{message.get('name')}:{message.get('content')}"
-        self.last_answer_key = call_id
+        self.last_answered[turn.session] = call_id
         if (turn.session, key) in self.results_seen:
             return call_id
         self.results_seen.add((turn.session, key))

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from ..model import Event, EvidenceRef, ParseIssue
+from .agent_actions import byte_count
 from .agent_common import (
-    ToolCall, TraceBuilder, as_dict, as_list, as_text, epoch_iso, first_of, nearest_call,
-    time_key,
+    Ref, ToolCall, TraceBuilder, as_dict, as_list, as_text, epoch_iso, first_of,
+    json_documents, nearest_call, time_key,
 )
 from .base import Parser, Sample, Source
-from .readers import iter_ndjson, load_json
 from .registry import register
 
 RUNTIME = "otel"
@@ -55,7 +55,7 @@ class Span:
     status: dict[str, Any]
     events: list[Any] = field(default_factory=list)
     raw: Any = None
-    at: Callable[..., EvidenceRef] | None = None     # ref of a part: at("attributes", 3)
+    at: Ref | None = None                 # ref of a part: at("attributes", 3)
     attr_index: dict[str, int] = field(default_factory=dict)
 
     def ref_of_attribute(self, key: str) -> EvidenceRef:
@@ -110,34 +110,17 @@ class OtelGenAIParser(Parser):
         yield from builder.build()
 
 
-Ref = Callable[..., EvidenceRef]
-
-
 def _exports(source: Source, builder: TraceBuilder) -> Iterator[tuple[Any, Ref]]:
-    """(export object, ref maker) for a JSON document or for each NDJSON line."""
-    data = source.data
-    first = next((line for line in data.splitlines() if line.strip()), b"")
-    ndjson = False
-    try:
-        ndjson = isinstance(json.loads(first), dict) and first.strip() != data.strip()
-    except (ValueError, RecursionError):
-        pass
-    if ndjson:
-        for item in iter_ndjson(data, source.path):
-            if isinstance(item, ParseIssue):
-                builder.add(item)
-            else:
-                number, export = item
-                yield export, (lambda *_tokens, n=number: line_ref(source.sha256, n))
-        return
-    doc, issues = load_json(data, source.path)
+    """(OTLP export object, ref maker): the document, each item of a list, or each line."""
+    issues: list[ParseIssue] = []
+    for value, at in json_documents(source, issues):
+        if isinstance(value, list):
+            for position, export in enumerate(value):
+                yield export, (lambda *tokens, p=position, a=at: a(p, *tokens))
+        else:
+            yield value, at
     for issue in issues:
         builder.add(issue)
-    if isinstance(doc, dict):
-        yield doc, (lambda *tokens: pointer_ref(source.sha256, *tokens))
-    elif isinstance(doc, list):
-        for position, export in enumerate(doc):
-            yield export, (lambda *tokens, p=position: pointer_ref(source.sha256, p, *tokens))
 
 
 def otlp_value(value: Any, depth: int = 0) -> Any:
@@ -279,8 +262,8 @@ class _SpanTree:
             key=span.key, parent_key=nearest_call(span.parent_key, self.parent_of,
                                                   self.call_of),
             url=as_text(first_of(http, *URL_KEYS)), method=as_text(first_of(http, *METHOD_KEYS)),
-            bytes_out=_int(first_of(http, *SENT_KEYS)),
-            bytes_in=_int(first_of(http, *RECEIVED_KEYS)),
+            bytes_out=byte_count(first_of(http, *SENT_KEYS)),
+            bytes_in=byte_count(first_of(http, *RECEIVED_KEYS)),
             extra={"trace_id": span.trace_id, "span_id": span.span_id}, raw=span.raw,
             **context))
 
@@ -307,16 +290,6 @@ class _SpanTree:
 
 def _model(attrs: dict[str, Any]) -> str | None:
     return as_text(first_of(attrs, *MODEL_KEYS))
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _failed(span: Span) -> bool:

@@ -166,5 +166,5 @@ def drift_rows(metrics: Any) -> list[dict[str, Any]]:
 
 
 def drift_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:
-    series = sorted({name for row in rows for name in row["values"]})
+    series = sorted({name for row in rows for name, value in row["values"].items() if value})
     return bar_chart(rows, series, "Drift events per agent and period by detection type")

@@ -83,31 +83,8 @@ def number_findings(doc: Mapping[str, Any], cite: Citations) -> list[dict[str, A
     out = []
     for number, finding in enumerate(doc.get("findings") or (), start=1):
         out.append({**finding, "number": f"F{number}", "anchor": f"f-{finding['id']}",
-                    "links": cite.cite(finding.get("refs"), limit=8),
-                    "detail_items": detail_items(finding.get("details"),
-                                                 finding.get("statement") or "")})
+                    "links": cite.cite(finding.get("refs"), limit=8)})
     return out
-
-
-def detail_items(details: Any, statement: str = "", limit: int = 6) -> list[tuple[str, str]]:
-    """A finding's details as short (key, value) pairs, leaving out what the statement says."""
-    if not isinstance(details, Mapping):
-        return []
-    items = []
-    for key in sorted(details):
-        value = details[key]
-        text = value if isinstance(value, str) else _compact(value)
-        if not text or text.strip('"\u201c\u201d') in statement:
-            continue
-        items.append((str(key), text if len(text) <= 160 else text[:159] + "\u2026"))
-        if len(items) == limit:
-            break
-    return items
-
-
-def _compact(value: Any) -> str:
-    import json
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def severity_counts(findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
@@ -141,11 +118,13 @@ def findings_by_step(findings: Sequence[Mapping[str, Any]], doc: Mapping[str, An
 
 
 def phase_of(step: Mapping[str, Any], categories: set[str]) -> str:
+    """The step's phase: a schedule or trigger the call installs counts as persistence even
+    when the finding that names it is a scope finding; otherwise the findings decide."""
+    if step.get("action_class") == "persistence":
+        return "persistence"
     for phase, wanted in PHASE_RULES:
         if categories & wanted:
             return phase
-    if step.get("action_class") == "persistence":
-        return "persistence"
     return "enumeration" if step.get("action_class") in ("list", "read") else "other"
 
 
@@ -163,8 +142,7 @@ def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
                          "anchor": f"t{trace_number}-s{step.get('index')}",
                          "findings": [{"number": f["number"], "anchor": f["anchor"],
                                        "category": f["category"]} for f in mine],
-                         "links": cite.cite((step.get("refs") or [])[:1])
-                         + cite.cite((step.get("refs") or [])[1:], limit=3, excerpt=0)})
+                         "links": cite.cite((step.get("refs") or [])[:1])})
         runs = _phase_runs(rows)
         traces.append({"agent": trace.get("agent"), "session": trace.get("session"),
                        "rows": rows, "window": window(r.get("time") for r in rows),

@@ -42,7 +42,7 @@ def _classification(doc: Mapping[str, Any], cite: Citations) -> dict[str, Any] |
     found = doc.get("classification")
     if not found:
         return None
-    signals = [{**s, "links": cite.cite(s.get("refs"), limit=6, excerpt=0)}
+    signals = [{**s, "links": cite.cite(s.get("refs"), limit=4, excerpt=0)}
                for s in found.get("signals") or ()]
     return {**found, "signals": signals}
 
@@ -63,7 +63,7 @@ def _iocs(doc: Mapping[str, Any], cite: Citations) -> list[dict[str, Any]]:
     out = []
     for ioc in doc.get("iocs") or ():
         sightings = ioc.get("sightings") or []
-        out.append({**ioc, "links": cite.cite(sightings, limit=6, excerpt=0),
+        out.append({**ioc, "links": cite.cite(sightings, limit=3, excerpt=0),
                     "count": ioc.get("sighting_count", len(sightings))})
     return out
 

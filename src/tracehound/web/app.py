@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     check_bind_host(settings.host)
     library = CaseLibrary(settings.cases_dir)
     library.mark_interrupted()
-    jobs = JobBoard(settings.workers)
+    jobs = JobBoard(settings.cases_dir / "worker.log", settings.workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

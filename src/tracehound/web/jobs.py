@@ -1,13 +1,16 @@
 """Jobs: one analysis (or report rendering) at a time per worker slot, with live progress.
 
 A small thread pool (two slots: the machine this runs on has two cores) runs each job; a job
-seals the uploaded evidence (read-only copy, hash check), then starts the worker process
-(`tracehound.web.worker`) and turns its progress lines into the state the page polls.
+seals the uploaded evidence (read-only copy, hash check), then hands the analysis to that
+slot's worker process (`tracehound.web.worker --serve`) and turns its progress lines into the
+state the page polls.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import secrets
 import subprocess
 import sys
@@ -15,6 +18,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from ..evidence import utc_now
@@ -23,7 +27,6 @@ from .views import case_summary
 
 WORKER_TIMEOUT = 30 * 60            # seconds one worker may run before it is stopped
 KEEP_FINISHED = 500                 # finished jobs remembered for polling
-UNAVAILABLE_EXIT = 3
 
 # Overall percentage per phase, by the first word of the progress message.
 PHASES = {"hashing": (0, 10), "hashed": (10, 10), "parsing": (10, 45), "parsed": (45, 45),
@@ -66,8 +69,12 @@ class WorkerError(Exception):
 class JobBoard:
     """Runs jobs on a small pool and remembers their state for polling."""
 
-    def __init__(self, workers: int = 2, timeout: float = WORKER_TIMEOUT):
+    def __init__(self, log_path: Path, workers: int = 2, timeout: float = WORKER_TIMEOUT):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracehound-job")
+        self._workers: queue.Queue[WorkerProcess] = queue.Queue()
+        self._all_workers = [WorkerProcess(log_path) for _ in range(workers)]
+        for worker in self._all_workers:
+            self._workers.put(worker)
         self._jobs: dict[str, Job] = {}
         self._renders: dict[tuple[str, str], Future] = {}
         self._lock = threading.Lock()
@@ -79,6 +86,8 @@ class JobBoard:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in self._all_workers:
+            worker.close()
 
     def _new(self, case_id: str, kind: str) -> Job:
         job = Job(secrets.token_hex(8), case_id, kind)
@@ -145,28 +154,80 @@ class JobBoard:
             self._finish(job, "done")
         except WorkerError as exc:
             self._finish(job, "unavailable" if exc.unavailable else "failed", str(exc))
+        except Exception as exc:        # reported to the download request, never raised
+            self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
         return job
 
     # ------------------------------------------------------------------ worker process
     def _run_worker(self, job: Job, kind: str, case: CaseFolder) -> dict[str, Any]:
-        command = [sys.executable, "-m", "tracehound.web.worker", kind, str(case.root)]
-        with open(case.root / "worker.log", "ab") as log:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log,
-                                       stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
-            timer = threading.Timer(self.timeout, process.kill)
-            timer.start()
-            try:
-                outcome = _read_channel(process.stdout, job.advance)
-                code = process.wait()
-            finally:
-                timer.cancel()
-        if code == 0 and "result" in outcome:
+        worker = self._workers.get()
+        try:
+            outcome = worker.run(kind, case.root, job.advance, self.timeout)
+        finally:
+            self._workers.put(worker)
+        if "result" in outcome:
             return outcome["result"] or {}
-        if code < 0:
-            raise WorkerError(f"the {kind} worker was stopped (signal {-code}); "
-                              f"see {case.root / 'worker.log'}")
-        raise WorkerError(outcome.get("error") or f"the {kind} worker failed (exit {code})",
-                          unavailable=code == UNAVAILABLE_EXIT)
+        raise WorkerError(outcome.get("error") or f"the {kind} worker failed",
+                          unavailable=bool(outcome.get("unavailable")))
+
+
+class WorkerProcess:
+    """One long-lived `python -m tracehound.web.worker --serve`, started on first use and
+    started again after it dies, is stopped for taking too long, or has run RECYCLE jobs."""
+
+    RECYCLE = 200
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.jobs = 0
+
+    def _start(self) -> subprocess.Popen:
+        with open(self.log_path, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tracehound.web.worker", "--serve"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+                encoding="utf-8", bufsize=1)
+        self.jobs = 0
+        return process
+
+    def run(self, kind: str, case_dir: Path, progress: Callable[[str, int, int], None],
+            timeout: float) -> dict[str, Any]:
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+        process = self.process
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps({"kind": kind, "case_dir": str(case_dir)}) + "\n")
+            process.stdin.flush()
+            outcome = _read_channel(process.stdout, progress)
+        except (BrokenPipeError, OSError) as exc:
+            outcome = {"error": f"the worker process could not be reached: {exc}"}
+        finally:
+            timer.cancel()
+        if not outcome:                       # end of stream: the process is gone
+            code = process.wait()
+            self.process = None
+            return {"error": f"the {kind} worker stopped (exit {code}) before it finished; "
+                             f"see {self.log_path}"}
+        self.jobs += 1
+        if self.jobs >= self.RECYCLE:
+            self.close()
+        return outcome
+
+    def close(self) -> None:
+        """Stop the process now: a job it was running is marked interrupted on restart."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 def _outcome_message(result: dict[str, Any]) -> str:
@@ -179,7 +240,7 @@ def _outcome_message(result: dict[str, Any]) -> str:
 
 
 def _read_channel(stream: Any, progress: Callable[[str, int, int], None]) -> dict[str, Any]:
-    outcome: dict[str, Any] = {}
+    """Progress lines until the job's `result` or `error` line ({} when the stream ends)."""
     for line in stream:
         try:
             message = json.loads(line)
@@ -188,6 +249,6 @@ def _read_channel(stream: Any, progress: Callable[[str, int, int], None]) -> dic
         if "progress" in message:
             what, done, total = message["progress"]
             progress(str(what), int(done), int(total))
-        else:
-            outcome.update(message)
-    return outcome
+        elif "result" in message or "error" in message:
+            return message
+    return {}

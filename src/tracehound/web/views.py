@@ -13,11 +13,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import SEVERITIES
-from .charts import graph_layout, parse_time, describe_span, timeline_chart
+from .charts import describe_span, graph_layout, parse_time, timeline_chart
+from .excerpt import LOCATOR
 
 CONTRACT_SECTIONS = frozenset({"schema", "engine", "evidence", "traces", "findings", "graphs",
                                "classification", "parse_issues"})
 DRIFT_SECTIONS = ("drift", "drift_metrics")
+DETECTIONS = ("D1", "D2", "D3", "D4", "D5", "D6")
 MAX_SECTION_ROWS = 300
 MAX_SECTION_COLUMNS = 12
 MAX_CELL = 300
@@ -70,6 +72,25 @@ def section_table(value: Any) -> dict[str, Any]:
     return {"columns": ["value"], "rows": [[_cell(value)]], "omitted": 0}
 
 
+def drift_weeks(metrics: Any) -> list[dict[str, Any]] | None:
+    """Weekly drift metrics (one record per agent and week) as table rows; None when the
+    section is absent or not in that shape."""
+    if not isinstance(metrics, list) or not metrics or not all(
+            isinstance(m, dict) and "week" in m for m in metrics):
+        return None
+    peak = max((int(m.get("drift_events_total") or 0) for m in metrics), default=0) or 1
+    rows = []
+    for m in metrics:
+        by_type = m.get("drift_events_by_type") or {}
+        actions = m.get("actions") or {}
+        rows.append({"agent": str(m.get("agent_name") or m.get("agent_id") or ""),
+                     "week": str(m["week"]), "total": int(m.get("drift_events_total") or 0),
+                     "by_type": [by_type.get(d, 0) for d in DETECTIONS],
+                     "actions": actions.get("total"), "blocked": actions.get("blocked"),
+                     "policy_hits": m.get("policy_hits"), "peak": peak})
+    return rows
+
+
 def _named_refs(refs: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, str]]:
     out = []
     for ref in refs or []:
@@ -118,7 +139,10 @@ def case_view(doc: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
             {**s, "named_refs": _named_refs(s.get("refs"), names)}
             for s in classification.get("signals") or []]}
     extra = {k: v for k, v in doc.items() if k not in CONTRACT_SECTIONS}
-    drift = [(k, section_table(extra.pop(k))) for k in DRIFT_SECTIONS if k in extra]
+    drift = drift_weeks(extra.get("drift_metrics"))
+    if drift is not None:
+        extra.pop("drift_metrics")
+    drift_tables = [(k, section_table(extra.pop(k))) for k in DRIFT_SECTIONS if k in extra]
     return {
         "summary": case_summary(doc),
         "engine": doc.get("engine") or {},
@@ -133,11 +157,13 @@ def case_view(doc: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
         "evidence": [{**e, "received": received.get(e.get("path", ""))} for e in evidence],
         "uploads": meta.get("uploads", []),
         "baseline": meta.get("baseline"),
-        "parse_issues": [{**i, "sha256": sha_of_path.get(i.get("path", ""))}
+        "parse_issues": [{**i, "sha256": sha_of_path.get(i.get("path", ""))
+                          if LOCATOR.match(str(i.get("locator", ""))) else None}
                          for i in doc.get("parse_issues") or []],
         "timeline": timeline_chart(doc),
         "graphs": [graph_layout(g) for g in doc.get("graphs") or [] if isinstance(g, dict)],
         "drift": drift,
+        "drift_tables": drift_tables,
         "drift_findings": sum(1 for f in findings
                               if str(f.get("category", "")).startswith("drift-")),
         "sections": [(k, section_table(v)) for k, v in sorted(extra.items())],

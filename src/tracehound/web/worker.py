@@ -1,15 +1,18 @@
-"""The analysis worker: `python -m tracehound.web.worker KIND CASE_DIR`, one process per job.
+"""The analysis worker: `python -m tracehound.web.worker --serve` (or `KIND CASE_DIR` once).
 
-The web server starts one of these for each analysis (and for each report it renders), so the
-CPU-bound pipeline runs on its own core and a crash in a parser cannot take the server down.
+The web server keeps one worker process per job slot and sends it jobs (analyses, reports),
+so the CPU-bound pipeline runs on its own core, imports are paid once, and a crash in a parser
+cannot take the server down (the server starts a fresh worker).
 It runs with the case's evidence folder as working directory and hands the pipeline relative
 paths, so every path in the case reads as the user named it (`kepler-pack/...`), never as
 where the case folder happens to live.
 
-It talks to the server on stdout, one JSON object a line:
+Requests come on stdin, one JSON object a line: {"kind": "analyze", "case_dir": "..."}.
+It answers on stdout, one JSON object a line:
     {"progress": [what, done, total]}   while it works (the pipeline's progress callback)
-    {"result": {...}}                   when it is done (exit code 0)
-    {"error": "..."}                    when it cannot finish (exit code 1; 3: not available)
+    {"result": {...}}                   when the job is done
+    {"error": "...", "unavailable": true?}  when it cannot finish (unavailable: the renderer
+                                        is not part of this build; the server answers 503)
 Anything else the code prints goes to stderr.
 """
 
@@ -20,7 +23,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from ..report import serialize
 
@@ -131,17 +134,8 @@ def render_timeline(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, A
     return {}
 
 
-def main(argv: list[str], channel: TextIO) -> int:
-    if len(argv) != 2 or argv[0] not in KINDS:
-        print(f"usage: python -m tracehound.web.worker {{{'|'.join(KINDS)}}} CASE_DIR",
-              file=sys.stderr)
-        return 2
-    kind, case_dir = argv[0], Path(argv[1]).resolve()
-
-    def emit(message: dict) -> None:
-        channel.write(json.dumps(message, ensure_ascii=False) + "\n")
-        channel.flush()
-
+def run_job(kind: str, case_dir: Path, emit: Callable[[dict], None]) -> int:
+    """Run one job, ending with a `result` or `error` line; returns the exit code it means."""
     job = {"analyze": analyze_case, "timeline": render_timeline,
            "report-html": lambda d, e: render_report(d, e, pdf=False),
            "report-pdf": lambda d, e: render_report(d, e, pdf=True)}[kind]
@@ -149,7 +143,7 @@ def main(argv: list[str], channel: TextIO) -> int:
         emit({"result": job(case_dir, emit)})
         return 0
     except Unavailable as exc:
-        emit({"error": str(exc)})
+        emit({"error": str(exc), "unavailable": True})
         return EXIT_UNAVAILABLE
     except Exception as exc:  # the server shows the message; the traceback goes to stderr
         import traceback
@@ -161,7 +155,38 @@ def main(argv: list[str], channel: TextIO) -> int:
         return 1
 
 
+def serve(requests: Iterable[str], emit: Callable[[dict], None]) -> int:
+    """Jobs one after another, one JSON request a line: {"kind": ..., "case_dir": ...}.
+
+    A long-lived worker pays for its imports once instead of once per analysis."""
+    for line in requests:
+        try:
+            request = json.loads(line)
+            kind, case_dir = request["kind"], Path(request["case_dir"])
+            if kind not in KINDS:
+                raise ValueError(f"unknown job kind {kind!r}")
+        except (ValueError, KeyError, TypeError) as exc:
+            emit({"error": f"bad request: {exc}"})
+            continue
+        run_job(kind, case_dir.resolve(), emit)
+    return 0
+
+
+def main(argv: list[str], channel: TextIO, requests: Iterable[str] = ()) -> int:
+    def emit(message: dict) -> None:
+        channel.write(json.dumps(message, ensure_ascii=False) + "\n")
+        channel.flush()
+
+    if argv == ["--serve"]:
+        return serve(requests, emit)
+    if len(argv) != 2 or argv[0] not in KINDS:
+        print(f"usage: python -m tracehound.web.worker {{{'|'.join(KINDS)}}} CASE_DIR "
+              "| --serve", file=sys.stderr)
+        return 2
+    return run_job(argv[0], Path(argv[1]).resolve(), emit)
+
+
 if __name__ == "__main__":
     _channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     sys.stdout = sys.stderr                 # stray prints must not corrupt the channel
-    sys.exit(main(sys.argv[1:], _channel))
+    sys.exit(main(sys.argv[1:], _channel, sys.stdin))

@@ -16,7 +16,7 @@ def test_one_unattended_finding_per_high_impact_step_without_a_human():
               approval(4, "policy-bot", status="auto"),
               tool_call(5, "aws.s3.get-object", "arn:aws:s3:::kepler-logs/y")]
     found = run("accountability-tracer", events)
-    assert [(f.step, f.severity) for f in found] == [(3, "high"), (4, "high")]
+    assert [(f.step, f.severity) for f in found] == [(3, "high"), (4, "medium")]
     assert found[0].statement == (
         "Step 3 (aws.s3.get-object on arn:aws:s3:::payments/claims.csv) is high impact "
         "(outside the allowed envelope and 5,000,000 bytes moved on the network) and ran "

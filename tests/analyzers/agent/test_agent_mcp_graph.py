@@ -80,3 +80,18 @@ def test_dot_escapes_labels():
     dot = to_dot(graph)
     assert '"n\\"1" [label="evil\\"] ; x [label=\\"pwn\\ndepth 0"' in dot
     assert dot.startswith('digraph "mcp-call-graph" {') and dot.rstrip().endswith("}")
+
+
+def test_dot_output_is_valid_graphviz():
+    import shutil
+    import subprocess
+    import pytest
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz is not installed")
+    events = export_graph() + [mcp_node("x", "n1", 'tool "with" \\ quotes\nand newline',
+                                        line=9)]
+    [graph] = get("mcp-call-graph").artifacts(events, Context())["graphs"]
+    out = subprocess.run(["dot", "-Tsvg"], input=to_dot(graph), capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("<g id=\"node") == 6

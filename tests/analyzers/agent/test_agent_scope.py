@@ -56,8 +56,8 @@ def test_inferred_from_deployed_prompt_then_stated_intent():
                       role="deployed")
     env = envelope_for("agent-1", evidence(deployed))
     assert (env.origin, env.actions) == ("deployed prompt", frozenset({"list", "read"}))
-    env = envelope_for("agent-1", evidence(intent(1, "list all buckets", "aws.s3.list-buckets")))
-    assert (env.origin, env.actions) == ("stated intent", frozenset({"list"}))
+    env = envelope_for("agent-1", evidence(intent(1, "tag all buckets", "aws.s3.list-buckets")))
+    assert (env.origin, env.actions) == ("stated intent", frozenset({"list", "read", "write"}))
     assert envelope_for("agent-1", evidence()).known is False
 
 
@@ -72,3 +72,18 @@ def test_resource_forms_match_across_arn_and_uri():
     assert resource_matches("s3://kepler-logs/a", ["arn:aws:s3:::kepler-*"])
     assert resource_matches("arn:aws:s3:::kepler-logs/a", ["s3://kepler-logs/*"])
     assert not resource_matches("arn:aws:s3:::payments/a", ["arn:aws:s3:::kepler-*"])
+
+
+def test_real_baseline_file_gives_the_envelope_with_its_line(tmp_path):
+    from tracehound.baseline import load_baseline
+    path = tmp_path / "baseline.yaml"
+    path.write_text("agents:\n  - agent_id: \"Agent-1\"\n    tools:\n"
+                    "      - {name: \"aws.s3.list-buckets\", operations: [read]}\n"
+                    "    data_sources: [\"arn:aws:s3:::kepler-*\"]\n    actions: [Read]\n")
+    baseline = load_baseline(path)
+    env = envelope_for("agent-1", evidence(), baseline)
+    assert (env.origin, env.inferred, [r.locator for r in env.refs]) == (
+        "baseline", False, ["line 2"])
+    assert env.leaves("list", "arn:aws:s3:::KEPLER-logs", "aws.s3.list-buckets") is None
+    assert env.leaves("read", None, "aws.s3.get-object") == \
+        "tool aws.s3.get-object is not among the tools the scope allows"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ...model import Event, Finding
 from ...scope import (ALWAYS_ALLOWED, Envelope, classes_in_text, resource_matches,
@@ -236,6 +236,9 @@ def iam_action_of(step: Step) -> str | None:
     for event in (step.call, *step.credentials):
         if event.attrs.get("iam_action"):
             return str(event.attrs["iam_action"])
+    for event in step.credentials:        # a credential-use record names the IAM action
+        if ":" in event.action and " " not in event.action:
+            return event.action
     parts = step.tool.split(".")
     if len(parts) != 3 or parts[0] != "aws":
         return None

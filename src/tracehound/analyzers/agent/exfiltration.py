@@ -22,7 +22,8 @@ from ..registry import Analyzer, Context, register
 from .impact import DEFAULT_EXFIL_BYTES, describe_step, is_cloud_storage
 from .steps import AGENT_SOURCES, Step, TraceSet, traces_of
 
-PASTE_HOSTS = ("pastebin.com", "paste.ee", "hastebin.com", "ghostbin.*", "dpaste.*",
+PASTE_HOSTS = ("pastebin.com", "paste.ee", "paste.rs", "paste.gg", "rentry.co", "ix.io",
+               "sprunge.us", "hastebin.com", "ghostbin.*", "dpaste.*", "controlc.com",
                "transfer.sh", "file.io", "0x0.st", "gofile.io", "anonfiles.*", "mega.nz",
                "wetransfer.com", "sendspace.com", "catbox.moe", "termbin.com",
                "webhook.site", "requestbin.*", "*.requestcatcher.com", "*.pipedream.net",
@@ -76,7 +77,8 @@ class ExfiltrationDetector(Analyzer):
     def finding(self, transfer: Transfer, reasons: list[str], threshold: int) -> Finding:
         step = transfer.step
         size = f"{transfer.bytes:,} bytes" if transfer.bytes is not None else "data of unknown size"
-        what = f" of {transfer.obj}" if transfer.obj else ""
+        what = f" of {transfer.obj}" if transfer.obj and transfer.obj not in (
+            transfer.destination, transfer.event.attrs.get("url")) else ""
         origin = transfer.origin or "the agent runtime"
         dest = transfer.destination or "an unrecorded destination"
         at = f" at {describe_step(step)}" if step else f" ({transfer.event.ref.locator})"

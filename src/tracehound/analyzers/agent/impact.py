@@ -9,9 +9,11 @@ from .steps import Step
 DEFAULT_EXFIL_BYTES = 1024 * 1024     # setting `exfil_bytes`: a transfer this large matters
 
 # What an unapproved step of each class is worth on its own, inside the envelope.
+# Editing files and running commands is what a coding agent is for: on their own, inside the
+# envelope, they are low; leaving the envelope raises them.
 BASE_SEVERITY = {
-    "persistence": "high", "egress": "high", "permission-change": "high", "delete": "high",
-    "execute": "medium", "write": "medium", "consent": "medium", "read": "low",
+    "persistence": "high", "egress": "high", "permission-change": "high", "delete": "medium",
+    "consent": "medium", "execute": "low", "write": "low", "read": "low",
     "list": "low", "authentication": "low", "other": "low",
 }
 

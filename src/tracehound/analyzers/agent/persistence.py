@@ -96,8 +96,8 @@ class PersistenceDetector(Analyzer):
         return Finding(
             rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
             severity="high", title=f"Persistence: {what}",
-            statement=f"{_article(what)}{name}{when}{on} was{via}{approval}; {count} record"
-                      f"{'s' if count != 1 else ''} install it.",
+            statement=f"{_article(what)}{name}{when}{on} was{via}{approval}; "
+                      f"{count} record{'s install' if count != 1 else ' installs'} it.",
             refs=mechanism.refs, techniques=TECHNIQUES.get(mechanism.kind, ()),
             engine_version=self.engine_version,
             details={"mechanism": mechanism.kind, "schedule_expression": schedule,

@@ -164,8 +164,7 @@ def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
 
 def scrub(text: str) -> str:
     """The text with every secret replaced by its redacted form and digest."""
-    if not _MAYBE.search(text):
-        return text
-    for hit in sorted(set(scan_text(text, "")), key=lambda h: -len(h._value)):
-        text = text.replace(hit._value, f"{hit.redacted}[sha256:{hit.digest}]")
+    hits = _text_hits(text) if len(text) <= CACHED_TEXT else _find_in_text(text)
+    for _, value in sorted(set(hits), key=lambda h: -len(h[1])):
+        text = text.replace(value, f"{redact(value)}[sha256:{digest(value)}]")
     return text

@@ -96,7 +96,10 @@ class Step:
 
     @property
     def credential(self) -> str | None:
-        for event in (self.call, *self.credentials):
+        given = self.call.attrs.get("credential")
+        if given:
+            return str(given)
+        for event in self.credentials:
             if event.attrs.get("credential"):
                 return str(event.attrs["credential"])
         return None

@@ -19,7 +19,8 @@ from ...model import Event, EvidenceRef
 from ..registry import Context
 
 # Aggregate that collects a group's evidence refs in a stable order.
-REFS = "list(struct_pack(sha256 := sha256, locator := locator) ORDER BY sha256, locator)"
+REFS = ("list(struct_pack(sha256 := sha256, locator := locator) "
+        "ORDER BY time NULLS FIRST, sha256, locator)")
 MAX_REFS = 200          # a burst of 10,000 downloads cites its first 200 rows
 
 

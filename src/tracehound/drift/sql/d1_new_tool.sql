@@ -3,7 +3,7 @@
 -- agent's envelope (B4). Checked only for agents whose baseline sets `tools` / `actions`.
 SELECT 'D1' AS rule, 'tool' AS kind, t.agent_key, t.tool AS subject, '' AS detail,
        t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
-       t.record_id, t.decision_id, FALSE AS blocked,
+       t.record_id, t.decision_id, t.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM drift_tools AS t
@@ -14,7 +14,7 @@ WHERE t.tool IS NOT NULL AND NOT EXISTS (
 UNION ALL
 SELECT 'D1' AS rule, 'operation' AS kind, t.agent_key, t.tool AS subject, t.operation AS detail,
        t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
-       t.record_id, t.decision_id, FALSE AS blocked,
+       t.record_id, t.decision_id, t.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM drift_tools AS t
@@ -28,7 +28,7 @@ WHERE t.tool IS NOT NULL AND t.operation IS NOT NULL
 UNION ALL
 SELECT 'D1' AS rule, 'action' AS kind, c.agent_key, c.category AS subject, '' AS detail,
        c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx, c.item,
-       c.record_id, c.decision_id, FALSE AS blocked,
+       c.record_id, c.decision_id, c.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM drift_categorized AS c

@@ -80,7 +80,7 @@ JOIN drift_activity AS a
 UNION ALL
 SELECT 'D4' AS rule, 'notify-hour' AS kind, o.agent_key, CAST(o.week AS VARCHAR) AS subject,
        '' AS detail, c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx,
-       c.item, c.record_id, c.decision_id, FALSE AS blocked,
+       c.item, c.record_id, c.decision_id, c.blocked,
        CAST(o.peak AS DOUBLE) AS m1, CAST(o.lim AS DOUBLE) AS m2,
        CAST(o.slots AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM over_hour AS o

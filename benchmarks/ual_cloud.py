@@ -1,0 +1,269 @@
+"""Benchmark: a 1M-record Microsoft 365 Unified Audit Log CSV export through the cloud tools.
+
+Writes (once; reused while the generator version and row count match) a Purview export with
+the new header `RecordId,CreationDate,RecordType,Operation,UserId,AuditData,
+AssociatedAdminUnits,AssociatedAdminUnitsNames` into benchmarks/out/ (git-ignored): about
+600 MB of realistic AuditData across Exchange, SharePoint, OneDrive, Entra ID and Teams, with a
+little attack traffic mixed in (inbox rules, forwarding, role adds, consents, a download burst,
+audit ingestion turned off). Then, in one process, measures:
+
+  (a) a bare DuckDB scan that reads the CSV and parses every AuditData JSON once;
+  (b) tracehound end to end with every cloud tool (`pipeline.analyze` on the file: the UAL
+      bulk loader, all cloud analyzers, correlation);
+  (c) the naive script: csv + json.loads over every row in plain Python (pandas is not a
+      dependency of tracehound and is not installed, so plain Python it is).
+
+It prints b/a (target <= 2x), c/b (target >= 4x) and the peak RSS (target <= 2 GB).
+
+    python -m benchmarks.ual_cloud                  # 1,000,000 records
+    python -m benchmarks.ual_cloud --rows 100000    # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+GENERATOR_VERSION = "1"
+HEADER = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData",
+          "AssociatedAdminUnits", "AssociatedAdminUnitsNames"]
+TARGET_RATIO_A, TARGET_RATIO_C, TARGET_RSS_MB = 2.0, 4.0, 2048.0
+ORG = "4a3b2c1d-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
+START = datetime(2026, 2, 1, tzinfo=timezone.utc)
+SITES = ("Finance", "HR", "Sales", "Engineering", "Legal", "Marketing")
+
+
+class Tenant:
+    """Deterministic users, addresses and ids for the generated export."""
+
+    def __init__(self, seed: int = 7):
+        self.rnd = random.Random(seed)
+        self.users = [f"user{n:04d}@contoso.onmicrosoft.com" for n in range(2000)]
+        self.ips = [f"{self.rnd.choice((20, 40, 52, 81, 92, 145))}.{self.rnd.randrange(256)}."
+                    f"{self.rnd.randrange(256)}.{self.rnd.randrange(1, 255)}" for _ in range(900)]
+
+    def guid(self) -> str:
+        h = "%032x" % self.rnd.getrandbits(128)
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def _base(t: Tenant, when: datetime, op: str, user: str, record_type: int, workload: str,
+          status: str = "Succeeded") -> dict:
+    return {"CreationTime": when.strftime("%Y-%m-%dT%H:%M:%S"), "Id": t.guid(),
+            "Operation": op, "OrganizationId": ORG, "RecordType": record_type,
+            "ResultStatus": status, "UserType": 0, "Version": 1, "Workload": workload, "UserId": user}
+
+
+def _exchange_read(t: Tenant, when: datetime, user: str) -> dict:
+    record = _base(t, when, "MailItemsAccessed", user, 50, "Exchange")
+    record.update({"ClientIPAddress": t.rnd.choice(t.ips), "ClientInfoString": "Client=OWA",
+                   "LogonType": 0, "MailboxOwnerUPN": user, "OperationProperties": [
+                       {"Name": "MailAccessType", "Value": "Bind"}], "OperationCount": 1})
+    return record
+
+
+def _file_op(t: Tenant, when: datetime, user: str, op: str | None = None) -> dict:
+    op = op or t.rnd.choice(("FileAccessed", "FileAccessed", "FileModified", "FileDownloaded",
+                             "FileUploaded", "FilePreviewed"))
+    workload = t.rnd.choice(("SharePoint", "SharePoint", "OneDrive"))
+    site = t.rnd.choice(SITES)
+    name = f"{site.lower()}-{t.rnd.randrange(5000):04d}.xlsx"
+    url = f"https://contoso.sharepoint.com/sites/{site}"
+    record = _base(t, when, op, user, 6, workload)
+    record.update({"ClientIP": t.rnd.choice(t.ips), "ObjectId": f"{url}/Shared Documents/{name}",
+                   "ItemType": "File", "SiteUrl": url + "/", "SourceFileExtension": "xlsx",
+                   "SourceFileName": name})
+    return record
+
+
+def _login(t: Tenant, when: datetime, user: str) -> dict:
+    failed = t.rnd.random() < 0.08
+    record = _base(t, when, "UserLoginFailed" if failed else "UserLoggedIn", user, 15,
+                   "AzureActiveDirectory", "Failed" if failed else "Success")
+    record.update({"ClientIP": t.rnd.choice(t.ips), "ObjectId":
+                   "00000003-0000-0ff1-ce00-000000000000", "AzureActiveDirectoryEventType": 1,
+                   "ExtendedProperties": [{"Name": "RequestType", "Value": "OAuth2:Authorize"}],
+                   "ErrorNumber": "50126" if failed else "0"})
+    return record
+
+
+def _teams(t: Tenant, when: datetime, user: str) -> dict:
+    record = _base(t, when, t.rnd.choice(("MessageSent", "TeamsSessionStarted",
+                                          "MemberAdded")), user, 25, "MicrosoftTeams")
+    record.update({"ClientIP": t.rnd.choice(t.ips), "TeamName": t.rnd.choice(SITES),
+                   "CommunicationType": "Team", "ChatThreadId": f"19:{t.guid()}@thread.tacv2"})
+    return record
+
+
+def _attack(t: Tenant, when: datetime, n: int) -> dict:
+    """A handful of records the cloud tools should flag."""
+    user, ip = "cfo@contoso.onmicrosoft.com", "185.73.124.135:19823"
+    kind = n % 5
+    if kind == 0:
+        record = _base(t, when, "New-InboxRule", user, 1, "Exchange", "True")
+        record.update({"ClientIP": ip, "ObjectId": f"CFO\\r{n}", "Parameters": [
+            {"Name": "SubjectContainsWords", "Value": "invoice"},
+            {"Name": "MoveToFolder", "Value": "RSS Subscriptions"},
+            {"Name": "MarkAsRead", "Value": "True"}, {"Name": "Name", "Value": "."}]})
+    elif kind == 1:
+        record = _base(t, when, "Set-Mailbox", user, 1, "Exchange", "True")
+        record.update({"ClientIP": ip, "ObjectId": user, "Parameters": [
+            {"Name": "Identity", "Value": user},
+            {"Name": "ForwardingSmtpAddress", "Value": "smtp:cfo.archive@proton.me"}]})
+    elif kind == 2:
+        record = _base(t, when, "Add member to role.", user, 8, "AzureActiveDirectory",
+                       "Success")
+        record.update({"ObjectId": f"helper{n}@contoso.onmicrosoft.com", "ModifiedProperties": [
+            {"Name": "Role.DisplayName", "NewValue": "Global Administrator", "OldValue": ""},
+            {"Name": "Role.TemplateId", "NewValue": "62e90394-69f5-4237-9190-012177145e10",
+             "OldValue": ""}], "Target": [{"ID": f"helper{n}@contoso.onmicrosoft.com",
+                                           "Type": 5}]})
+    elif kind == 3:
+        record = _base(t, when, "Consent to application.", user, 8, "AzureActiveDirectory",
+                       "Success")
+        record.update({"ObjectId": "Mail Sync Helper", "ModifiedProperties": [
+            {"Name": "ConsentContext.IsAdminConsent", "NewValue": "True", "OldValue": ""},
+            {"Name": "ConsentAction.Permissions", "NewValue":
+             "[] => [[ConsentType: AllPrincipals, Scope: Mail.ReadWrite offline_access]]",
+             "OldValue": ""}]})
+    else:
+        record = _file_op(t, when, user, "FileDownloaded")
+        record["ClientIP"] = ip
+    return record
+
+
+def _record(t: Tenant, index: int, rows: int) -> dict:
+    when = START + timedelta(seconds=int(index * (30 * 86400 / rows)))
+    user = t.users[t.rnd.randrange(len(t.users))]
+    if index % 20_000 == 7:
+        return _attack(t, when, index // 20_000)
+    roll = t.rnd.random()
+    if roll < 0.38:
+        return _exchange_read(t, when, user)
+    if roll < 0.72:
+        return _file_op(t, when, user)
+    if roll < 0.90:
+        return _login(t, when, user)
+    return _teams(t, when, user)
+
+
+def generate(path: Path, rows: int) -> None:
+    t = Tenant()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for index in range(rows):
+            record = _record(t, index, rows)
+            stamp = datetime.fromisoformat(record["CreationTime"])
+            writer.writerow([record["Id"], stamp.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+                             record["RecordType"], record["Operation"], record["UserId"],
+                             json.dumps(record, separators=(",", ":")), "", ""])
+
+
+def export_file(rows: int) -> Path:
+    path = OUT / f"ual_{rows}.csv"
+    marker = path.with_suffix(".done")
+    expected = f"{GENERATOR_VERSION} {rows}"
+    if not (path.exists() and marker.exists() and marker.read_text() == expected):
+        started = time.perf_counter()
+        generate(path, rows)
+        marker.write_text(expected)
+        print(f"  generated {path.name}: {path.stat().st_size / 1e6:.0f} MB in "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bare_duckdb_scan(path: Path) -> tuple[float, int]:
+    """(a): read the CSV and parse every AuditData once, extracting the fields we key on."""
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    started = time.perf_counter()
+    count = con.execute(f"""
+        SELECT count(*), count(DISTINCT v[1]), count(DISTINCT v[2]), count(v[3]), max(v[4])
+        FROM (SELECT json_extract_string(AuditData, ['$.Operation', '$.UserId', '$.ClientIP',
+                                                     '$.CreationTime', '$.Workload']) AS v
+              FROM read_csv('{path}', header = true, all_varchar = true, quote = '"',
+                            escape = '"', max_line_size = 67108864))
+        """).fetchone()[0]
+    con.close()
+    return time.perf_counter() - started, count
+
+
+def tracehound_end_to_end(path: Path) -> tuple[float, dict]:
+    """(b): the whole pipeline with every cloud tool."""
+    from tracehound.analyzers import all_analyzers
+    from tracehound.pipeline import Options, analyze
+    tools = [a.NAME for a in all_analyzers() if a.FAMILY == "cloud"]
+    started = time.perf_counter()
+    case = analyze([path], Options(tools=tools, reproducible=True))
+    elapsed = time.perf_counter() - started
+    events = sum(n for n, _ in case.counts.values())
+    return elapsed, {"events": events, "parse_issues": len(case.parse_issues),
+                     "findings": dict(sorted(Counter(f.rule for f in case.findings).items())),
+                     "tools": len(tools)}
+
+
+def python_json_loop(path: Path) -> tuple[float, int]:
+    """(c): csv + json.loads over every row, extracting the same fields as (a)."""
+    started = time.perf_counter()
+    csv.field_size_limit(64 * 1024 * 1024)
+    operations: Counter = Counter()
+    users, with_ip, rows = set(), 0, 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            record = json.loads(row["AuditData"])
+            operations[record.get("Operation")] += 1
+            users.add(record.get("UserId"))
+            with_ip += record.get("ClientIP") is not None
+            record.get("CreationTime"), record.get("Workload")
+            rows += 1
+    return time.perf_counter() - started, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ual_cloud")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    print(f"UAL CSV export, {args.rows:,} records, through every cloud tool", flush=True)
+    path = export_file(args.rows)
+    size_mb = path.stat().st_size / 1e6
+    a, scanned = bare_duckdb_scan(path)
+    print(f"  (a) bare DuckDB scan + AuditData JSON parse: {a:6.2f} s ({scanned:,} rows, "
+          f"{size_mb:.0f} MB)  peak RSS so far {peak_rss_mb():.0f} MB", flush=True)
+    b, summary = tracehound_end_to_end(path)
+    rss_b = peak_rss_mb()
+    print(f"  (b) tracehound, {summary['tools']} cloud tools end to end: {b:6.2f} s "
+          f"({summary['events']:,} events, {summary['parse_issues']} parse issues)  "
+          f"peak RSS so far {rss_b:.0f} MB", flush=True)
+    print(f"      findings by rule: {json.dumps(summary['findings'])}", flush=True)
+    c, looped = python_json_loop(path)
+    print(f"  (c) plain Python csv + json.loads loop (pandas not installed): {c:6.2f} s "
+          f"({looped:,} rows)", flush=True)
+    rss = peak_rss_mb()
+    ok_a, ok_c, ok_rss = b / a <= TARGET_RATIO_A, c / b >= TARGET_RATIO_C, rss <= TARGET_RSS_MB
+    print(f"  b/a = {b / a:.2f}x (target <= {TARGET_RATIO_A:.0f}x): "
+          f"{'met' if ok_a else 'MISSED'}")
+    print(f"  c/b = {c / b:.2f}x (target >= {TARGET_RATIO_C:.0f}x): "
+          f"{'met' if ok_c else 'MISSED'}")
+    print(f"  peak RSS = {rss:.0f} MB (target <= {TARGET_RSS_MB:.0f} MB): "
+          f"{'met' if ok_rss else 'MISSED'}")
+    return 0 if ok_a and ok_c and ok_rss else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
