@@ -73,6 +73,9 @@ class Case:
             "classification": self.classification,
             "parse_issues": [i.to_json() for i in self.parse_issues],
         }
+        for key in sorted(self.artifacts):          # further tool outputs, e.g. drift_metrics
+            if key not in ("traces", "graphs"):
+                out[key] = self.artifacts[key]
         for key in sorted(self.extra):
             out[key] = self.extra[key]
         return out

@@ -68,33 +68,60 @@ def _csv_header(source: Source) -> list[str] | None:
     return names if len(set(names)) == len(names) and all(names) else None
 
 
-def _pick_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str]) -> str:
+class _Paths:
+    """The AuditData keys the load reads, each extracted once per row into one list."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.json: list[str] = []
+
+    def text_at(self, key: str) -> str:
+        if key not in self.text:
+            self.text.append(key)
+        return f"tv[{self.text.index(key) + 1}]"
+
+    def json_at(self, key: str) -> str:
+        if key not in self.json:
+            self.json.append(key)
+        return f"jv[{self.json.index(key) + 1}]"
+
+    def lists(self) -> tuple[str, str]:
+        def paths(keys: list[str]) -> str:
+            return "[" + ", ".join(f"'$.\"{k}\"'" for k in keys) + "]"
+        return paths(self.text), paths(self.json)
+
+
+def _pick_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
+              paths: _Paths) -> str:
     audit_keys, envelope_keys = keys
-    parts = [f"nullif(j->>'$.{k}', '')" for k in audit_keys]
-    parts += [f'nullif(c."{k}", \'\')' for k in envelope_keys if k in header]
+    parts = [f"nullif({paths.text_at(k)}, '')" for k in audit_keys]
+    parts += [f'nullif("{k}", \'\')' for k in envelope_keys if k in header]
     return f"coalesce({', '.join(parts)})"
 
 
-def _pick_json_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str]) -> str:
+def _pick_json_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
+                   paths: _Paths) -> str:
     audit_keys, envelope_keys = keys
-    whens = [f"WHEN nullif(j->>'$.{k}', '') IS NOT NULL THEN j->'$.{k}'" for k in audit_keys]
-    whens += [f'WHEN nullif(c."{k}", \'\') IS NOT NULL THEN to_json(c."{k}")'
+    whens = [f"WHEN nullif({paths.text_at(k)}, '') IS NOT NULL THEN {paths.json_at(k)}"
+             for k in audit_keys]
+    whens += [f'WHEN nullif("{k}", \'\') IS NOT NULL THEN to_json("{k}")'
               for k in envelope_keys if k in header]
     return f"CASE {' '.join(whens)} END"
 
 
-def _list_json_sql(keys: tuple[str, ...]) -> str:
-    whens = " ".join(f"WHEN j->>'$.{k}' IS NOT NULL AND j->>'$.{k}' <> '' THEN j->'$.{k}'"
-                     for k in keys)
+def _list_json_sql(keys: tuple[str, ...], paths: _Paths) -> str:
+    whens = " ".join(f"WHEN {paths.text_at(k)} <> '' THEN {paths.json_at(k)}" for k in keys)
     return f"CASE {whens} END"
 
 
-def _fields_sql(header: list[str]) -> str:
-    cols = [f"{_pick_sql(keys, header)} AS t_{name}" for name, keys in TEXT_FIELDS.items()]
-    cols += [f"{_pick_json_sql(keys, header)} AS j_{name}" for name, keys in JSON_FIELDS.items()]
-    cols.append(f"{f.name_value_map_sql(_list_json_sql(LIST_FIELDS['parameters']))} AS params")
-    cols.append(f"{f.modified_map_sql(_list_json_sql(LIST_FIELDS['modified_properties']))} AS modified")
-    cols.append(f"{f.name_value_map_sql(_list_json_sql(LIST_FIELDS['extended_properties']))} AS extended")
+def _fields_sql(header: list[str], paths: _Paths) -> str:
+    cols = [f"{_pick_sql(keys, header, paths)} AS t_{name}" for name, keys in TEXT_FIELDS.items()]
+    cols += [f"{_pick_json_sql(keys, header, paths)} AS j_{name}"
+             for name, keys in JSON_FIELDS.items()]
+    for name, column in (("parameters", "params"), ("extended_properties", "extended")):
+        cols.append(f"{f.name_value_map_sql(_list_json_sql(LIST_FIELDS[name], paths))} AS {column}")
+    cols.append(f"{f.modified_map_sql(_list_json_sql(LIST_FIELDS['modified_properties'], paths))}"
+                " AS modified")
     return ",\n  ".join(cols)
 
 
@@ -104,7 +131,12 @@ def _insert_sql(header: list[str], tag: str, source: Source) -> str:
     path = str(source.fs_path).replace("'", "''")
     columns = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
     audit_col = next(k for k in AUDIT_DATA_KEYS if k in header)
+    envelope = ", ".join(f'"{k}"' for keys in (*TEXT_FIELDS.values(), *JSON_FIELDS.values())
+                         for k in keys[1] if k in header)
     targets = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in WORKLOAD_TARGETS.items())
+    paths = _Paths()
+    fields = _fields_sql(header, paths)
+    text_paths, json_paths = paths.lists()
     attrs = ", ".join(
         [f"'{n}', t_{n}" for n in TEXT_FIELDS if n not in ("time", "client_ip", "user_agent",
                                                            "app_id")]
@@ -121,24 +153,28 @@ WITH c AS (
     store_rejects = true, rejects_table = 'th_rejects_{tag}', rejects_scan = 'th_scans_{tag}',
     max_line_size = {MAX_LINE})
 ), p AS (
-  SELECT c.*, 'row ' || n AS loc, c."{audit_col}" AS audit_text,
-    CASE WHEN json_valid(c."{audit_col}") AND json_type(c."{audit_col}"::JSON) = 'OBJECT'
-         THEN c."{audit_col}"::JSON END AS j
+  SELECT 'row ' || n AS loc, c."{audit_col}" AS audit_text, {envelope},
+    regexp_matches(c."{audit_col}", '^[ \t\r\n]*[{{]') AS is_object,
+    try(json_extract_string(c."{audit_col}", {text_paths})) AS tv,
+    try(json_extract(c."{audit_col}", {json_paths})) AS jv
   FROM c
 ), v AS (
-  SELECT loc, audit_text, j, {_fields_sql(header)}
-  FROM p AS c
+  SELECT loc, audit_text, is_object AND tv IS NOT NULL AS ok, {fields}
+  FROM p
 ), w AS (
-  SELECT *, {f.canonical_operation_sql('t_operation')} AS act FROM v
+  SELECT *, {f.canonical_operation_sql('t_operation')} AS act,
+    regexp_extract(t_time, '{f.ISO_TIME}', ['y','mo','d','h','mi','s','f','z']) AS iso,
+    regexp_extract(t_time, '{f.US_TIME}', ['mo','d','y','h','mi','s','f','ap']) AS us
+  FROM v
 )
 SELECT left(sha256('{source.sha256}' || chr(0) || loc), 16), '{source.sha256}', loc, '{SOURCE}',
-  {f.utc_time_sql('t_time')}, act, 'other',
+  th_utc_time(iso, us), act, 'other',
   {f.actor_id_sql('t_user_id')}, {f.actor_kind_sql('t_user_id', 'j_user_type')},
   coalesce(nullif(json_extract_string(params, '$.Identity'), ''), t_object_id),
   CASE t_workload {targets} END,
   NULL, {f.outcome_sql('t_result_status', 'act')}, NULL, NULL, NULL, NULL, NULL, NULL,
-  CASE WHEN j IS NULL THEN NULL ELSE json_object({attrs}) END,
-  CASE WHEN j IS NULL THEN
+  CASE WHEN ok THEN json_object({attrs}) END,
+  CASE WHEN NOT ok THEN
     CASE WHEN coalesce(trim(audit_text), '') = '' THEN 'record has no AuditData'
          ELSE 'AuditData is not a JSON object' END
   WHEN act = '' THEN 'record names no Operation' ELSE audit_text END

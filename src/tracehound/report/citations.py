@@ -1,9 +1,9 @@
 """Evidence refs as links: every sentence of the report points at the record that supports it.
 
-`Citations` gives each evidence file a short code (E1, E2... in the order of the evidence list,
-spelled out in the preservation log), hands out a stable anchor per (sha256, locator) and
-remembers which refs the report cites, so the appendix holds exactly the excerpts the text links to (up to a cap; beyond it a
-ref is still named, just not excerpted).
+`Citations` gives each evidence file a short code (E1, E2... in the order of the evidence
+list, spelled out in the preservation log), hands out a stable anchor per (sha256, locator)
+and remembers which refs the report cites, so the appendix holds exactly the excerpts the
+text links to (up to a cap; beyond it a ref is still named, just not excerpted).
 """
 
 from __future__ import annotations

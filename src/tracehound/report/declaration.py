@@ -23,23 +23,41 @@ def arc_text(trace: Mapping[str, Any]) -> str:
 
 def finding_lines(findings: Sequence[Mapping[str, Any]], steps: Mapping[tuple, Mapping]
                   ) -> list[dict[str, Any]]:
-    lines = []
+    """The numbered timeline: one line per step that findings name (with its tool-call id and
+    record), then one per finding that names no step; medium severity and above."""
+    groups: dict[tuple, list[Mapping[str, Any]]] = {}
     for finding in findings:
         if SEVERITY_RANK[finding["severity"]] < SEVERITY_RANK[DECLARED_FROM]:
             continue
-        step = steps.get((finding.get("session"), finding.get("step")))
-        where = []
-        if finding.get("step") is not None:
-            where.append(f"step {finding['step']}")
-        if step and step.get("tool_call_id"):
-            where.append(f"tool call {step['tool_call_id']}")
-        first = (finding.get("links") or [{}])[0]
-        if first.get("file"):
-            where.append(f"{first['file']} {first['locator']}")
-        lines.append({"number": finding["number"], "anchor": finding["anchor"],
-                      "time": finding.get("time"), "where": ", ".join(where),
-                      "statement": finding["statement"]})
-    return lines
+        key = ((finding.get("session"), finding["step"]) if finding.get("step") is not None
+               else ("", finding["id"]))
+        groups.setdefault(key, []).append(finding)
+    lines = []
+    for key, members in groups.items():
+        step = steps.get(key) if members[0].get("step") is not None else None
+        lines.append(_line(members, step))
+    return sorted(lines, key=lambda line: (line["time"] or "", line["sort"]))
+
+
+def _line(members: Sequence[Mapping[str, Any]], step: Mapping[str, Any] | None
+          ) -> dict[str, Any]:
+    first = members[0]
+    categories = list(dict.fromkeys(f["category"].replace("-", " ") for f in members))
+    if step is not None:
+        link = (step.get("links") or [{}])[0]
+        what = f"{step.get('tool')}" + (f" on {step['target']}" if step.get("target") else "")
+        where = [f"step {step.get('index')}"] + (
+            [f"tool call {step['tool_call_id']}"] if step.get("tool_call_id") else []) + (
+            [f"{link['file']} {link['locator']}"] if link.get("file") else [])
+        sort = (0, step.get("index"))
+    else:
+        what = first["title"]
+        where = [f"{link['code']} {link['locator']}" for link in (first.get("links") or [])[:3]
+                 if link.get("code")]
+        sort = (1, first["number"])
+    return {"time": first.get("time") or (step or {}).get("time"), "where": ", ".join(where),
+            "what": what, "is_step": step is not None, "categories": categories, "sort": sort,
+            "findings": [{"number": f["number"], "anchor": f["anchor"]} for f in members]}
 
 
 def conclusions(f: Mapping[str, Any]) -> list[str]:

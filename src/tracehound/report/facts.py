@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..model import Event, SEVERITIES
+from ..model import SEVERITIES, Event
 from .citations import Citations
 
 # A step's phase in the escalation arc: the first rule whose finding categories match wins.
@@ -32,8 +32,6 @@ PHASE_LEGEND = {
                    "trigger or similar",
     "other": "any other call with no scope, exfiltration or persistence finding",
 }
-HIGH_IMPACT = frozenset({"write", "delete", "execute", "egress", "permission-change",
-                         "persistence"})
 
 
 def parse_time(iso: str | None) -> datetime | None:

@@ -93,9 +93,13 @@ def security(f: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def privacy(f: Mapping[str, Any]) -> list[dict[str, Any]]:
     data = f["data"]
-    items = [_item("Data categories", "Data categories the records name for what the agent "
-                   "read or sent." if data["categories"] else f"data categories {NOT_SHOWN}",
-                   data["categories"])]
+    if data["categories"]:
+        items = [_item("Data categories", "Data categories the records name for what the agent "
+                       "read or sent.", data["categories"])]
+    else:
+        items = [_item("Data categories", "No record labels the data by category; the "
+                       "exfiltration findings name these objects." if data["objects"] else
+                       f"data categories {NOT_SHOWN}", data["objects"])]
     times = sorted(r["time"] for r in data["rows"] if r.get("time"))
     if times:
         text = (f"Earliest recorded egress: {times[0]}; latest: {times[-1]}. Bytes named by "
@@ -118,10 +122,16 @@ def vendor(f: Mapping[str, Any]) -> list[dict[str, Any]]:
                                                                  for s in f["sessions"]]),
              _item("Model version", "As recorded by the runtime." if models else
                    f"model version {NOT_SHOWN}", models)]
-    spans = [f"{e['file']}: {e['first']} to {e['last']}" for e in f["export_spans"]]
-    items.append(_item("Export time spans", "Time range of the records in each export"
-                       + (" and when each file was hashed (preservation log)."
-                          if f["hashed_times"] else "."), spans, href="#preservation"))
+    spans = f["export_spans"]
+    if spans:
+        first = min(e["first"] for e in spans)
+        last = max(e["last"] for e in spans)
+        text = (f"The records in the {len(spans)} timed export(s) run from {first} to {last}; "
+                "the preservation log gives each file's own range"
+                + (" and when it was hashed." if f["hashed_times"] else "."))
+    else:
+        text = f"record times {NOT_SHOWN}"
+    items.append(_item("Export time spans", text, href="#preservation"))
     return items
 
 

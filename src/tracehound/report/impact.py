@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from ..model import Event
+from ..model import HIGH_IMPACT_CLASSES as HIGH_IMPACT, Event
 from .citations import Citations
-from .facts import HIGH_IMPACT, byte_text, cited_events, first_of
+from .facts import byte_text, cited_events, first_of
 
 CREDENTIAL_CATEGORIES = ("over-privileged-grant", "credential-exposure")
 DATA_KEYS = ("data_category", "data_categories", "category_label", "label", "labels",

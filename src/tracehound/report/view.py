@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from ..model import AGENT_CATEGORIES
 from .charts import drift_chart, drift_rows, finding_timeline, step_timeline
 from .citations import Citations, anchor_of, file_name
 from .declaration import expert_paragraph, outline
@@ -105,17 +106,17 @@ def _aibom(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[str, Any]:
-    doc = case.to_json()
-    cite = Citations(doc.get("evidence") or ())
+def _core(case: Any, doc: Mapping[str, Any], cite: Citations, reproducible: bool
+          ) -> dict[str, Any]:
+    """Who, when, which steps, what was used and touched: the facts other sections build on."""
     lookup = events_by_ref(case.events)
     numbered = number_findings(doc, cite)
     traces = step_rows(doc, numbered, cite)
     hashed_at = {} if reproducible else dict(getattr(case, "hashed_at", {}) or {})
     f: dict[str, Any] = {
         "doc": doc, "numbered": numbered, "traces": traces, "sessions": sessions(doc),
-        "engine_version": doc["engine"]["version"], "changed": list(case.changed),
-        "evidence": _evidence_rows(doc, hashed_at, case.events),
+        "lookup": lookup, "engine_version": doc["engine"]["version"],
+        "changed": list(case.changed), "evidence": _evidence_rows(doc, hashed_at, case.events),
         "hashed_times": bool(hashed_at), "aibom": doc.get("aibom"),
         "scope": deployed_scope(case.events, cite),
         "credentials": credentials(numbered, case.events, traces, cite),
@@ -125,22 +126,31 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
         or window(n.get("time") for n in numbered),
         "cloud_calls": _cloud_calls(doc),
         "step_index": {(t["session"], r.get("index")): r for t in traces for r in t["rows"]},
+        "approvals": approvals(doc, traces, numbered),
+        "agent_view": bool(traces) or any(n["category"] in AGENT_CATEGORIES
+                                          for n in numbered),
     }
-    f["approvals"] = approvals(doc, traces, numbered)
     f["export_spans"] = [e for e in f["evidence"] if e["first"]]
     f["limits"] = case_limits(doc, case.changed)
+    return f
+
+
+def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[str, Any]:
+    doc = case.to_json()
+    cite = Citations(doc.get("evidence") or ())
+    f = _core(case, doc, cite, reproducible)
     f["handoff"] = handoff(f)
     f["declaration"] = outline(f)
     f["paragraph"] = expert_paragraph(f)
     f["classification"] = _classification(doc, cite)
     f["timeline"] = _timeline(doc, cite)
     f["iocs"] = _iocs(doc, cite)
-    f["graphs"] = _graphs(doc, traces, cite)
+    f["graphs"] = _graphs(doc, f["traces"], cite)
     f["drift"] = drift_rows(doc["drift_metrics"]) if doc.get("drift_metrics") else None
     f["drift_svg"] = drift_chart(f["drift"]) if f["drift"] else None
-    f["step_charts"] = [step_timeline(t) for t in traces]
-    f["finding_chart"] = None if traces else finding_timeline(numbered)
-    f["severity_counts"] = severity_counts(numbered)
+    f["step_charts"] = [step_timeline(t) for t in f["traces"]]
+    f["finding_chart"] = None if f["traces"] else finding_timeline(f["numbered"])
+    f["severity_counts"] = severity_counts(f["numbered"])
     f["phase_order"], f["phase_legend"] = PHASE_ORDER, PHASE_LEGEND
     f["aibom_rows"] = _aibom(doc)
     f["runbook"] = doc.get("runbook") if isinstance(doc.get("runbook"), Mapping) else None
@@ -148,18 +158,23 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
                                                                Mapping) else None
     f["parse_issues"] = (doc.get("parse_issues") or [])[:MAX_PARSE_ISSUES]
     f["parse_issue_total"] = len(doc.get("parse_issues") or [])
-    raw = {key: event.raw for key, event in lookup.items()}
-    keys = cite.finish()
-    excerpts = collect_excerpts(keys, doc.get("evidence") or (), raw)
-    f["appendix"] = [{"excerpt": excerpts[key], "anchor": anchor_of(*key),
-                      "code": cite.codes.get(key[0], "E?"),
-                      "file": file_name(cite.files[key[0]]["path"]) if key[0] in cite.files
-                      else key[0][:12], "path": cite.files.get(key[0], {}).get("path")}
-                     for key in keys]
+    f["appendix"] = _appendix(doc, cite, f.pop("lookup"))
     f["excerpt_limit"] = MAX_EXCERPT_CHARS
     f["generated_at"] = None if reproducible else generated_at
     f["title"] = _title(f)
     return f
+
+
+def _appendix(doc: Mapping[str, Any], cite: Citations, lookup: Mapping) -> list[dict]:
+    """The excerpt behind every cited ref; call last, once every section has cited."""
+    keys = cite.finish()
+    raw = {key: event.raw for key, event in lookup.items()}
+    excerpts = collect_excerpts(keys, doc.get("evidence") or (), raw)
+    return [{"excerpt": excerpts[key], "anchor": anchor_of(*key),
+             "code": cite.codes.get(key[0], "E?"),
+             "file": file_name(cite.files[key[0]]["path"]) if key[0] in cite.files
+             else key[0][:12], "path": cite.files.get(key[0], {}).get("path")}
+            for key in keys]
 
 
 def _title(f: Mapping[str, Any]) -> str:

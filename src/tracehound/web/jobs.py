@@ -78,6 +78,7 @@ class JobBoard:
         self._jobs: dict[str, Job] = {}
         self._renders: dict[tuple[str, str], Future] = {}
         self._lock = threading.Lock()
+        self._render_lock = threading.Lock()
         self.timeout = timeout
 
     def get(self, job_id: str) -> Job:
@@ -137,15 +138,14 @@ class JobBoard:
     def render(self, case: CaseFolder, kind: str) -> Future:
         """Start (or join) the rendering of a report or timeline; the Future holds the Job."""
         key = (case.id, kind)
-        with self._lock:
+        with self._render_lock:
             running = self._renders.get(key)
             if running is not None and not running.done():
                 return running
-        job = self._new(case.id, kind)
-        future = self._pool.submit(self._rendering, job, case)
-        with self._lock:
+            job = self._new(case.id, kind)
+            future = self._pool.submit(self._rendering, job, case)
             self._renders[key] = future
-        return future
+            return future
 
     def _rendering(self, job: Job, case: CaseFolder) -> Job:
         job.state = "running"

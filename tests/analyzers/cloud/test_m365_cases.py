@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from goldens import check_golden
+from m365_builders import R
 from tracehound.pipeline import Options, analyze
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "cloud"
@@ -37,8 +38,6 @@ def test_benign_admin_day_has_nothing_above_low():
     case = run_case("benign-admin")
     assert case.parse_issues == []
     assert [(f.rule, f.severity, f.actor) for f in case.findings] == [
-        ("TH-OAUTH-SCOPE-RISK", "low", R_EXPENSES),
+        ("TH-OAUTH-SCOPE-RISK", "low", R.gid("sp/Contoso Expenses")),
         ("TH-MFA-METHOD-CHANGE", "low", "adele.vance@contoso.com")]
 
-
-R_EXPENSES = "6c9c6497-2bb9-573f-8d33-f58c728f8b9a"     # the Contoso Expenses service principal

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tracehound.web.cases import CaseLibrary
 from tracehound.web.charts import graph_layout, timeline_chart
 from tracehound.web.views import case_summary, section_table
 from workbench_support import FIXTURES, make_case, sample_document

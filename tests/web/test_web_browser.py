@@ -27,6 +27,12 @@ from workbench_support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, Liv
 pytestmark = pytest.mark.browser
 CASE_URL = re.compile(r"/cases/\d{8}-\d{6}-[0-9a-f]{6}$")
 PAYLOADS: list[str] = json.loads((FIXTURES / "xss-payloads.json").read_text(encoding="utf-8"))
+BASELINE = b"""agents:
+  - agent_id: "kepler-sre-agent-01"
+    tools:
+      - {name: "aws.s3.list-buckets", operations: [read]}
+    actions: [Read]
+"""
 
 # Anything on the page that is not ours: scripts other than app.js, embedded content, SVG
 # other than our two charts, event-handler attributes, javascript: links.
@@ -184,6 +190,12 @@ def test_kepler_pack_dropped_with_a_datatransfer(session: Session, kepler_pack: 
     assert page.inner_text('[data-testid="step-count"]') == "26"
     assert page.inner_text('[data-testid="finding-count"]') == str(len(doc["findings"]))
     assert page.inner_text('[data-testid="case-type"]') == "agent-runaway"
+
+    page.set_input_files("#add-baseline", {"name": "scope.yaml", "mimeType": "text/yaml",
+                                           "buffer": BASELINE})
+    page.wait_for_selector('td:text("baseline: scope.yaml")', timeout=30_000)
+    meta = httpx.get(f"{session.server.url}/api/cases/{case_id}").json()
+    assert meta["status"] == "done" and meta["baseline"]["name"] == "scope.yaml"
     session.clean()
 
 

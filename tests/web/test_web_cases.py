@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings, strategies as st
 
 from tracehound.web.app import Settings, create_app
 from tracehound.web.cases import CaseLibrary, safe_relative_path
@@ -42,6 +43,20 @@ def test_safe_relative_path_keeps_plain_names(given: str, expected: str) -> None
 def test_safe_relative_path_refuses(given: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         safe_relative_path(given)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab./\\:\x00\n <>\"'~é")), max_size=40))
+def test_safe_relative_path_never_escapes(name: str) -> None:
+    try:
+        result = safe_relative_path(name)
+    except ValueError:
+        return
+    parts = result.split("/")
+    assert result and not result.startswith("/") and "\\" not in result
+    assert ".." not in parts and "." not in parts and "" not in parts
+    assert not any(ord(c) < 32 for c in result)
+    assert (Path("/cases/x/evidence") / result).resolve().is_relative_to("/cases/x/evidence")
 
 
 def test_sealed_evidence_is_read_only_hashed_and_checkable(tmp_path: Path) -> None:
