@@ -201,6 +201,7 @@ def bare_duckdb_scan(path: Path) -> int:
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    con.execute("SET enable_progress_bar = false")
     count = con.execute(f"""
         SELECT count(*), count(DISTINCT v[1]), count(DISTINCT v[2]), count(v[3]), max(v[4])
         FROM (SELECT json_extract_string(AuditData, ['$.Operation', '$.UserId', '$.ClientIP',

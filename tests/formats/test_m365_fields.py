@@ -113,7 +113,7 @@ us_like = st.tuples(st.integers(0, 13), st.integers(0, 32), st.integers(1, 9999)
 text = st.text(alphabet=st.sampled_from(list("0123456789:/-.TZ +[]abcAPM\t")), max_size=30)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.one_of(time_like, us_like, text), min_size=1, max_size=40))
 def test_time_twins_agree_on_generated_strings(con, values):
     assert sql_values(con, f.utc_time_sql("v"), values) == [f.utc_time(v) for v in values]

@@ -137,3 +137,18 @@ def test_autoescape_is_on_for_every_template_name():
     env = _environment()
     for name in ("report.html.j2", "x.html", "x.j2", "x.txt", None):
         assert env.autoescape(name) is True
+
+
+def test_a_long_trace_lists_its_flagged_steps_and_says_what_it_left_out(case):
+    from dataclasses import replace
+    trace = case.artifacts["traces"][0]
+    long = dict(trace, steps=[dict(trace["steps"][1], index=i, parent=1)
+                              for i in range(1, 1001)])
+    finding = replace(case.findings[0], step=900)
+    big = replace(case, findings=[finding], artifacts={"traces": [long], "graphs": []})
+    html = render_html(big, reproducible=True)
+    rows = re.findall(r'<tr id="t1-s(\d+)">', html)
+    assert len(rows) == 101 and rows[-1] == "900" and rows[99] == "100"
+    assert "899 of the session's 1000 steps are not listed" in html
+    ids = set(re.findall(r' id="([^"]+)"', html))
+    assert set(re.findall(r' href="#([^"]+)"', html)) <= ids

@@ -162,13 +162,10 @@ WITH c AS (
   SELECT loc, audit_text, is_object AND tv IS NOT NULL AS ok, {fields}
   FROM p
 ), w AS (
-  SELECT *, {f.canonical_operation_sql('t_operation')} AS act,
-    regexp_extract(t_time, '{f.ISO_TIME}', ['y','mo','d','h','mi','s','f','z']) AS iso,
-    regexp_extract(t_time, '{f.US_TIME}', ['mo','d','y','h','mi','s','f','ap']) AS us
-  FROM v
+  SELECT *, {f.canonical_operation_sql('t_operation')} AS act FROM v
 )
 SELECT left(sha256('{source.sha256}' || chr(0) || loc), 16), '{source.sha256}', loc, '{SOURCE}',
-  th_utc_time(iso, us), act, 'other',
+  {f.utc_time_sql('t_time')}, act, 'other',
   {f.actor_id_sql('t_user_id')}, {f.actor_kind_sql('t_user_id', 'j_user_type')},
   coalesce(nullif(json_extract_string(params, '$.Identity'), ''), t_object_id),
   CASE t_workload {targets} END,

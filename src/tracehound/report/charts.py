@@ -19,6 +19,7 @@ SERIES_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc94
 TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
               43200, 86400, 172800, 604800)
 WIDTH, LEFT, RIGHT, LANE, TOP = 720.0, 118.0, 18.0, 30.0, 14.0
+LABEL_KEYS = ("agent_id", "agent", "week", "period")
 
 
 def _tick_step(span: float, most: int = 8) -> int:
@@ -91,7 +92,7 @@ def step_timeline(trace: Mapping[str, Any]) -> str | None:
     points = [{"time": row.get("time"), "lane": row["phase"], "mark": row.get("index"),
                "anchor": row["anchor"],
                "title": f"step {row.get('index')}: {row.get('tool')} ({row['phase']})"}
-              for row in trace["rows"]]
+              for row in trace["shown"]]
     return timeline_chart(points, PHASE_ORDER, f"Steps of session {trace.get('session')} "
                           "by phase over time", PHASE_COLOURS)
 
@@ -151,18 +152,34 @@ def drift_rows(metrics: Any) -> list[dict[str, Any]]:
         found = metrics if isinstance(metrics, list) else []
     rows = []
     for position, row in enumerate(r for r in found if isinstance(r, Mapping)):
-        label = " ".join(str(row[k]) for k in ("agent_id", "agent", "week", "period")
-                         if row.get(k)) or f"row {position + 1}"
+        label = " ".join(str(row[k]) for k in LABEL_KEYS if row.get(k)) or f"row {position + 1}"
         by_type = row.get("drift_events_by_type") or row.get("by_type")
         if isinstance(by_type, Mapping):
             values = {str(k): v for k, v in by_type.items() if isinstance(v, (int, float))}
         else:
             total = row.get("drift_events_total")
             values = {"drift events": total} if isinstance(total, (int, float)) else {}
-        scalars = [(str(k), v) for k, v in sorted(row.items())
-                   if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
-        rows.append({"label": label, "values": values, "scalars": scalars})
+        rows.append({"label": label, "values": values, "scalars": _flat(row)})
     return rows
+
+
+def _flat(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A metrics row as (name, text) pairs: one level of nesting, lists shortened."""
+    out: list[tuple[str, str]] = []
+    for key, value in sorted(row.items()):
+        if key in LABEL_KEYS + ("drift_events_by_type", "by_type") or value in (None, "", [],
+                                                                                 {}):
+            continue
+        if isinstance(value, Mapping):
+            out += [(f"{key}.{k}", str(v)) for k, v in sorted(value.items())
+                    if v is not None and not isinstance(v, (Mapping, list))]
+        elif isinstance(value, list):
+            items = [" ".join(str(v) for v in item.values()) if isinstance(item, Mapping)
+                     else str(item) for item in value[:3]]
+            out.append((key, "; ".join(items) + ("; ..." if len(value) > 3 else "")))
+        else:
+            out.append((key, str(value)))
+    return out
 
 
 def drift_chart(rows: Sequence[Mapping[str, Any]]) -> str | None:

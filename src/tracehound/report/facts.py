@@ -22,6 +22,8 @@ PHASE_RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ("scope creep", frozenset({"scope-creep", "prompt-action-divergence", "mcp-tool-escalation",
                                "drift-new-tool", "drift-new-data-scope", "drift-label-breach"})),
 )
+MAX_STEP_ROWS = 400              # per trace; longer traces show flagged steps first
+MAX_FINDINGS = 1500              # findings shown in full; the JSON output has every one
 PHASE_ORDER = ("enumeration", "scope creep", "exfiltration", "persistence", "other")
 PHASE_LEGEND = {
     "enumeration": "listing or reading calls with no scope, exfiltration or persistence "
@@ -77,11 +79,14 @@ def byte_text(count: int) -> str:
 
 
 def number_findings(doc: Mapping[str, Any], cite: Citations) -> list[dict[str, Any]]:
-    """The findings in document order, numbered F1.. with an anchor and cited refs."""
+    """The findings in document order, numbered F1.. with an anchor; the first MAX_FINDINGS
+    are shown (and cite their evidence), the rest are counted in the findings section."""
     out = []
     for number, finding in enumerate(doc.get("findings") or (), start=1):
-        out.append({**finding, "number": f"F{number}", "anchor": f"f-{finding['id']}",
-                    "links": cite.cite(finding.get("refs"), limit=8)})
+        shown = number <= MAX_FINDINGS
+        out.append({**finding, "number": f"F{number}",
+                    "anchor": f"f-{finding['id']}" if shown else None, "shown": shown,
+                    "links": cite.cite(finding.get("refs"), limit=8) if shown else []})
     return out
 
 
@@ -128,7 +133,11 @@ def phase_of(step: Mapping[str, Any], categories: set[str]) -> str:
 
 def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
               cite: Citations) -> list[dict[str, Any]]:
-    """Every trace with its steps: what was called, on what, who approved, which phase."""
+    """Every trace with its steps: what was called, on what, who approved, which phase.
+
+    A trace longer than MAX_STEP_ROWS shows its first steps and every step a finding names
+    or that is not plain enumeration; the counts say how many were left out.
+    """
     by_step = findings_by_step(numbered, doc)
     traces = []
     for trace_number, trace in enumerate(doc.get("traces") or (), start=1):
@@ -140,15 +149,28 @@ def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
                          "anchor": f"t{trace_number}-s{step.get('index')}",
                          "findings": [{"number": f["number"], "anchor": f["anchor"],
                                        "category": f["category"]} for f in mine],
-                         "links": cite.cite((step.get("refs") or [])[:1])})
+                         "links": [], "shown": False})
+        shown = _shown(rows)
+        for row in shown:
+            row["shown"] = True
+            row["links"] = cite.cite((row.get("refs") or [])[:1])
         runs = _phase_runs(rows)
         traces.append({"agent": trace.get("agent"), "session": trace.get("session"),
-                       "rows": rows, "window": window(r.get("time") for r in rows),
+                       "rows": rows, "shown": shown, "hidden": len(rows) - len(shown),
+                       "window": window(r.get("time") for r in rows),
                        "phases": runs, "arc": arc(runs)})
     return traces
 
 
-def arc(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) <= MAX_STEP_ROWS:
+        return rows
+    keep = {id(r) for r in rows[:MAX_STEP_ROWS // 4]}
+    keep |= {id(r) for r in rows if r["findings"] or r["phase"] not in ("enumeration",)}
+    return [r for r in rows if id(r) in keep][:MAX_STEP_ROWS]
+
+
+def arc(runs: Sequence[Mapping[str, Any]], most: int = 12) -> list[dict[str, Any]]:
     """Phases in the order they first appear, each with its step ranges ('other' left out)."""
     order: dict[str, list[str]] = {}
     for run in runs:
@@ -157,8 +179,9 @@ def arc(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         span = (f"{run['first']}" if run["first"] == run["last"]
                 else f"{run['first']}\u2013{run['last']}")
         order.setdefault(run["phase"], []).append(span)
-    return [{"phase": phase, "steps": spans, "count": sum(
-        r["count"] for r in runs if r["phase"] == phase)} for phase, spans in order.items()]
+    return [{"phase": phase, "steps": spans[:most] + (["\u2026"] if len(spans) > most else []),
+             "count": sum(r["count"] for r in runs if r["phase"] == phase)}
+            for phase, spans in order.items()]
 
 
 def _phase_runs(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

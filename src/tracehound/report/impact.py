@@ -11,10 +11,10 @@ from ..model import HIGH_IMPACT_CLASSES as HIGH_IMPACT, Event
 from .citations import Citations
 from .facts import byte_text, cited_events, first_of
 
-CREDENTIAL_CATEGORIES = ("over-privileged-grant", "credential-exposure")
 DATA_KEYS = ("data_category", "data_categories", "category_label", "label", "labels",
              "sensitivity", "target_label")
 BYTE_KEYS = ("bytes_out", "egress_bytes", "bytes")
+MAX_LISTED = 400
 
 
 def _of(numbered: Sequence[Mapping[str, Any]], *categories: str) -> list[Mapping[str, Any]]:
@@ -30,6 +30,14 @@ def _details(finding: Mapping[str, Any]) -> Mapping[str, Any]:
     return details if isinstance(details, Mapping) else {}
 
 
+def _principal(value: Any) -> str | None:
+    """A principal as text; a structured credential record gives its ARN or name."""
+    if isinstance(value, Mapping):
+        value = first_of([value.get(k) for k in ("principal_arn", "arn", "principal",
+                                                   "role_arn", "role", "name")])
+    return str(value) if value not in (None, "") else None
+
+
 def credentials(numbered: Sequence[Mapping[str, Any]], events: Sequence[Event],
                 traces: Sequence[Mapping[str, Any]], cite: Citations) -> dict[str, Any]:
     """Which principal the agent used and whether its grants exceed the written intent."""
@@ -37,23 +45,23 @@ def credentials(numbered: Sequence[Mapping[str, Any]], events: Sequence[Event],
     exposed = _of(numbered, "credential-exposure")
     grants = sorted((e for e in events if e.source == "agent:grant"),
                     key=lambda e: (str(e.attrs.get("principal") or e.actor_id or ""), e.ref))
-    principals = set()
+    found: list[Any] = []
     for event in events:
         if event.source in ("agent:credential_use", "agent:tool_call", "agent:config"):
-            principals.add(event.attrs.get("credential"))
+            found.append(event.attrs.get("credential"))
         if event.source == "agent:grant":
-            principals.add(event.attrs.get("role_name") or event.attrs.get("principal")
-                           or event.actor_id)
-    for finding in over + exposed:
-        principals.add(_details(finding).get("principal") or None)
-    principals.update(row.get("credential") for t in traces for row in t["rows"])
+            found.append(event.attrs.get("role_name") or event.attrs.get("principal")
+                         or event.actor_id)
+    found += [_details(finding).get("principal") for finding in over + exposed]
+    found += [row.get("credential") for t in traces for row in t["rows"]]
+    principals = {name for name in map(_principal, found) if name}
     rows = [{"principal": g.attrs.get("principal") or g.actor_id,
              "role": g.attrs.get("role_name"), "kind": g.attrs.get("grant_kind"),
              "permissions": [str(p) for p in g.attrs.get("permissions") or ()],
              "resources": [str(r) for r in g.attrs.get("resources") or ()] or
              ([g.target_id] if g.target_id else []),
              "effect": g.attrs.get("effect"), "intended": g.attrs.get("intended"),
-             "links": cite.cite([g.ref.to_json()])} for g in grants]
+             "links": cite.cite([g.ref.to_json()])} for g in grants[:MAX_LISTED]]
     if over:
         verdict = (f"Yes: {len(over)} finding(s) show a grant to the agent's principal that "
                    "goes beyond the written intent.")
@@ -63,7 +71,7 @@ def credentials(numbered: Sequence[Mapping[str, Any]], events: Sequence[Event],
     else:
         verdict = ("Not assessed: no IAM policy, trust policy or OAuth grant export was "
                    "supplied.")
-    return {"principals": sorted(p for p in principals if p), "grants": rows,
+    return {"principals": sorted(principals)[:MAX_LISTED], "grants": rows,
             "exceeded": bool(over), "verdict": verdict, "over": _ref_list(over),
             "exposed": _ref_list(exposed),
             "beyond_intent": sorted({p for r in rows if r["intended"] is False
@@ -136,7 +144,8 @@ def approvals(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]],
         for row in trace["rows"]:
             total += 1
             entry = {"session": trace["session"], "index": row.get("index"),
-                     "anchor": row["anchor"], "time": row.get("time"), "tool": row.get("tool"),
+                     "anchor": row["anchor"] if row["shown"] else None,
+                     "time": row.get("time"), "tool": row.get("tool"),
                      "target": row.get("target"), "phase": row["phase"],
                      "action_class": row.get("action_class"), "approver": row.get("approver"),
                      "links": row["links"]}
@@ -147,8 +156,9 @@ def approvals(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]],
                 unapproved.append(entry)
     unattended = _of(numbered, "unattended-action")
     null_count = sum(1 for t in traces for r in t["rows"] if not r.get("approver"))
-    return {"steps": total, "null_count": null_count, "unapproved": unapproved,
-            "approved": approved, "unattended": _ref_list(unattended)}
+    return {"steps": total, "null_count": null_count, "unapproved": unapproved[:MAX_LISTED],
+            "unapproved_total": len(unapproved), "approved": approved[:MAX_LISTED],
+            "unattended": _ref_list(unattended)}
 
 
 def persistence(numbered: Sequence[Mapping[str, Any]], events: Sequence[Event],

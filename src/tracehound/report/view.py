@@ -76,7 +76,9 @@ def _graphs(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]], cite: C
         for row in trace["rows"]:
             for ref in (row.get("refs") or [])[:1]:
                 key = (ref["sha256"], ref["locator"])
-                tone[key], anchors[key] = row["phase"], row["anchor"]
+                tone[key] = row["phase"]
+                if row["shown"]:
+                    anchors[key] = row["anchor"]
     pictures = []
     for graph in doc.get("graphs") or ():
         for node in graph.get("nodes") or ():
@@ -146,7 +148,8 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
     f["timeline"] = _timeline(doc, cite)
     f["iocs"] = _iocs(doc, cite)
     f["graphs"] = _graphs(doc, f["traces"], cite)
-    f["drift"] = drift_rows(doc["drift_metrics"]) if doc.get("drift_metrics") else None
+    metrics = doc.get("drift_metrics") or case.artifacts.get("drift_metrics")
+    f["drift"] = drift_rows(metrics) if metrics else None
     f["drift_svg"] = drift_chart(f["drift"]) if f["drift"] else None
     f["step_charts"] = [step_timeline(t) for t in f["traces"]]
     f["finding_chart"] = None if f["traces"] else finding_timeline(f["numbered"])

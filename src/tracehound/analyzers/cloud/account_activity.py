@@ -20,25 +20,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
+from .m365_tables import ensure_signins
 from .sql import REFS, connection, refs_of, rows
 
-INTERRUPTS = (50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158)
-SIGNINS_VIEW = f"""
-CREATE OR REPLACE TEMP VIEW th_signins AS
-SELECT sha256, locator, time, coalesce(actor_id, '(account)') AS actor, source, outcome,
-  attrs->>'$.client_ip' AS ip, attrs->>'$.country' AS country,
-  TRY_CAST(attrs->>'$.asn' AS BIGINT) AS asn, attrs->>'$.user_agent' AS agent,
-  attrs->>'$.client_app' AS client_app,
-  coalesce(TRY_CAST(attrs->>'$.legacy_auth' AS BOOLEAN), false) AS legacy,
-  TRY_CAST(attrs->>'$.error_code' AS BIGINT) AS error_code
-FROM events
-WHERE time IS NOT NULL AND (source = 'entra:signin'
-   OR (source = 'msa:activity' AND action_class = 'authentication')
-   OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')));
-CREATE OR REPLACE TEMP VIEW th_failures AS
-SELECT * FROM th_signins
-WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};
-"""
 SPRAY = """
 WITH g AS (
   SELECT ip, substr(time, 1, 13) AS hour, min(time) AS time, max(time) AS last,
@@ -102,7 +86,7 @@ class AccountActivityAnalyzer(Analyzer):
         spray_users = int(ctx.setting("spray_users", 5))
         brute = int(ctx.setting("bruteforce_failures", 10))
         with connection(events, ctx) as con:
-            con.execute(SIGNINS_VIEW)
+            ensure_signins(con)
             sprays = rows(con, SPRAY.format(refs=REFS), [spray_users])
             forced = rows(con, BRUTE_FORCE.format(refs=REFS), [brute])
             spray_ips = sorted({r["ip"] for r in sprays})
@@ -117,7 +101,7 @@ class AccountActivityAnalyzer(Analyzer):
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         with connection(events, ctx) as con:
-            con.execute(SIGNINS_VIEW)
+            ensure_signins(con)
             return {"account_activity": signin_rows(con)}
 
     def _finding(self, rule: str, category: str, severity: str, row: dict[str, Any], title: str,

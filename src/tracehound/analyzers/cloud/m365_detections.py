@@ -1,8 +1,8 @@
 """The Microsoft 365 audit-log detections, once, as SQL over the case store.
 
-`th_ual` is a view of the `m365:ual` events with the attrs the rules read (tenant provisioning
-by NT AUTHORITY\\SYSTEM is left out: it is Microsoft setting up the tenant, not an attack).
-Each Detection is a query returning one row per suspicious event (or per user-hour for bursts)
+`th_ual` (see `m365_tables`) holds the `m365:ual` events of the operations below with the
+attrs the rules read; tenant provisioning by NT AUTHORITY\\SYSTEM is left out of it. Each
+Detection is a query returning one row per suspicious event (or per user-hour for bursts)
 with the columns its wording uses, a `severity`, and the evidence (`sha256`/`locator` or
 `refs`). O365_DETECTIONS are tool 1's (o365-audit); UAL_DETECTIONS add the further privilege
 and data-access operations tool 2 (ual-analyzer) reports; tool 3's "suspicious" view lists
@@ -17,20 +17,22 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ...formats.m365_directory import ROLE_ADDS
 from ...model import Finding
 from .entra_roles import PRIVILEGED_ROLES
+from .m365_tables import ensure_ual
 from .oauth_risk import consent_severity, grade
 from .sql import REFS, refs_of, rows, sql_list
 from .sql_rules import lowered, wording
 
-UAL_VIEW = r"""
-CREATE OR REPLACE TEMP VIEW th_ual AS
-SELECT sha256, locator, time, actor_id AS actor, target_id AS target, session,
-       action AS operation, outcome, attrs->>'$.workload' AS workload,
-       attrs->>'$.client_ip' AS client_ip, attrs->'$.parameters' AS p, attrs AS a
-FROM events
-WHERE source = 'm365:ual' AND NOT starts_with(coalesce(actor_id, ''), 'nt authority\')
-"""
 INBOX_OPS = ("New-InboxRule", "Set-InboxRule", "UpdateInboxRules")
 DOWNLOAD_OPS = ("FileDownloaded", "FileSyncDownloadedFull")
+APP_CREDENTIAL_OPS = ("Add service principal credentials",
+                      "Update application – Certificates and secrets management",
+                      "Update application - Certificates and secrets management")
+DETECTION_OPS = frozenset({
+    *INBOX_OPS, *DOWNLOAD_OPS, *ROLE_ADDS, *APP_CREDENTIAL_OPS, "Set-Mailbox",
+    "New-TransportRule", "Set-TransportRule", "Consent to application",
+    "Set-AdminAuditLogConfig", "Set-MailboxAuditBypassAssociation", "Add-MailboxPermission",
+    "Add-RecipientPermission", "Add-MailboxFolderPermission", "New-ComplianceSearchAction",
+    "SearchExported", "SearchExportDownloaded"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Detection:
 
 
 def prepare(con: Any) -> None:
-    con.execute(UAL_VIEW)
+    ensure_ual(con, DETECTION_OPS)
     values = ", ".join(f"('{t}', '{n.lower()}', '{n}', '{s}')"
                        for t, (n, s) in PRIVILEGED_ROLES.items())
     con.execute("CREATE OR REPLACE TEMP TABLE th_priv_roles AS SELECT * FROM (VALUES "
@@ -283,11 +285,9 @@ APP_CREDENTIAL = Detection(
     statement="{actor} ran {operation} on application {app} from {client_ip}; whoever holds the "
               "new secret or certificate can sign in as the application.",
     details=("app", "client_ip"),
-    sql="""
+    sql=f"""
 SELECT *, coalesce(a->>'$.app_name', target) AS app, 'medium' AS severity FROM th_ual
-WHERE operation IN ('Add service principal credentials',
-                    'Update application – Certificates and secrets management',
-                    'Update application - Certificates and secrets management')
+WHERE operation IN {sql_list(APP_CREDENTIAL_OPS)}
 ORDER BY time, sha256, locator""")
 
 SEARCH_EXPORT = Detection(

@@ -16,33 +16,30 @@ from . import m365_detections as detections
 from .o365_audit import detection_settings
 from .sql import connection, rows, sql_list
 
-UAL = "FROM events WHERE source = 'm365:ual'"
+UAL = "FROM th_ual_all"
 VIEWS: dict[str, str] = {
     "timeline": f"""
-SELECT time, actor_id AS actor, action AS operation, attrs->>'$.workload' AS workload,
-  attrs->>'$.client_ip' AS client_ip, target_id AS target, outcome, sha256, locator
+SELECT time, actor, operation, workload, client_ip, target, outcome, sha256, locator
 {UAL} ORDER BY time, sha256, locator""",
     "users": f"""
-SELECT actor_id AS actor, count(*) AS events, min(time) AS first, max(time) AS last,
-  count(DISTINCT attrs->>'$.client_ip') AS addresses,
-  string_agg(DISTINCT attrs->>'$.workload', ' ' ORDER BY attrs->>'$.workload') AS workloads,
+SELECT actor, count(*) AS events, min(time) AS first, max(time) AS last,
+  count(DISTINCT client_ip) AS addresses,
+  string_agg(DISTINCT workload, ' ' ORDER BY workload) AS workloads,
   count(*) FILTER (WHERE outcome = 'failure') AS failures
-{UAL} GROUP BY actor_id ORDER BY actor_id""",
+{UAL} GROUP BY actor ORDER BY actor""",
     "ips": f"""
-SELECT attrs->>'$.client_ip' AS client_ip, count(*) AS events, min(time) AS first,
-  max(time) AS last, string_agg(DISTINCT actor_id, ' ' ORDER BY actor_id) AS actors
-{UAL} AND attrs->>'$.client_ip' IS NOT NULL GROUP BY ALL ORDER BY client_ip""",
+SELECT client_ip, count(*) AS events, min(time) AS first, max(time) AS last,
+  string_agg(DISTINCT actor, ' ' ORDER BY actor) AS actors
+{UAL} WHERE client_ip IS NOT NULL GROUP BY ALL ORDER BY client_ip""",
     "mailbox": f"""
-SELECT time, actor_id AS actor, action AS operation, target_id AS target,
-  attrs->>'$.client_ip' AS client_ip, outcome, sha256, locator
-{UAL} AND attrs->>'$.workload' = 'Exchange' ORDER BY time, sha256, locator""",
+SELECT time, actor, operation, target, client_ip, outcome, sha256, locator
+{UAL} WHERE workload = 'Exchange' ORDER BY time, sha256, locator""",
     "inbox_rules": f"""
-SELECT time, actor_id AS actor, action AS operation,
-  coalesce(attrs->'$.parameters'->>'$.Name', attrs->'$.parameters'->>'$.RuleName',
-           attrs->'$.parameters'->>'$.Identity') AS rule_name,
-  CAST(attrs->'$.parameters' AS VARCHAR) AS parameters, attrs->>'$.client_ip' AS client_ip,
-  sha256, locator
-{UAL} AND action IN {sql_list(detections.INBOX_OPS)} ORDER BY time, sha256, locator""",
+SELECT time, actor, operation,
+  coalesce(a->'$.parameters'->>'$.Name', a->'$.parameters'->>'$.RuleName',
+           a->'$.parameters'->>'$.Identity') AS rule_name,
+  CAST(a->'$.parameters' AS VARCHAR) AS parameters, client_ip, sha256, locator
+{UAL} WHERE operation IN {sql_list(detections.INBOX_OPS)} ORDER BY time, sha256, locator""",
 }
 SUSPICIOUS_COLUMNS = ["time", "severity", "rule", "category", "actor", "target", "client_ip",
                       "refs"]
@@ -66,6 +63,7 @@ class O365ViewsAnalyzer(Analyzer):
 
 
 def build_views(con: Any, settings: Mapping[str, Any], limit: int) -> list[dict[str, Any]]:
+    detections.prepare(con)
     out = []
     for name, sql in VIEWS.items():
         total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]

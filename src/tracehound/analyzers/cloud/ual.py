@@ -18,32 +18,29 @@ from .o365_audit import detection_settings
 from .sql import connection, rows
 
 USERS = """
-SELECT coalesce(actor_id, '(unknown)') AS user, count(*) AS events, min(time) AS first,
+SELECT coalesce(actor, '(unknown)') AS user, count(*) AS events, min(time) AS first,
   max(time) AS last,
-  list(DISTINCT attrs->>'$.client_ip' ORDER BY attrs->>'$.client_ip')
-    FILTER (WHERE attrs->>'$.client_ip' IS NOT NULL) AS ips
-FROM events WHERE source = 'm365:ual' GROUP BY ALL ORDER BY user
+  list(DISTINCT client_ip ORDER BY client_ip) FILTER (WHERE client_ip IS NOT NULL) AS ips
+FROM th_ual_all GROUP BY ALL ORDER BY user
 """
 COUNTS = """
-SELECT coalesce(actor_id, '(unknown)') AS user, {key} AS key, count(*) AS n
-FROM events WHERE source = 'm365:ual' {where} GROUP BY ALL ORDER BY user, key
+SELECT coalesce(actor, '(unknown)') AS user, {key} AS key, count(*) AS n
+FROM th_ual_all {where} GROUP BY ALL ORDER BY user, key
 """
 PRIVILEGE = """
-SELECT coalesce(actor_id, '(unknown)') AS user, time, action AS operation, target_id AS target,
-  sha256, locator
-FROM events WHERE source = 'm365:ual' AND action_class IN ('permission-change', 'consent')
+SELECT coalesce(actor, '(unknown)') AS user, time, operation, target, sha256, locator
+FROM th_ual_all WHERE action_class IN ('permission-change', 'consent')
 ORDER BY user, time, sha256, locator
 """
 TIMELINE = """
 SELECT * EXCLUDE (n) FROM (
-  SELECT coalesce(actor_id, '(unknown)') AS user, time, action AS operation,
-    attrs->>'$.workload' AS workload, attrs->>'$.client_ip' AS client_ip, target_id AS target,
+  SELECT coalesce(actor, '(unknown)') AS user, time, operation, workload, client_ip, target,
     outcome, sha256, locator,
-    row_number() OVER (PARTITION BY actor_id ORDER BY time, sha256, locator) AS n
-  FROM events WHERE source = 'm365:ual')
+    row_number() OVER (PARTITION BY actor ORDER BY time, sha256, locator) AS n
+  FROM th_ual_all)
 WHERE n <= ? ORDER BY user, time, sha256, locator
 """
-DATA_ACCESS = "AND action_class IN ('read', 'list')"
+DATA_ACCESS = "WHERE action_class IN ('read', 'list')"
 
 
 @register
@@ -67,11 +64,12 @@ class UnifiedAuditLogAnalyzer(Analyzer):
 
 
 def user_summaries(con: Any, limit: int) -> list[dict[str, Any]]:
+    detections.prepare(con)
     users = {r["user"]: {**r, "workloads": {}, "data_access": {}, "privilege_changes": [],
                          "timeline": []} for r in rows(con, USERS)}
-    for r in rows(con, COUNTS.format(key="attrs->>'$.workload'", where="")):
+    for r in rows(con, COUNTS.format(key="workload", where="")):
         users[r["user"]]["workloads"][r["key"] or "unknown"] = r["n"]
-    for r in rows(con, COUNTS.format(key="action", where=DATA_ACCESS)):
+    for r in rows(con, COUNTS.format(key="operation", where=DATA_ACCESS)):
         users[r["user"]]["data_access"][r["key"]] = r["n"]
     for r in rows(con, PRIVILEGE):
         users[r.pop("user")]["privilege_changes"].append(_with_ref(r))
