@@ -4,8 +4,8 @@ Writes (once; reused while the generator version and row count match) a Purview 
 the new header `RecordId,CreationDate,RecordType,Operation,UserId,AuditData,
 AssociatedAdminUnits,AssociatedAdminUnitsNames` into benchmarks/out/ (git-ignored): about
 600 MB of realistic AuditData across Exchange, SharePoint, OneDrive, Entra ID and Teams, with a
-little attack traffic mixed in (inbox rules, forwarding, role adds, consents, a download burst,
-audit ingestion turned off). Then, in one process, measures:
+little attack traffic mixed in (inbox rules, forwarding, role adds, consents, a burst of 60
+downloads, audit ingestion turned off). Then, in one process, measures:
 
   (a) a bare DuckDB scan that reads the CSV and parses every AuditData JSON once;
   (b) tracehound end to end with every cloud tool (`pipeline.analyze` on the file: the UAL
@@ -35,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 HEADER = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData",
           "AssociatedAdminUnits", "AssociatedAdminUnitsNames"]
 TARGET_RATIO_A, TARGET_RATIO_C, TARGET_RSS_MB = 2.0, 4.0, 2048.0
@@ -143,9 +143,22 @@ def _attack(t: Tenant, when: datetime, n: int) -> dict:
     return record
 
 
+def _audit_off(t: Tenant, when: datetime) -> dict:
+    record = _base(t, when, "Set-AdminAuditLogConfig", "cfo@contoso.onmicrosoft.com", 1,
+                   "Exchange", "True")
+    record.update({"ClientIP": "185.73.124.135:19823", "ObjectId": "Admin Audit Log Settings",
+                   "Parameters": [{"Name": "UnifiedAuditLogIngestionEnabled", "Value": "False"}]})
+    return record
+
+
 def _record(t: Tenant, index: int, rows: int) -> dict:
     when = START + timedelta(seconds=int(index * (30 * 86400 / rows)))
     user = t.users[t.rnd.randrange(len(t.users))]
+    burst = index - rows // 2
+    if 0 <= burst < 60:                      # 60 downloads by one account within minutes
+        return _attack(t, when, 4)
+    if burst == 100:
+        return _audit_off(t, when)
     if index % 20_000 == 7:
         return _attack(t, when, index // 20_000)
     roll = t.rnd.random()

@@ -31,7 +31,14 @@ class SparkUnavailable(RuntimeError):
     pass
 
 
-def local_session(master: str = "local[2]") -> Any:
+SMALL_DATA_CONF = {                 # for case-sized inputs: less per-query overhead
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+}
+
+
+def local_session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Any:
     """A local SparkSession for the drift engine (no UI, no network beyond loopback)."""
     try:
         from pyspark.sql import SparkSession
@@ -45,17 +52,22 @@ def local_session(master: str = "local[2]") -> Any:
         os.environ["JAVA_HOME"] = home
     scratch = tempfile.mkdtemp(prefix="tracehound-spark-")
     atexit.register(shutil.rmtree, scratch, True)
-    session = (SparkSession.builder.master(master).appName("tracehound-drift")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.warehouse.dir", str(Path(scratch, "warehouse")))
-               .config("spark.local.dir", scratch)
-               .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-               .getOrCreate())
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.sql.warehouse.dir": str(Path(scratch, "warehouse")),
+        "spark.local.dir": scratch,
+        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+        **(conf or {}),
+    }
+    builder = SparkSession.builder.master(master).appName("tracehound-drift")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -100,9 +112,11 @@ class SparkEngine:
     def define(self, relation: Relation) -> None:
         frame = self.spark.sql(to_spark(relation.text))
         if relation.materialize:
+            # Computed once, here, with its lineage cut: later statements read the stored
+            # rows instead of planning and running everything before them again.
             if self.partitions:
                 frame = frame.coalesce(self.partitions)
-            frame = frame.cache()
+            frame = frame.localCheckpoint(eager=True)
             self.cached.append(frame)
         frame.createOrReplaceTempView(relation.name)
         self.views.append(relation.name)

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 from ..model import short_hash
 from ..pipeline import locator_key
 
-MAX_EXCERPTS = 2500
+MAX_EXCERPTS = 600
 
 
 def anchor_of(sha256: str, locator: str) -> str:

@@ -23,7 +23,7 @@ PHASE_RULES: tuple[tuple[str, frozenset[str]], ...] = (
                                "drift-new-tool", "drift-new-data-scope", "drift-label-breach"})),
 )
 MAX_STEP_ROWS = 400              # per trace; longer traces show flagged steps first
-MAX_FINDINGS = 1500              # findings shown in full; the JSON output has every one
+MAX_FINDINGS = 500               # findings shown in full; the JSON output has every one
 PHASE_ORDER = ("enumeration", "scope creep", "exfiltration", "persistence", "other")
 PHASE_LEGEND = {
     "enumeration": "listing or reading calls with no scope, exfiltration or persistence "
@@ -136,7 +136,9 @@ def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
     """Every trace with its steps: what was called, on what, who approved, which phase.
 
     A trace longer than MAX_STEP_ROWS shows its first steps and every step a finding names
-    or that is not plain enumeration; the counts say how many were left out.
+    or that is not plain enumeration; the counts say how many were left out. A step's own
+    record is excerpted in the appendix when the step is flagged or approved; plain
+    enumeration steps link to it only if another sentence cites it.
     """
     by_step = findings_by_step(numbered, doc)
     traces = []
@@ -153,7 +155,9 @@ def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
         shown = _shown(rows)
         for row in shown:
             row["shown"] = True
-            row["links"] = cite.cite((row.get("refs") or [])[:1])
+            flagged = bool(row["findings"]) or row["phase"] != "enumeration" or row.get(
+                "approver")
+            row["links"] = cite.cite((row.get("refs") or [])[:1], excerpt=1 if flagged else 0)
         runs = _phase_runs(rows)
         traces.append({"agent": trace.get("agent"), "session": trace.get("session"),
                        "rows": rows, "shown": shown, "hidden": len(rows) - len(shown),

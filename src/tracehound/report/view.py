@@ -26,16 +26,16 @@ MAX_PARSE_ISSUES = 200
 
 def _evidence_rows(doc: Mapping[str, Any], hashed_at: Mapping[str, str], events: Sequence[Any]
                    ) -> list[dict[str, Any]]:
-    spans: dict[str, list[str]] = {}
+    spans: dict[str, tuple[str, str]] = {}
     for event in events:
         if event.time:
-            spans.setdefault(event.ref.sha256, []).append(event.time)
+            first, last = spans.get(event.ref.sha256, (event.time, event.time))
+            spans[event.ref.sha256] = (min(first, event.time), max(last, event.time))
     rows = []
     for number, e in enumerate(doc.get("evidence") or (), start=1):
-        times = sorted(spans.get(e["sha256"], []))
+        first, last = spans.get(e["sha256"], (None, None))
         rows.append({**e, "code": f"E{number}", "file": file_name(e["path"]),
-                     "hashed_at": hashed_at.get(e["sha256"]),
-                     "first": times[0] if times else None, "last": times[-1] if times else None})
+                     "hashed_at": hashed_at.get(e["sha256"]), "first": first, "last": last})
     return rows
 
 
@@ -83,7 +83,7 @@ def _graphs(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]], cite: C
     for graph in doc.get("graphs") or ():
         for node in graph.get("nodes") or ():
             refs = node.get("refs") if isinstance(node, Mapping) else None
-            for link in cite.cite(refs, limit=1):
+            for link in cite.cite(refs, limit=1, excerpt=0):
                 key = (link["sha256"], link["locator"])
                 if key not in anchors and key in cite.cited:
                     anchors[key] = anchor_of(*key)

@@ -79,3 +79,13 @@ def test_mfa_change_is_high_only_after_an_anomaly():
                                      "account.")
     rows = artifacts("account-activity", events)["account_activity"]
     assert [r["time"] for r in rows][:1] == ["2024-03-04T08:00:00Z"] and len(rows) == 4
+
+
+def test_signin_export_is_formula_safe():
+    from tracehound.analyzers.cloud.account_activity import signins_csv
+    rows = artifacts("account-activity", signins(
+        R.signin("2024-03-04T08:00:00Z", "=cmd|calc@x.com", "1.2.3.4", agent="@SUM(1)")))[
+        "account_activity"]
+    text = signins_csv(rows)
+    assert text.splitlines()[1].startswith("2024-03-04T08:00:00Z,'=cmd|calc@x.com,entra:signin")
+    assert ",'@SUM(1)," in text

@@ -59,9 +59,8 @@ def test_benign_admin_day_has_nothing_above_low():
 def test_operations_timeline_artifact_lists_each_operation_once():
     with collect([FIXTURES / "benign_admin_day.json"]) as intake:
         _, events, _, _ = parse_sources(intake, None, None)
-    timeline = get("azure-activity").artifacts(events, Context())["timelines"][0]
-    assert timeline["kind"] == "azure-operations"
-    assert [(e["time"], e["operation"], e["status"]) for e in timeline["entries"]] == [
+    entries = get("azure-activity").artifacts(events, Context())["azure_operations"]
+    assert [(e["time"], e["operation"], e["status"]) for e in entries] == [
         ("2024-03-12T08:10:00Z", "Microsoft.Compute/virtualMachines/write", "Succeeded"),
         ("2024-03-12T08:20:00Z", "Microsoft.Compute/virtualMachines/start/action", "Succeeded"),
         ("2024-03-12T09:00:00Z", "Microsoft.Resources/subscriptions/resourceGroups/write",
@@ -73,4 +72,4 @@ def test_operations_timeline_artifact_lists_each_operation_once():
         ("2024-03-12T17:45:00Z", "Microsoft.Compute/virtualMachines/deallocate/action",
          "Succeeded"),
         ("2024-03-12T17:50:00Z", "Microsoft.Compute/virtualMachines/delete", "Succeeded")]
-    assert all(len(e["refs"]) == 2 for e in timeline["entries"])
+    assert all(len(e["refs"]) == 2 for e in entries)

@@ -15,6 +15,7 @@ Novelty needs history: an account's first sign-in in the evidence is never "new"
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -94,8 +95,8 @@ class AccountActivityAnalyzer(Analyzer):
             changes = rows(con, MFA_CHANGES)
         found = [self._spray(r) for r in sprays] + [self._brute(r) for r in forced]
         found += [self._anomaly(r) for r in odd]
-        alarms = [(r["actor"], r["time"]) for r in odd if _anomaly_severity(r) != "low"]
-        alarms += [(user, r["time"]) for r in sprays for user in r["breached"] or []]
+        alarms = Alarms([(r["actor"], r["time"]) for r in odd if _anomaly_severity(r) != "low"]
+                        + [(user, r["time"]) for r in sprays for user in r["breached"] or []])
         found += [self._mfa(r, alarms) for r in changes]
         return found
 
@@ -140,8 +141,8 @@ class AccountActivityAnalyzer(Analyzer):
             f"{r['ip'] or 'an unknown address'} with {'; '.join(why)}.", ("T1078.004",),
             reasons=why, ip=r["ip"], country=r["country"], asn=r["asn"], user_agent=r["agent"])
 
-    def _mfa(self, r: dict[str, Any], alarms: list[tuple[str, str]]) -> Finding:
-        after = _recent_alarm(r["target"], r["time"], alarms)
+    def _mfa(self, r: dict[str, Any], alarms: "Alarms") -> Finding:
+        after = alarms.latest_before(r["target"], r["time"])
         severity = "high" if after else "low"
         context = (f", {_gap(after, r['time'])} after an anomalous sign-in or spray on that account"
                    if after else "")
@@ -180,11 +181,21 @@ def _parse(time: str) -> datetime:
     return datetime.fromisoformat(time.replace("Z", "+00:00"))
 
 
-def _recent_alarm(user: str | None, time: str, alarms: list[tuple[str, str]]) -> str | None:
-    when = _parse(time)
-    hits = [t for who, t in alarms if who == user and timedelta(0) <= when - _parse(t)
-            <= timedelta(hours=24)]
-    return max(hits) if hits else None
+class Alarms:
+    """Times of anomalous sign-ins / successful sprays per account, for MFA-change context."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.by_user: dict[str, list[str]] = {}
+        for user, time in sorted(pairs):
+            self.by_user.setdefault(user, []).append(time)
+
+    def latest_before(self, user: str | None, time: str) -> str | None:
+        """The latest alarm on `user` at most 24 hours before `time` (ISO strings sort)."""
+        times = self.by_user.get(user or "", [])
+        index = bisect_right(times, time)
+        if index and _parse(time) - _parse(times[index - 1]) <= timedelta(hours=24):
+            return times[index - 1]
+        return None
 
 
 def _gap(earlier: str, later: str) -> str:
@@ -197,3 +208,11 @@ def signin_rows(con: Any, limit: int = 10_000) -> list[dict[str, Any]]:
     return rows(con, "SELECT time, actor, source, outcome, ip, country, asn, client_app, agent, "
                      "error_code, sha256, locator FROM th_signins "
                      "ORDER BY time, actor, sha256, locator LIMIT ?", [limit])
+
+
+def signins_csv(rows: list[dict[str, Any]]) -> str:
+    """The sign-in table as spreadsheet-safe CSV (the JSON export is the artifact itself)."""
+    from ...report.serialize import rows_csv      # the one formula-safe CSV writer
+    columns = ["time", "actor", "source", "outcome", "ip", "country", "asn", "client_app",
+               "agent", "error_code", "sha256", "locator"]
+    return rows_csv(columns, rows)

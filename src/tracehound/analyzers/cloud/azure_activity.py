@@ -6,7 +6,7 @@ one finding citing all its records, and its outcome is the final status. Then: R
 assignments (Owner / Contributor / User Access Administrator above all), VM run command and
 extensions, VM create / delete, Key Vault access-policy and secret changes, Defender plans
 and diagnostic settings switched off, NSG rules open to the Internet, public IPs. The
-operations themselves are also handed back as a timeline artifact.
+operations themselves are handed back, in time order, as the `azure_operations` artifact.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Iterable, Mapping, Sequence
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from .sql import REFS, connection, rows
-from .sql_rules import SqlRule, run_rules
+from .sql_rules import SqlRule, has_events, run_rules
 
 TABLE = "th_azure_ops"
 BASE = f"""
@@ -196,6 +196,8 @@ class AzureActivityAnalyzer(Analyzer):
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
+            if not has_events(con, "azure:activity"):
+                return []
             con.execute(BASE)
             found = list(run_rules(con, TABLE, RULES, self.NAME, self.engine_version, DETAILS))
             con.execute(f"DROP TABLE IF EXISTS {TABLE}")
@@ -203,13 +205,12 @@ class AzureActivityAnalyzer(Analyzer):
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         with connection(events, ctx) as con:
+            if not has_events(con, "azure:activity"):
+                return {}
             con.execute(BASE)
             entries = [_timeline_entry(row) for row in rows(con, TIMELINE)]
             con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        if not entries:
-            return {}
-        return {"timelines": [{"kind": "azure-operations", "tool": self.NAME,
-                               "entries": entries}]}
+        return {"azure_operations": entries} if entries else {}
 
 
 def _timeline_entry(row: dict) -> dict:

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from .sql import REFS, connection, rows
-from .sql_rules import SqlRule, finding, run_rules
+from .sql_rules import SqlRule, finding, has_events, run_rules
 
 TABLE = "th_cloudtrail"
 BASE = f"""
@@ -207,6 +207,8 @@ class CloudTrailAnalyzer(Analyzer):
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         threshold = int(ctx.setting("secret_read_burst", 10))
         with connection(events, ctx) as con:
+            if not has_events(con, "aws:cloudtrail"):
+                return []
             con.execute(BASE)
             found = list(run_rules(con, TABLE, RULES, self.NAME, self.engine_version, DETAILS))
             for row in rows(con, ROOT_ACTIVITY):

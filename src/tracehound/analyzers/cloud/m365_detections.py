@@ -178,10 +178,10 @@ TRANSPORT_RULE = Detection(
     sql="""
 WITH t AS (
   SELECT *, coalesce(p->>'$.Name', p->>'$.Identity') AS rule_name, list_filter([
-    CASE WHEN coalesce(p->>'$.RedirectMessageTo', '') <> '' THEN 'redirects messages to ' || (p->>'$.RedirectMessageTo') END,
-    CASE WHEN coalesce(p->>'$.BlindCopyTo', '') <> '' THEN 'blind-copies messages to ' || (p->>'$.BlindCopyTo') END,
-    CASE WHEN coalesce(p->>'$.AddToRecipients', '') <> '' THEN 'adds recipient ' || (p->>'$.AddToRecipients') END,
-    CASE WHEN coalesce(p->>'$.CopyTo', '') <> '' THEN 'copies messages to ' || (p->>'$.CopyTo') END,
+    'redirects messages to ' || nullif(p->>'$.RedirectMessageTo', ''),
+    'blind-copies messages to ' || nullif(p->>'$.BlindCopyTo', ''),
+    'adds recipient ' || nullif(p->>'$.AddToRecipients', ''),
+    'copies messages to ' || nullif(p->>'$.CopyTo', ''),
     CASE WHEN lower(p->>'$.DeleteMessage') = 'true' THEN 'deletes messages' END
   ], lambda x: x IS NOT NULL) AS reasons
   FROM th_ual WHERE operation IN ('New-TransportRule', 'Set-TransportRule')
@@ -198,7 +198,8 @@ BULK_DOWNLOAD = Detection(
     sql=f"""
 SELECT actor, min(time) AS time, max(time) AS last, count(*) AS files,
   list(DISTINCT client_ip ORDER BY client_ip) FILTER (WHERE client_ip IS NOT NULL) AS ips,
-  list(DISTINCT a->>'$.site_url' ORDER BY a->>'$.site_url') FILTER (WHERE a->>'$.site_url' IS NOT NULL) AS sites,
+  list(DISTINCT a->>'$.site_url' ORDER BY a->>'$.site_url')
+    FILTER (WHERE a->>'$.site_url' IS NOT NULL) AS sites,
   {{bulk_download_per_hour}} AS "limit", 'high' AS severity, NULL AS target, {REFS} AS refs
 FROM th_ual WHERE operation IN {sql_list(DOWNLOAD_OPS)} AND time IS NOT NULL
 GROUP BY actor, substr(time, 1, 13) HAVING count(*) > {{bulk_download_per_hour}}
@@ -263,21 +264,26 @@ MAILBOX_DELEGATION = Detection(
     statement="{actor} ran {operation} from {client_ip} and {why}.",
     details=("client_ip",),
     sql="""
-WITH d AS (SELECT *, lower(coalesce(p->>'$.AccessRights', '')) AS rights, list_filter([
-    CASE WHEN operation = 'Add-MailboxPermission' AND contains(lower(coalesce(p->>'$.AccessRights', '')), 'fullaccess')
-         THEN 'gave ' || coalesce(p->>'$.User', 'an account') || ' full access to mailbox ' || coalesce(p->>'$.Identity', target, 'unknown') END,
-    CASE WHEN operation = 'Add-RecipientPermission' AND contains(lower(coalesce(p->>'$.AccessRights', '')), 'sendas')
-         THEN 'gave ' || coalesce(p->>'$.Trustee', 'an account') || ' send-as rights on ' || coalesce(p->>'$.Identity', target, 'unknown') END,
-    CASE WHEN operation = 'Set-Mailbox' AND coalesce(p->>'$.GrantSendOnBehalfTo', '') <> ''
-         THEN 'gave ' || (p->>'$.GrantSendOnBehalfTo') || ' send-on-behalf rights on ' || coalesce(target, 'a mailbox') END,
-    CASE WHEN operation = 'Add-MailboxFolderPermission'
-              AND regexp_matches(lower(coalesce(p->>'$.AccessRights', '')), 'owner|editor|reviewer')
-         THEN 'gave ' || coalesce(p->>'$.User', 'an account') || ' ' || (p->>'$.AccessRights') || ' rights on folder ' || coalesce(p->>'$.Identity', target, 'unknown') END
-  ], lambda x: x IS NOT NULL) AS reasons
-  FROM th_ual WHERE operation IN ('Add-MailboxPermission', 'Add-RecipientPermission', 'Set-Mailbox',
-                                  'Add-MailboxFolderPermission'))
-SELECT *, array_to_string(reasons, ' and ') AS why, 'medium' AS severity
-FROM d WHERE len(reasons) > 0 ORDER BY time, sha256, locator""")
+WITH d AS (
+  SELECT *, lower(coalesce(p->>'$.AccessRights', '')) AS rights,
+    coalesce(p->>'$.User', p->>'$.Trustee', p->>'$.GrantSendOnBehalfTo', 'an account') AS grantee,
+    coalesce(p->>'$.Identity', target, 'a mailbox') AS mailbox
+  FROM th_ual WHERE operation IN ('Add-MailboxPermission', 'Add-RecipientPermission',
+                                  'Set-Mailbox', 'Add-MailboxFolderPermission')
+), r AS (
+  SELECT *, CASE
+    WHEN operation = 'Add-MailboxPermission' AND contains(rights, 'fullaccess')
+      THEN 'full access to mailbox '
+    WHEN operation = 'Add-RecipientPermission' AND contains(rights, 'sendas')
+      THEN 'send-as rights on '
+    WHEN operation = 'Set-Mailbox' AND coalesce(p->>'$.GrantSendOnBehalfTo', '') <> ''
+      THEN 'send-on-behalf rights on '
+    WHEN operation = 'Add-MailboxFolderPermission' AND regexp_matches(rights, 'owner|editor|reviewer')
+      THEN (p->>'$.AccessRights') || ' rights on folder '
+  END AS granted FROM d
+)
+SELECT *, 'gave ' || grantee || ' ' || granted || mailbox AS why, 'medium' AS severity
+FROM r WHERE granted IS NOT NULL ORDER BY time, sha256, locator""")
 
 APP_CREDENTIAL = Detection(
     rule="TH-M365-APP-CREDENTIAL", category="resource-change", techniques=("T1098.001",),

@@ -55,6 +55,12 @@ def lowered(severity: str) -> str:
     return SEVERITIES[max(1, SEVERITY_RANK[severity] - 1)]
 
 
+def has_events(con: Any, source: str) -> bool:
+    """True when the case holds at least one event of this source (skip the work otherwise)."""
+    return con.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", [source]).fetchone() \
+        is not None
+
+
 def run_rules(con: Any, table: str, rules: Iterable[SqlRule], tool: str, engine_version: str,
               detail_keys: tuple[str, ...]) -> Iterator[Finding]:
     """Every rule's rows as findings (in rule order, then time)."""

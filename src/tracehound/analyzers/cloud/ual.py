@@ -4,7 +4,7 @@ Findings: the privilege and data-access operations tool 1 does not already repor
 delegation, credentials added to applications, content-search exports; definitions in
 `m365_detections.UAL_DETECTIONS`). Artifacts (`ual_users`): one entry per user with their
 event count, first and last time, workloads, addresses, privilege changes, data-access counts
-by operation, and the first `timeline_per_user` (200) events of their timeline with refs.
+by operation, and the first `timeline_per_user` (50) events of their timeline with refs.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class UnifiedAuditLogAnalyzer(Analyzer):
                                   self.engine_version, detection_settings(ctx))
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
-        limit = int(ctx.setting("timeline_per_user", 200))
+        limit = int(ctx.setting("timeline_per_user", 50))
         with connection(events, ctx) as con:
             return {"ual_users": user_summaries(con, limit)}
 
