@@ -152,3 +152,14 @@ def test_a_long_trace_lists_its_flagged_steps_and_says_what_it_left_out(case):
     assert "899 of the session's 1000 steps are not listed" in html
     ids = set(re.findall(r' id="([^"]+)"', html))
     assert set(re.findall(r' href="#([^"]+)"', html)) <= ids
+
+
+def test_past_the_cap_findings_are_counted_not_printed(case):
+    from dataclasses import replace
+    from tracehound.report.facts import MAX_FINDINGS
+    many = [replace(case.findings[0], rule=f"TH-X-{i}") for i in range(MAX_FINDINGS + 7)]
+    html = render_html(replace(case, findings=many), reproducible=True)
+    assert html.count('<div class="finding"') == MAX_FINDINGS
+    assert f"7 further finding(s) (F{MAX_FINDINGS + 1} onward) are not printed here" in html
+    ids = set(re.findall(r' id="([^"]+)"', html))
+    assert set(re.findall(r' href="#([^"]+)"', html)) <= ids
