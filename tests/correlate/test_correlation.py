@@ -99,3 +99,17 @@ def test_timeline_orders_events_and_findings_and_fits_timesketch():
     assert parsed[2]["actor"] == "'=cmd|' /C calc'!A0"
     assert not any(v.startswith("=") for row in parsed for v in row.values())
     assert json.loads(json.dumps(ts))
+
+
+def test_preservation_checklist_names_what_is_missing_with_the_window():
+    from tracehound.correlate.preservation import checklist
+    events = [call(1, "a", time="2026-04-12T14:00:00Z"), call(2, "b", time="2026-04-12T14:08:30Z"),
+              event("agent:network", 1, sha=SHA_NET)]
+    result = checklist(events, evidence(SHA_TRACE, SHA_NET))
+    supplied = {s["artifact"]: s["evidence"] for s in result["supplied"]}
+    assert supplied == {"agent tool-call trace for the session": ["file-1"],
+                        "agent network / egress log": ["file-2"]}
+    mcp = next(m for m in result["missing"] if m["artifact"].startswith("MCP server logs"))
+    assert mcp["note"] == ("none supplied for session s-1 (2026-04-12T14:00:00Z to "
+                           "2026-04-12T14:08:30Z)")
+    assert len(result["missing"]) == 8

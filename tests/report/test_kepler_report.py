@@ -68,6 +68,32 @@ def section(html: str, name: str) -> str:
     return html.split(f'<section id="{name}"', 1)[1].split("</section>", 1)[0]
 
 
+# Seed 001, "the report should state": (item, section, pattern in that section's text).
+SHOULD_STATE = (
+    ("agent id, session id and wall-clock window", "summary",
+     rf"kepler-sre-agent-01 / {SESSION} Wall-clock window 2026-04-12T14:00:00Z to "
+     r"2026-04-12T14:08:30Z — 8\.5 minutes on 2026-04-12"),
+    ("deployed scope vs observed tool calls, enumeration to persistence", "steps",
+     r"Deployed scope .*Read-only S3 tagging audit.* 2 ← 1 14:00:20 aws\.s3\.list-buckets"),
+    ("credential principal and whether grants exceeded the written intent", "credentials",
+     r"SyntheticKeplerSREAgentRole.*Did the grants exceed the written intent\? Yes"),
+    ("data touched and egress byte counts", "data",
+     r"2026-q1-claims-export\.csv .*[\d,]+ .*member-roster-2026-04\.csv .*Bytes named by "
+     r"these findings: [\d,]+ bytes"),
+    ("approver null on unattended steps", "approvals",
+     r"have no approver on record.* 13 2026-04-12 14:04:06 .* null"),
+    ("tool and engine version of each finding", "findings",
+     r"Produced by accountability-tracer \(tracehound [\d.]+ / accountability-tracer \d+\)"),
+    ("sha-256 of each export in the preservation log", "preservation",
+     r"E1 kepler-pack/accountability-attribution-corpus\.ndjson [0-9a-f]{64}"),
+)
+
+
+@pytest.mark.parametrize("item, name, pattern", SHOULD_STATE, ids=[s[0] for s in SHOULD_STATE])
+def test_every_should_state_item_appears(rendered, item, name, pattern):
+    assert re.search(pattern, text_of(section(rendered["html"], name))), item
+
+
 def test_golden_report(rendered):
     assert str(rendered["root"]) not in rendered["html"]
     check_golden_text("kepler/report.html", normalized(rendered["html"]))

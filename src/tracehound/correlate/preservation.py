@@ -2,7 +2,7 @@
 
 Each artifact the seed asks a responder to preserve is matched to the event sources that
 show it was handed over. What is missing is named plainly, with the session window when one
-is known ("no MCP server log for session s-1 between 14:00:00Z and 14:08:30Z").
+is known ("none supplied for session s-1 (…14:00:00Z to …14:08:30Z)").
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _window(events: Sequence[Event]) -> str:
     sessions = sorted({e.session for e in calls if e.session})
     start, end = min(e.time for e in calls), max(e.time for e in calls)
     who = f" for session {sessions[0]}" if len(sessions) == 1 else ""
-    return f"{who} between {start} and {end}"
+    return f"{who} ({start} to {end})"
 
 
 def checklist(events: Sequence[Event], evidence: Sequence[EvidenceFile]) -> dict[str, Any]:
@@ -50,5 +50,5 @@ def checklist(events: Sequence[Event], evidence: Sequence[EvidenceFile]) -> dict
         if files:
             supplied.append({"artifact": artifact, "evidence": files})
         else:
-            missing.append({"artifact": artifact, "note": f"no {artifact}{window} was supplied"})
+            missing.append({"artifact": artifact, "note": f"none supplied{window}"})
     return {"supplied": supplied, "missing": missing}
