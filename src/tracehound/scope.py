@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from .model import EvidenceRef, Event
+from .scope_roots import (ResourceScope, kind_of, merged, named_in_text, verb_classes,
+                          without_resources)
 from .taxonomy import classify_action, tokens
 
 READ_ONLY = frozenset({"list", "read"})
@@ -46,6 +48,12 @@ _RESOURCE_TEXT = re.compile(
 _ARN_S3 = "arn:aws:s3:::"
 _CLAUSE = re.compile(r"[.;:,!?\n]+")
 _NEGATIONS = frozenset({"not", "never", "no", "don", "dont", "without", "nor"})
+# "draft replies for a human agent to send": the sending is someone else's
+_OTHERS = frozenset({"human", "humans", "user", "users", "person", "people", "operator",
+                     "reviewer", "customer", "you", "me", "them", "someone", "staff",
+                     "engineer", "admin", "team", "owner"})
+# Where the envelope's own scope came from, for a session narrowed to its human's task.
+NARROWED_BY_TASK = frozenset({"agent:config", "deployed prompt"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Envelope:
     inferred: bool = True
     refs: tuple[EvidenceRef, ...] = ()
     text: str = ""                  # the scope as written, shortened, for statements
+    scope: ResourceScope | None = None   # roots, hosts, secrets inferred from prose
+    sources: tuple[tuple[str, str], ...] = ()   # (what, locator) when more than one
 
     @property
     def known(self) -> bool:
@@ -76,22 +86,31 @@ class Envelope:
         """Where this envelope came from, phrased for a finding's statement."""
         if not self.known:
             return "no scope could be determined"
-        locator = self.refs[0].locator if self.refs else ""
-        where = f" ({'document root' if locator == 'json:' else locator})" if locator else ""
         if not self.inferred:
             return f"baseline scope for agent {self.agent}"
-        return f"scope inferred from the {self.origin}{where}"
+        sources = self.sources or ((self.origin, self.refs[0].locator if self.refs else ""),)
+        parts = [f"the {what}{_located(locator)}" for what, locator in sources]
+        if self.scope is not None and self.scope.cwd:
+            parts.append(f"the working directory {self.scope.cwd}")
+        joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        return f"scope inferred from {joined}"
 
     def summary(self) -> str:
         actions = ", ".join(sorted(self.actions)) or "none"
-        resources = ", ".join(self.resources) or "any resource"
+        shown = list(self.resources) + (self.scope.shown() if self.scope else [])
+        resources = ", ".join(shown) or "any resource"
         tools = f"; tools: {', '.join(self.tool_names)}" if self.tools else ""
         return f"allowed actions: {actions}; resources: {resources}{tools}"
 
-    def leaves(self, action_class: str, target: str | None, tool: str | None) -> str | None:
-        """Why an action leaves this envelope (one clause), or None when it stays inside."""
+    def leaves(self, action_class: str, target: str | None, tool: str | None,
+               call: Event | None = None) -> str | None:
+        """Why an action leaves this envelope (one clause), or None when it stays inside.
+        `call` (the step's own record) gives what the resource checks need beyond the
+        target: its type, the working directory, the host in its arguments, its method."""
         if not self.known:
             return None
+        if action_class == "egress" and self._fetches_named_url(target, call):
+            action_class = "read"     # fetching the page the prompt names is reading it
         if self.tools and tool:
             classes = _tool_classes(tool, self.tools)
             if classes is False:
@@ -102,16 +121,32 @@ class Envelope:
             return f"action class {action_class} is not among the allowed {_join(self.actions)}"
         if self.resources and target and not resource_matches(target, self.resources):
             return f"resource {target} matches none of the allowed resource patterns"
+        if self.scope is not None:
+            return self.scope.outside(action_class, target, tool, call)
         return None
+
+    def _fetches_named_url(self, target: str | None, call: Event | None) -> bool:
+        if "egress" in self.actions or self.scope is None or not target:
+            return False
+        method = str((call.attrs.get("method") if call is not None else None) or "GET")
+        return method.upper() in ("GET", "HEAD") and \
+            kind_of(target, call.target_type if call else None) == "url" and \
+            self.scope.names_url(target)
 
     def to_json(self) -> dict[str, Any]:
         return {"agent": self.agent, "actions": sorted(self.actions),
                 "resources": list(self.resources), "tools": list(self.tool_names),
+                "roots": self.scope.shown() if self.scope else [],
+                "cwd": self.scope.cwd if self.scope else None,
                 "origin": self.origin, "inferred": self.inferred,
                 "refs": [r.to_json() for r in self.refs]}
 
 
 UNKNOWN = Envelope(agent=None, actions=frozenset(), origin="none")
+
+
+def _located(locator: str) -> str:
+    return f" ({'document root' if locator == 'json:' else locator})" if locator else ""
 
 
 def _join(values: Iterable[str]) -> str:
@@ -163,18 +198,34 @@ def _matches(target: str, patterns: tuple[str, ...]) -> bool:
 
 
 def classes_in_text(text: str) -> frozenset[str]:
-    """Action classes named by the verbs of a scope sentence ('list and tag buckets')."""
+    """Action classes named by the verbs of a scope sentence ('list and tag buckets', 'fix
+    the failing test'), leaving out negated verbs and verbs someone else is to do."""
     found: set[str] = set()
-    for clause in _CLAUSE.split(text):
-        for word in tokens(clause):
+    for clause in _CLAUSE.split(without_resources(text)):
+        words = tokens(clause)
+        theirs = _done_by_others(words)
+        for position, word in enumerate(words):
             if word in _NEGATIONS:
                 break                     # "do not delete", "never upload or share"
-            found.add(classify_action(word))
-    found.discard("other")
+            if position not in theirs:
+                found |= verb_classes(word)
     if _READ_ONLY_TEXT.search(text):
         narrowed = found & READ_ONLY
         return frozenset(narrowed or READ_ONLY)
     return frozenset(found)
+
+
+def _done_by_others(words: Sequence[str]) -> set[int]:
+    """Positions of verbs whose doer is a person the text names ('for a human to send')."""
+    skipped: set[int] = set()
+    for start, word in enumerate(words):
+        if word != "for":
+            continue
+        for to in range(start + 2, min(start + 6, len(words) - 1)):
+            if words[to] == "to" and _OTHERS.intersection(words[start + 1:to]):
+                skipped.add(to + 1)
+                break
+    return skipped
 
 
 def resources_in_text(text: str) -> tuple[str, ...]:
@@ -268,13 +319,14 @@ def _from_text(text: str, origin: str, refs: tuple[EvidenceRef, ...],
                agent: str | None) -> Envelope | None:
     """An envelope inferred from prose. Prose rarely states that the agent may look things
     up, so listing and reading are always inside an inferred envelope; what it infers is
-    which state-changing, sending or executing actions the text allows."""
+    which state-changing, sending or executing actions the text allows, and which resources
+    it names (scope_roots.py: paths, tables, buckets, hosts, ids; never an unnamed secret)."""
     actions = classes_in_text(text)
     if not actions:
         return None
     actions |= READ_ONLY
-    return Envelope(agent=agent, actions=actions, resources=resources_in_text(text),
-                    origin=origin, inferred=True, refs=refs, text=_shorten(text))
+    return Envelope(agent=agent, actions=actions, origin=origin, inferred=True, refs=refs,
+                    text=_shorten(text), scope=ResourceScope.build(named_in_text(text)))
 
 
 def infer_envelope(agent: str | None, evidence: ScopeEvidence) -> Envelope:
@@ -303,3 +355,43 @@ def envelope_for(agent: str | None, evidence: ScopeEvidence, baseline: Any = Non
     if entry is not None:
         return envelope_from_baseline(entry, agent or "", baseline)
     return infer_envelope(agent, evidence)
+
+
+# ----------------------------------------------------------------------------- one session
+
+def is_task_prompt(event: Event) -> bool:
+    """A human's request in a session (not the deployed / system prompt)."""
+    if event.source != "agent:prompt" or not str(event.attrs.get("text") or "").strip():
+        return False
+    role = event.attrs.get("role")
+    return role == "user" or (role is None and event.actor_kind == "human")
+
+
+def session_envelope(base: Envelope, prompts: Iterable[Event],
+                     cwd: str | None = None) -> Envelope:
+    """The envelope of one session: the agent's inferred envelope narrowed to what its human
+    asked for (the task's verbs, limited to what the runtime config or deployed prompt
+    allows; the resources the task names, else the agent's own), with the session's working
+    directory as the default resource root. A baseline is kept as written; so is an
+    envelope no human prompt of the session speaks to."""
+    if not base.inferred:
+        return base
+    asked = sorted((p for p in prompts if is_task_prompt(p)), key=lambda e: (e.time or "",
+                                                                             e.ref))
+    if not asked:
+        if cwd and base.scope is not None:
+            return replace(base, scope=base.scope.with_cwd(cwd))
+        return base
+    text = "\n".join(str(p.attrs["text"]) for p in asked)
+    narrowing = base.known and base.origin in NARROWED_BY_TASK
+    wanted = classes_in_text(text) | READ_ONLY
+    own = ((base.origin, base.refs[0].locator if base.refs else ""),) if narrowing else ()
+    sources = own + tuple(("user prompt", p.ref.locator) for p in asked[:2])
+    return Envelope(
+        agent=base.agent, actions=wanted & base.actions if narrowing else wanted,
+        resources=base.resources if narrowing else (),
+        tools=base.tools if narrowing else (),
+        origin=" + ".join(what for what, _ in sources), inferred=True,
+        refs=(base.refs if narrowing else ()) + tuple(p.ref for p in asked),
+        text=_shorten(text), sources=sources,
+        scope=merged(base.scope if narrowing else None, named_in_text(text), cwd, True))

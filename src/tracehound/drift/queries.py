@@ -3,9 +3,9 @@
 Every statement is written once, in DuckDB SQL, in `sql/NAME.sql`; each defines one relation.
 Staging relations read the case store's `events`; detection relations read the staged tables
 (so a data lake that already holds them, as Parquet, can start there). For Spark the text is
-transpiled with sqlglot; the only hand-made part is the two functions the dialects spell
-differently, written in the SQL as `drift_local_time(ts, tz)` and `drift_iso_dow(ts)`: DuckDB
-gets them as macros, Spark as the expressions below.
+transpiled with sqlglot; the only hand-made part is the one function the dialects spell
+differently, written in the SQL as `drift_local_time(ts, tz)` (a UTC time as wall-clock time
+in a zone): DuckDB gets it as a macro, Spark as FROM_UTC_TIMESTAMP.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ SOURCES = ("copilot:interaction", "decision:log", "agent:tool_call")
 
 DUCKDB_MACROS = (
     "CREATE OR REPLACE TEMP MACRO drift_local_time(ts, tz) AS timezone(tz, ts AT TIME ZONE 'UTC')",
-    "CREATE OR REPLACE TEMP MACRO drift_iso_dow(ts) AS isodow(ts)",
 )
 _SPARK_FUNCTIONS = {
     "drift_local_time": "FROM_UTC_TIMESTAMP(__a, __b)",
-    "drift_iso_dow": "((DAYOFWEEK(__a) + 5) % 7) + 1",
 }
 
 

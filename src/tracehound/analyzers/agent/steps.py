@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from ...model import EvidenceRef, Event
-from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for
+from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for, session_envelope
 from ...taxonomy import tokens
 from .secret_scan import scrub
 
@@ -240,11 +240,16 @@ def build_traces(events: Iterable[Event], baseline: Any = None) -> TraceSet:
     found = TraceSet(traces, by_call_id, {})
     _merge(found, by_source)
     found.envelopes = _envelopes(traces, by_source, baseline)
+    prompts: dict[str, list[Event]] = defaultdict(list)
+    for event in by_source.get("agent:prompt", ()):
+        prompts[event.session or NO_SESSION].append(event)
     for trace in traces.values():
-        trace.envelope = found.envelope(trace.agent)
+        cwd = trace.steps[0].call.attrs.get("cwd") if trace.steps else None
+        trace.envelope = session_envelope(found.envelope(trace.agent),
+                                          prompts.get(trace.session, ()), cwd)
         leaves = trace.envelope.leaves
         for step in trace.steps:
-            step.breach = leaves(step.action_class, step.target, step.tool)
+            step.breach = leaves(step.action_class, step.target, step.tool, step.call)
     return found
 
 

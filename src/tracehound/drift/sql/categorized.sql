@@ -8,4 +8,4 @@ UNION ALL
 SELECT r.event_id, r.sha256, r.locator, r.ts, r.week, r.agent_key, r.idx, m.category,
        coalesce(r.resource_id, r.site_url) AS item, r.record_id, r.decision_id, r.blocked
 FROM drift_resources AS r
-JOIN drift_action_map AS m ON m.word = lower(r.action)
+JOIN drift_action_map AS m ON m.word = r.action_key

@@ -10,7 +10,7 @@ FROM drift_tools AS t
 JOIN drift_agents AS g ON g.agent_key = t.agent_key AND g.checks_tools
 WHERE t.tool IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM drift_allowed_tools AS a
-    WHERE a.agent_key = t.agent_key AND a.tool_key = lower(t.tool))
+    WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key)
 UNION ALL
 SELECT 'D1' AS rule, 'operation' AS kind, t.agent_key, t.tool AS subject, t.operation AS detail,
        t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
@@ -21,9 +21,9 @@ FROM drift_tools AS t
 JOIN drift_agents AS g ON g.agent_key = t.agent_key AND g.checks_tools
 WHERE t.tool IS NOT NULL AND t.operation IS NOT NULL
   AND EXISTS (SELECT 1 FROM drift_allowed_tools AS a
-              WHERE a.agent_key = t.agent_key AND a.tool_key = lower(t.tool))
+              WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key)
   AND NOT EXISTS (SELECT 1 FROM drift_allowed_tools AS a
-                  WHERE a.agent_key = t.agent_key AND a.tool_key = lower(t.tool)
+                  WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key
                     AND a.operation = t.operation)
 UNION ALL
 SELECT 'D1' AS rule, 'action' AS kind, c.agent_key, c.category AS subject, '' AS detail,

@@ -52,14 +52,27 @@ over_hour AS (
            count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
     FROM hours AS o WHERE o.n > o.lim
 ),
-localized AS (
-    SELECT a.*, drift_local_time(a.ts, g.hours_tz) AS lt, g.hours_from, g.hours_to
+zoned AS (
+    SELECT a.*, g.hours_tz, g.hours_from, g.hours_to, date_trunc('hour', a.ts) AS hour_slot
     FROM drift_activity AS a
     JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL
 ),
+offsets AS (
+    -- the zone's offset from UTC, worked out once per hour rather than once per action
+    SELECT z.hours_tz, z.hour_slot,
+           date_diff('minute', z.hour_slot, drift_local_time(z.hour_slot, z.hours_tz)) AS shift
+    FROM (SELECT DISTINCT hours_tz, hour_slot FROM zoned) AS z
+),
+local_minutes AS (
+    -- minutes since Monday 1970-01-05 00:00 local time: day of week and minute of day
+    SELECT z.*, date_diff('minute', TIMESTAMP '1970-01-05 00:00:00', z.ts) + o.shift AS m
+    FROM zoned AS z
+    JOIN offsets AS o ON o.hours_tz = z.hours_tz AND o.hour_slot = z.hour_slot
+),
 off_hours AS (
-    SELECT l.*, hour(l.lt) * 60 + minute(l.lt) AS minute_of_day, drift_iso_dow(l.lt) AS dow
-    FROM localized AS l
+    SELECT l.*, l.m % 1440 AS minute_of_day,
+           CAST(floor(l.m / 1440.0) AS BIGINT) % 7 + 1 AS dow
+    FROM local_minutes AS l
 )
 SELECT 'D4' AS rule, 'weekly-volume' AS kind, v.agent_key, CAST(v.week AS VARCHAR) AS subject,
        '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
