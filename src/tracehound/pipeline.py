@@ -7,10 +7,12 @@ front end (CLI, report, web UI) renders; `Case.to_json()` is the CONTRACT.md doc
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__, analyzers as analyzer_pkg
 from .analyzers import Context
@@ -89,11 +91,23 @@ def locator_key(locator: str) -> tuple:
 
 
 BULK_BYTES = 64 * 1024 * 1024     # larger sources go straight into DuckDB when a parser can
+# A source this large keeps its raw records only in the case store (the `raw` column): the
+# Python events drop them once stored, and report excerpts come from the file at the locator.
+RAW_IN_STORE_BYTES = 16 * 1024 * 1024
+# A case this large gets a store that keeps at most SPILL_MEMORY in memory and spills the rest
+# to a temporary folder, so the store does not grow the process by the size of the evidence.
+SPILL_BYTES = 32 * 1024 * 1024
+SPILL_MEMORY = "256MB"
+STORE_BATCH = 50_000              # events handed to the store at a time while parsing
+EventSink = Callable[[Sequence[Event]], None]
 
 
 def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
-                  store: Any = None
+                  store: Any = None, stream: bool = False
                   ) -> tuple[list[EvidenceFile], list[Event], list[ParseIssue], dict]:
+    """Evidence, events, issues and counts of every source. With `stream`, each source's
+    events also go into the store in batches as they are parsed (the caller then does not
+    load them again), and a large source's events let go of `raw` once stored."""
     evidence: list[EvidenceFile] = []
     events: list[Event] = []
     issues: list[ParseIssue] = list(intake.issues)
@@ -102,7 +116,9 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     for done, source in enumerate(intake.sources):
         if progress:
             progress(f"parsing {source.path}", done, total)
-        found, problems, file, loaded = parse_one(source, forced, store)
+        sink = (_store_sink(store, source.size >= RAW_IN_STORE_BYTES)
+                if stream and store is not None else None)
+        found, problems, file, loaded = parse_one(source, forced, store, sink)
         evidence.append(file)
         events.extend(found)
         issues.extend(problems)
@@ -112,9 +128,36 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     return evidence, events, issues, counts
 
 
-def parse_one(source: Source, forced: str | None, store: Any = None
+def _store_sink(store: Any, release_raw: bool) -> EventSink:
+    def sink(batch: Sequence[Event]) -> None:
+        store.load_events(batch)
+        if release_raw:
+            for event in batch:
+                # The store now holds the raw record; Event is frozen, so this is the one
+                # deliberate write after construction (the dataclass __init__ does the same).
+                object.__setattr__(event, "raw", None)
+    return sink
+
+
+@contextmanager
+def case_store(path: str, sources: Sequence[Source]) -> Iterator[Any]:
+    """The case store: in memory, on disk (`path`), or spilling to a temporary folder when
+    the evidence is large."""
+    from .store import CaseStore
+    if path != ":memory:" or sum(s.size for s in sources) < SPILL_BYTES:
+        with CaseStore(path) as store:
+            yield store
+        return
+    with tempfile.TemporaryDirectory(prefix="tracehound-store-") as folder, \
+            CaseStore(path, spill_dir=folder, memory_limit=SPILL_MEMORY) as store:
+        yield store
+
+
+def parse_one(source: Source, forced: str | None, store: Any = None,
+              sink: EventSink | None = None
               ) -> tuple[list[Event], list[ParseIssue], EvidenceFile, int | None]:
-    """Events and issues of one source; the last item counts rows bulk-loaded into the store."""
+    """Events and issues of one source; the last item counts rows bulk-loaded into the store.
+    With a `sink`, the events are also handed to it in batches as they are parsed."""
     sniffed = sniff(source, forced)
     if sniffed.parser is None:
         problem = sniffed.reason
@@ -129,15 +172,30 @@ def parse_one(source: Source, forced: str | None, store: Any = None
         bulk = parser.bulk_load(source, store)
         if bulk is not None:
             return [], list(bulk[1]), file, bulk[0]
-    try:
-        for item in parser.parse(source):
-            (problems if isinstance(item, ParseIssue) else found).append(item)
-    except Exception as exc:  # a parser bug must not lose the rest of the case
-        problems.append(ParseIssue(source.path, "file",
-                                   f"parser {parser.name} stopped: {type(exc).__name__}: {exc}"))
+    flushed = 0
+    for item in _guarded(parser, source):
+        if isinstance(item, ParseIssue):
+            problems.append(item)
+            continue
+        found.append(item)
+        if sink is not None and len(found) - flushed >= STORE_BATCH:
+            sink(found[flushed:])
+            flushed = len(found)
+    if sink is not None and len(found) > flushed:
+        sink(found[flushed:])
     if not found and not problems:
         problems.append(ParseIssue(source.path, "file", "no records found"))
     return found, problems, file, None
+
+
+def _guarded(parser: Any, source: Source) -> Iterator[Event | ParseIssue]:
+    """The parser's items; a parser that raises ends with an issue instead (a parser bug must
+    not lose the rest of the case)."""
+    try:
+        yield from parser.parse(source)
+    except Exception as exc:  # noqa: BLE001 - reported as a ParseIssue
+        yield ParseIssue(source.path, "file",
+                         f"parser {parser.name} stopped: {type(exc).__name__}: {exc}")
 
 
 def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | None,
@@ -156,7 +214,7 @@ def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | 
     for done, analyzer in enumerate(chosen):
         if progress:
             progress(f"running {analyzer.NAME}", done, len(chosen))
-        mine = [e for e in events if analyzer.wants(e)]
+        mine = _events_for(analyzer, events, ctx)
         try:
             found = list(analyzer.run(mine, ctx))
             extra = analyzer.artifacts(mine, ctx)
@@ -175,21 +233,34 @@ def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | 
     return sorted(unique.values(), key=Finding.sort_key), artifacts, runs
 
 
+def _events_for(analyzer: Any, events: Sequence[Event], ctx: Context) -> list[Event]:
+    """The events an analyzer consumes; tools that declare the same CONSUMES (and keep the
+    default `wants`) share one filtered list instead of filtering every event again."""
+    if type(analyzer).wants is not analyzer_pkg.Analyzer.wants:
+        return [e for e in events if analyzer.wants(e)]
+    cache = ctx.shared.setdefault("_events_by_consumes", {})
+    prefixes = tuple(analyzer.CONSUMES)
+    if prefixes not in cache:
+        cache[prefixes] = ([e for e in events if e.source.startswith(prefixes)] if prefixes
+                           else list(events))
+    return cache[prefixes]
+
+
 def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case:
     """Run the whole pipeline on the given evidence paths and return the Case."""
     options = options or Options()
     from .baseline import load_baseline
     baseline = load_baseline(options.baseline_path) if options.baseline_path else None
     from .correlate import enrich
-    from .store import CaseStore
-    with collect(list(paths)) as intake, CaseStore(options.store_path) as store:
+    with collect(list(paths)) as intake, case_store(options.store_path,
+                                                    intake.sources) as store:
         evidence, events, issues, counts = parse_sources(
-            intake, options.forced_format, options.progress, store)
+            intake, options.forced_format, options.progress, store, stream=True)
         ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
                       store=store)
-        store.load_events(events)
         findings, artifacts, runs = run_analyzers(events, ctx, options.tools,
                                                   options.progress)
+        ctx.shared.clear()        # what the tools shared (traces, steps) ends with the tools
         issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
         case = Case(evidence, events, findings, issues, counts, artifacts,
                     hashed_at={} if options.reproducible else dict(intake.hashed_at))

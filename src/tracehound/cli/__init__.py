@@ -23,7 +23,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from . import analyze, fixture, drift, report, serve, timeline  # noqa: E402,F401
+from . import analyze, fixture, drift, report, serve, timeline, views  # noqa: E402,F401
 
 
 def main() -> None:

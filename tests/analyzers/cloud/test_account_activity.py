@@ -82,7 +82,7 @@ def test_mfa_change_is_high_only_after_an_anomaly():
 
 
 def test_signin_export_is_formula_safe():
-    from tracehound.analyzers.cloud.account_activity import signins_csv
+    from tracehound.report.cloud_views import signins_csv
     rows = artifacts("account-activity", signins(
         R.signin("2024-03-04T08:00:00Z", "=cmd|calc@x.com", "1.2.3.4", agent="@SUM(1)")))[
         "account_activity"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from m365_builders import R, artifacts, rule, run, ual
-from tracehound.analyzers.cloud.o365_views import view_csv
+from tracehound.report.cloud_views import view_csv
 
 
 def test_views_and_csv_export():

@@ -76,7 +76,8 @@ class McpCallGraph(Analyzer):
             **anchor)
 
     def tool_list_finding(self, change: ToolListChange, traces: TraceSet) -> Finding:
-        envelope = traces.envelope(change.agent)
+        trace = traces.traces.get(change.session or "")
+        envelope = trace.envelope if trace is not None else traces.envelope(change.agent)
         risky = [t for t in change.added
                  if envelope.leaves(classify_action(t), None, t) is not None]
         severity = "high" if change.changed_descriptions or risky else \

@@ -209,10 +209,3 @@ def signin_rows(con: Any, limit: int = 10_000) -> list[dict[str, Any]]:
                      "error_code, sha256, locator FROM th_signins "
                      "ORDER BY time, actor, sha256, locator LIMIT ?", [limit])
 
-
-def signins_csv(rows: list[dict[str, Any]]) -> str:
-    """The sign-in table as spreadsheet-safe CSV (the JSON export is the artifact itself)."""
-    from ...report.serialize import rows_csv      # the one formula-safe CSV writer
-    columns = ["time", "actor", "source", "outcome", "ip", "country", "asn", "client_app",
-               "agent", "error_code", "sha256", "locator"]
-    return rows_csv(columns, rows)

@@ -2,7 +2,7 @@
 
 No findings of its own (tools 1 and 2 report); it hands back the six views of the UAL events
 as artifacts (`o365_views`: one {view, columns, total, rows} entry per view, rows capped at
-`view_limit`, default 5,000, with `total` the uncapped count) and `view_csv` renders one as
+`view_limit`, default 5,000, with `total` the uncapped count) and `report.cloud_views.view_csv` renders one as
 spreadsheet-safe CSV. "suspicious" lists the hits of every UAL detection with its rule id.
 """
 
@@ -86,8 +86,3 @@ def _suspicious_row(hit: dict[str, Any]) -> dict[str, Any]:
             "client_ip": hit.get("client_ip"),
             "refs": " ".join(f"{r['sha256'][:12]}:{r['locator']}" for r in refs)}
 
-
-def view_csv(view: Mapping[str, Any]) -> str:
-    """One view as CSV; cells a spreadsheet would run as a formula are defused."""
-    from ...report.serialize import rows_csv      # the one formula-safe CSV writer
-    return rows_csv(list(view["columns"]), list(view["rows"]))
