@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 OUT = Path(__file__).parent / "out"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 AGENTS, WEEKS = 200, 12
 TABLES = ("drift_activity", "drift_resources", "drift_tools", "drift_policies",
           "drift_decisions")
@@ -54,7 +54,7 @@ SELECT $n + j, 4, 'agent-004', TRUE,
        TIMESTAMP '2026-03-23 09:00:00' + to_seconds(CASE WHEN j < 100 THEN j // 2 ELSE j END)
 FROM range($n // {AGENTS * WEEKS} * 4) AS t(j)
 """
-HIT = "(hash(i, 'p') % 200 = 0 OR (a = 5 AND last AND hash(i, 'p') % 10 = 0))"
+HIT = "(hash(i, 'p') % 2000 = 0 OR (a = 5 AND last AND hash(i, 'p') % 10 = 0))"
 BREACH = "(a = 3 AND last AND hash(i, 'l') % 100 = 0)"
 COMMON = ("'e' || i AS event_id, '{sha}' AS sha256, 'row ' || (i + 1) AS locator, "
           "ts, CAST(date_trunc('week', ts) AS DATE) AS week").format(sha="ab" * 32)
@@ -190,8 +190,8 @@ def drift_duckdb(folder: Path, baseline) -> tuple[list, list]:
     from tracehound.drift.run import run_drift
     from tracehound.store import CaseStore
     with CaseStore() as store:
-        for table in TABLES:
-            store.con.execute(f"CREATE TEMP TABLE {table} AS "
+        for table in TABLES:       # queried in place, as a lake's tables would be
+            store.con.execute(f"CREATE VIEW {table} AS "
                               f"SELECT * FROM read_parquet('{folder / table}.parquet')")
         result = run_drift(DuckDBEngine(store.con), baseline, {}, staged=True)
     return build_findings(result, baseline, "bench"), weekly_metrics(result, baseline)

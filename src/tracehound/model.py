@@ -45,6 +45,16 @@ def short_hash(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
+class _RefJson:
+    """Its instances exist only to lend their __dict__ as a ref's JSON: CPython lets the
+    attribute dicts of one class share a single key table (PEP 412), so the millions of refs
+    of a large trace hold their two keys once. To every reader they are plain dicts."""
+
+    def __init__(self, sha256: str, locator: str):
+        self.sha256 = sha256
+        self.locator = locator
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class EvidenceRef:
     """Where a fact lives: the file's sha256 plus `line N`, `row N` or `json:/pointer`."""
@@ -59,7 +69,7 @@ class EvidenceRef:
             raise ValueError(f"unknown locator form {self.locator!r}")
 
     def to_json(self) -> dict[str, str]:
-        return {"sha256": self.sha256, "locator": self.locator}
+        return vars(_RefJson(self.sha256, self.locator))
 
 
 def line_ref(sha256: str, line: int) -> EvidenceRef:

@@ -4,9 +4,13 @@ which resources.
 The envelope comes from the scope baseline when one is given (`--baseline`, seed 003's B1, B2
 and B4). Without one it is inferred, in this order, from the agent's runtime config
 (`agent:config` scope_actions / scope_resources / scope_tools, or its scope text), from the
-deployed prompt, or from the stated intent of its first steps. An inferred envelope says so:
-`inferred` is True and `describe()` names where it came from, so every finding that depends on
-it can tell the reader that the scope was inferred.
+deployed prompt, or from the stated intent of its first steps. Each session's envelope is then
+narrowed to what its human asked for (`session_envelope`): the user prompt's verbs, within
+what the config or deployed prompt allows, and the resources it names, with the session's
+working directory as the default root (scope_roots.py reads paths, tables, buckets, hosts and
+ids out of prose; a credential store is never implied by a prompt that does not name one).
+An inferred envelope says so: `inferred` is True and `describe()` names every source it came
+from, so each finding that depends on it can tell the reader that the scope was inferred.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ _NEGATIONS = frozenset({"not", "never", "no", "don", "dont", "without", "nor"})
 _OTHERS = frozenset({"human", "humans", "user", "users", "person", "people", "operator",
                      "reviewer", "customer", "you", "me", "them", "someone", "staff",
                      "engineer", "admin", "team", "owner"})
+_SENDING = frozenset({"post", "put", "patch", "upload", "send", "publish", "share", "forward",
+                      "email", "mail", "webhook", "exfil", "transfer"})
 # Where the envelope's own scope came from, for a session narrowed to its human's task.
 NARROWED_BY_TASK = frozenset({"agent:config", "deployed prompt"})
 
@@ -67,7 +73,8 @@ class Envelope:
     actions: frozenset[str]
     resources: tuple[str, ...] = ()
     tools: tuple[tuple[str, frozenset[str] | None], ...] = ()
-    origin: str = "none"            # baseline | agent:config | deployed prompt | stated intent | none
+    origin: str = "none"    # baseline | agent:config | deployed prompt | stated intent |
+    #                         user prompt | "<one of those> + user prompt" | none
     inferred: bool = True
     refs: tuple[EvidenceRef, ...] = ()
     text: str = ""                  # the scope as written, shortened, for statements
@@ -126,11 +133,14 @@ class Envelope:
         return None
 
     def _fetches_named_url(self, target: str | None, call: Event | None) -> bool:
-        if "egress" in self.actions or self.scope is None or not target:
+        """A GET of a URL the prompt names (an HTTP method, else a tool not named for
+        sending)."""
+        if "egress" in self.actions or self.scope is None or not target or call is None:
             return False
-        method = str((call.attrs.get("method") if call is not None else None) or "GET")
-        return method.upper() in ("GET", "HEAD") and \
-            kind_of(target, call.target_type if call else None) == "url" and \
+        method = call.attrs.get("method")
+        fetching = str(method).upper() in ("GET", "HEAD") if method else \
+            not _SENDING.intersection(tokens(str(call.attrs.get("tool") or call.action)))
+        return fetching and kind_of(target, call.target_type) == "url" and \
             self.scope.names_url(target)
 
     def to_json(self) -> dict[str, Any]:
@@ -216,16 +226,15 @@ def classes_in_text(text: str) -> frozenset[str]:
 
 
 def _done_by_others(words: Sequence[str]) -> set[int]:
-    """Positions of verbs whose doer is a person the text names ('for a human to send')."""
-    skipped: set[int] = set()
+    """Positions of the words a person the clause names is to do ('draft replies for a human
+    to review and send'): everything after 'for <person> to'."""
     for start, word in enumerate(words):
         if word != "for":
             continue
         for to in range(start + 2, min(start + 6, len(words) - 1)):
             if words[to] == "to" and _OTHERS.intersection(words[start + 1:to]):
-                skipped.add(to + 1)
-                break
-    return skipped
+                return set(range(to + 1, len(words)))
+    return set()
 
 
 def resources_in_text(text: str) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
-from .taxonomy import classify_action, tokens
+from .credential_stores import is_secret, is_secret_path
+from .taxonomy import classify_action
 
 STORAGE_PREFIXES = ("s3://", "gs://", "az://", "abfs://", "arn:aws:s3:::")
 CLOSED_KINDS = frozenset({"path", "table", "object"})   # a task's roots close these kinds
@@ -62,20 +63,9 @@ TLDS = frozenset({"com", "org", "net", "io", "dev", "app", "ai", "co", "internal
                   "fr", "eu", "us", "gov", "edu", "info", "biz", "site", "xyz", "online",
                   "tech", "so", "cc", "ly", "to"})
 
-# What a credential store looks like.
-SECRET_FILES = frozenset({
-    ".env", "credentials", "credentials.json", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
-    "shadow", "gshadow", "master.passwd", ".netrc", "_netrc", ".pgpass", ".git-credentials",
-    ".npmrc", ".pypirc", ".htpasswd", "secrets.yml", "secrets.yaml", "secrets.json",
-    "master.key", "service-account.json", ".vault-token", "keystore.jks", "login.keychain-db"})
-SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".kdbx", ".ppk", ".keystore")
-SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".kube", ".azure", ".docker"})
-NOT_SECRET = frozenset({"known_hosts", "authorized_keys", "config.pub"})
-TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".pub")
-SECRET_TOOL_WORDS = frozenset({"secret", "secrets", "password", "passwords", "credential",
-                               "credentials", "vault", "keychain", "keyring", "secretsmanager"})
-SECRET_WORDS = SECRET_TOOL_WORDS | frozenset({"token", "tokens", "passwd", "apikey", "netrc",
-                                              "pgpass", "dotenv"})
+SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwords", "credential",
+                          "credentials", "vault", "keychain", "keyring", "secretsmanager",
+                          "token", "tokens", "passwd", "apikey", "netrc", "pgpass", "dotenv"})
 SECRET_PHRASES = (("api", "key"), ("private", "key"), ("ssh", "key"), ("access", "key"),
                   ("signing", "key"), ("ssh", "keys"), ("api", "keys"))
 
@@ -146,7 +136,7 @@ TASK_VERBS: Mapping[str, frozenset[str]] = {
     **{w: frozenset({"write"}) for w in (
         "tidy", "clean", "cleanup", "refactor", "reformat", "implement", "migrate", "change",
         "adjust", "correct", "draft", "rewrite", "replace", "bump", "upgrade", "commit",
-        "apply", "update")},
+        "apply", "update", "rotate")},
 }
 
 
@@ -225,12 +215,13 @@ def _named_in_clause(clause: str) -> Named:
 def _read_token(match: re.Match[str], placed: bool) -> list[tuple[str, str]]:
     kind = match.lastgroup or ""
     value = match.group(0).rstrip(".:")
+    if kind in ("url", "arn") and value.lower().startswith(STORAGE_PREFIXES):
+        return [("bucket", _object_of(value))]
     if kind == "url":
         host = _host_of(value)
         return [("url", value)] + ([("host", host)] if host else [])
     if kind == "arn":
-        return [("bucket", value[len("arn:aws:s3:::"):].split("/")[0])] \
-            if value.startswith("arn:aws:s3:::") else [("id", value)]
+        return [("id", value)]
     if kind == "path":
         return _path_token(value, placed)
     if kind == "id":
@@ -275,34 +266,6 @@ def _host_of(url: str) -> str | None:
     rest = url.split("://", 1)[-1]
     host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1].split(":")[0]
     return host.lower() or None
-
-
-# ----------------------------------------------------------------------------- secrets
-
-@lru_cache(maxsize=16384)
-def is_secret_path(path: str) -> bool:
-    """A credential store by its name: .env, id_rsa, ~/.aws/credentials, *.pem, /etc/shadow."""
-    parts = [p for p in path.replace("\\", "/").lower().split("/") if p]
-    if not parts:
-        return False
-    name = parts[-1]
-    if name in NOT_SECRET or name.endswith(TEMPLATE_SUFFIXES):
-        return False
-    if name in SECRET_FILES or name.startswith(".env.") or name.endswith(SECRET_SUFFIXES):
-        return True
-    if name == "shadow" or (name == "config" and len(parts) > 1 and parts[-2] == ".kube"):
-        return True
-    return bool(SECRET_DIRS.intersection(parts[:-1])) or name in SECRET_DIRS - {".docker"}
-
-
-def is_secret(target: str, kind: str, tool: str | None) -> bool:
-    """A step's target is a credential store (by path, secrets-manager id, or secret tool)."""
-    if kind == "path" and is_secret_path(target):
-        return True
-    lowered = target.lower()
-    if lowered.startswith(("arn:aws:secretsmanager:", "secretsmanager:", "vault:")):
-        return True
-    return bool(tool) and bool(SECRET_TOOL_WORDS.intersection(tokens(tool)))
 
 
 # ----------------------------------------------------------------------------- matching
@@ -371,31 +334,35 @@ def _place_holds(noun: str, target: str, list_ancestor: bool) -> bool:
                                                 path_contains(target, directory, True))
 
 
-def _bucket_of(target: str) -> str:
+def _object_of(target: str) -> str:
+    """'bucket/key' of an s3:// / gs:// URI or an S3 ARN (lower case)."""
     lowered = target.lower()
     for prefix in STORAGE_PREFIXES:
         if lowered.startswith(prefix):
-            return lowered[len(prefix):].split("/")[0]
-    return lowered.split("/")[0]
+            return lowered[len(prefix):]
+    return lowered
 
 
 def root_holds(root: Root, kind: str, target: str, cwd: str | None,
-               list_ancestor: bool = False) -> bool:
-    """Whether a target of `kind` lies under `root` (listing an ancestor of a directory
-    root counts when `list_ancestor`)."""
+               list_ancestor: bool = False, root_cwd: str | None = None) -> bool:
+    """Whether a target of `kind` lies under `root`: the target's relative paths resolve
+    against `cwd` (the step's), the root's against `root_cwd` (where the prompt was given;
+    default `cwd`). Listing an ancestor of a directory root counts when `list_ancestor`."""
     if root.family != kind:
         return False
     if root.kind == "place":
         return _place_holds(root.value, normal_path(target, cwd), list_ancestor)
     if root.kind == "path":
-        wanted, got = normal_path(root.value, cwd), normal_path(target, cwd)
+        wanted = normal_path(root.value, root_cwd or cwd)
+        got = normal_path(target, cwd)
         return path_contains(wanted, got) or (list_ancestor and
                                               path_contains(got, wanted, True))
     if root.kind == "table":
         name = target.strip().strip('"`[]').lower()
         return fnmatchcase(name, root.value) or fnmatchcase(name, "*." + root.value)
     if root.kind == "bucket":
-        return fnmatchcase(_bucket_of(target), root.value)
+        held = _object_of(target)
+        return fnmatchcase(held, root.value) or fnmatchcase(held, root.value.rstrip("/") + "/*")
     if root.kind == "url":
         return target.lower().startswith(root.value.lower().rstrip("/"))
     return root.value.lower() in _SPLIT.split(target.lower())      # id
@@ -456,10 +423,13 @@ class ResourceScope:
             return None
         cwd = str(attrs.get("cwd") or self.cwd or "") or None
         ancestor = action_class == "list"
-        if any(root_holds(root, kind, target, cwd, ancestor) for root in roots):
+        if any(root_holds(root, kind, target, cwd, ancestor, self.cwd) for root in roots):
             return None
-        what = "a change to" if changing else KIND_NAMES.get(kind, kind)
-        return f"{what} {target} lies outside {_listed(roots, self.cwd)}"
+        if changing:
+            return (f"a change to {target} lies outside the places the prompt allows changes "
+                    f"in ({_listed(roots, self.cwd)})")
+        return (f"{KIND_NAMES.get(kind, kind)} {target} lies outside the resources in scope "
+                f"({_listed(roots, self.cwd)})")
 
     def _checked(self, kind: str, roots: tuple[Root, ...]) -> bool:
         if not roots:
@@ -476,7 +446,7 @@ def _listed(roots: tuple[Root, ...], cwd: str | None, limit: int = 4) -> str:
     shown = ["the working directory " + r.value if r.value == cwd and r.kind == "path"
              else r.shown() for r in roots]
     more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return "the resources in scope (" + ", ".join(_short(s) for s in shown[:limit]) + more + ")"
+    return ", ".join(_short(s) for s in shown[:limit]) + more
 
 
 def _short(text: str, limit: int = 80) -> str:

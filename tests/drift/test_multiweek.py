@@ -56,6 +56,6 @@ def test_findings_and_metrics_match_the_goldens(multiweek):
 
 
 def test_a_lower_min_policy_hits_turns_week_two_into_an_alarm(monkeypatch):
-    case = drift_case(OUT, monkeypatch, drift_min_policy_hits=2)
+    case = drift_case(OUT, monkeypatch, drift_min_policy_hits=1)
     assert sorted(f.details["week"] for f in case.findings
                   if f.details["detection"] == "D5") == ["2026-02-09", "2026-02-23", "2026-03-09"]

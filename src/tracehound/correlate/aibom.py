@@ -7,53 +7,68 @@ servers available vs used, data sources retrieved, identities assumed, downstrea
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ..model import Event
 
 READ_CLASSES = ("read", "list")
+EMPTY = (None, "", [], {})
+SECTIONS = ("agents", "models", "prompts", "tools_available", "tools_used", "mcp_servers",
+            "data_sources", "identities", "downstream_agents")
 
 
-def _sorted(values: Iterable[Any]) -> list[str]:
-    return sorted({str(v) for v in values if v not in (None, "", [], {})})
+def _add(found: set[str], value: Any) -> None:
+    """Keep a value as text unless it is None, "", [] or {}."""
+    if type(value) is str:
+        if value:
+            found.add(value)
+    elif value not in EMPTY:
+        found.add(str(value))
 
 
-def _list_attr(events: Iterable[Event], key: str) -> list[str]:
-    out = []
-    for event in events:
-        value = event.attrs.get(key)
-        if isinstance(value, (list, tuple)):
-            out.extend(v.get("name") if isinstance(v, dict) else v for v in value)
-        elif value:
-            out.append(value)
-    return out
+def _add_listed(found: set[str], value: Any) -> None:
+    """A list attribute adds each item (a dict item by its name); a scalar adds itself."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _add(found, item.get("name") if isinstance(item, dict) else item)
+    elif value:
+        _add(found, value)
+
+
+def _prompt(event: Event) -> str | None:
+    attrs = event.attrs
+    text = attrs.get("deployed_prompt") or (attrs.get("text")
+                                            if event.source == "agent:prompt" else None)
+    digest = attrs.get("prompt_hash") or (
+        hashlib.sha256(str(text).encode()).hexdigest() if text else None)
+    return f"{attrs.get('role', 'deployed')}:{digest}" if digest else None
 
 
 def build_aibom(events: Sequence[Event]) -> dict[str, Any]:
-    agent = [e for e in events if e.source.startswith(("agent:", "mcp:"))]
-    calls = [e for e in agent if e.source == "agent:tool_call"]
-    configs = [e for e in agent if e.source == "agent:config"]
-    prompts = []
-    for e in agent:
-        text = e.attrs.get("deployed_prompt") or (e.attrs.get("text")
-                                                  if e.source == "agent:prompt" else None)
-        digest = e.attrs.get("prompt_hash") or (
-            hashlib.sha256(str(text).encode()).hexdigest() if text else None)
-        if digest:
-            prompts.append(f"{e.attrs.get('role', 'deployed')}:{digest}")
-    return {
-        "agents": _sorted(e.actor_id for e in agent if e.actor_kind == "agent"),
-        "models": _sorted(e.attrs.get("model") for e in agent),
-        "prompts": _sorted(prompts),
-        "tools_available": _sorted(_list_attr(configs, "tool_allowlist")
-                                   + _list_attr([e for e in agent
-                                                 if e.source == "mcp:tools_list"], "tools")),
-        "tools_used": _sorted(e.attrs.get("tool") or e.action for e in calls),
-        "mcp_servers": _sorted(e.attrs.get("server") for e in agent),
-        "data_sources": _sorted(e.target_id for e in calls if e.action_class in READ_CLASSES),
-        "identities": _sorted([e.attrs.get("credential") for e in agent]
-                              + [e.attrs.get("role_name") for e in agent]
-                              + [e.attrs.get("principal") for e in agent]),
-        "downstream_agents": _sorted(e.target_id for e in calls
-                                     if "invoke_agent" in (e.attrs.get("operation") or e.action)),
-    }
+    """One pass over the agent and MCP records."""
+    found: dict[str, set[str]] = {name: set() for name in SECTIONS}
+    agents, models, prompts = found["agents"], found["models"], found["prompts"]
+    servers, identities = found["mcp_servers"], found["identities"]
+    for e in events:
+        source = e.source
+        if not source.startswith(("agent:", "mcp:")):
+            continue
+        attrs = e.attrs
+        if e.actor_kind == "agent":
+            _add(agents, e.actor_id)
+        _add(models, attrs.get("model"))
+        _add(prompts, _prompt(e))
+        _add(servers, attrs.get("server"))
+        for key in ("credential", "role_name", "principal"):
+            _add(identities, attrs.get(key))
+        if source == "agent:tool_call":
+            _add(found["tools_used"], attrs.get("tool") or e.action)
+            if e.action_class in READ_CLASSES:
+                _add(found["data_sources"], e.target_id)
+            if "invoke_agent" in (attrs.get("operation") or e.action):
+                _add(found["downstream_agents"], e.target_id)
+        elif source == "agent:config":
+            _add_listed(found["tools_available"], attrs.get("tool_allowlist"))
+        elif source == "mcp:tools_list":
+            _add_listed(found["tools_available"], attrs.get("tools"))
+    return {name: sorted(found[name]) for name in SECTIONS}

@@ -10,7 +10,9 @@ joins two events.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Sequence
 
 from ..model import Event
@@ -69,56 +71,110 @@ def _operation_matches(call: Event, cloud: Event) -> bool:
 
 
 def join_calls(calls: Sequence[Event], clouds: Sequence[Event]) -> list[tuple[Event, Event]]:
+    """(call, cloud event) pairs: for each call in turn, the unused cloud event within
+    JOIN_WINDOW seconds that matches its identity and operation, the nearest in time (the
+    first in `clouds` order among equals). Only the clouds inside the window are looked at."""
+    timed = sorted((c, position) for position, cloud in enumerate(clouds)
+                   if (c := _seconds(cloud.time)) is not None)
+    if not calls or not timed:
+        return []
+    moments = [c for c, _ in timed]
     pairs = []
     used: set[str] = set()
     for call in calls:
         t = _seconds(call.time)
-        best = None
-        for cloud in clouds:
-            c = _seconds(cloud.time)
-            if t is None or c is None or abs(c - t) > JOIN_WINDOW or cloud.id in used:
+        if t is None:
+            continue
+        window = timed[bisect_left(moments, t - JOIN_WINDOW - 1):     # a second of slack:
+                       bisect_right(moments, t + JOIN_WINDOW + 1)]    # the test below decides
+        best, best_gap = None, 0.0
+        for c, position in sorted(window, key=itemgetter(1)):
+            cloud = clouds[position]
+            if abs(c - t) > JOIN_WINDOW or cloud.id in used:
                 continue
             if _identity_matches(call, cloud) and _operation_matches(call, cloud):
-                if best is None or abs(c - t) < abs(_seconds(best.time) - t):
-                    best = cloud
+                if best is None or abs(c - t) < best_gap:
+                    best, best_gap = cloud, abs(c - t)
         if best is not None:
             used.add(best.id)
             pairs.append((call, best))
     return pairs
 
 
+class _NodeJson:
+    """Lends its __dict__ as one graph node; the dicts of its instances share one key table
+    (see model._RefJson): a graph with a node per step of a long trace stays small."""
+
+    def __init__(self, node_id: str, kind: str, label: str, refs: list) -> None:
+        self.id = node_id
+        self.kind = kind
+        self.label = label
+        self.refs = refs
+
+
+class _EdgeJson:
+    """Lends its __dict__ as one graph edge ({"from", "to", "kind"}), like _NodeJson."""
+
+    def __init__(self, source: str, target: str, kind: str) -> None:
+        setattr(self, "from", source)       # a keyword, so not `self.from`
+        self.to = target
+        self.kind = kind
+
+
 def _node(node_id: str, kind: str, label: str, refs: Sequence = ()) -> dict[str, Any]:
-    return {"id": node_id, "kind": kind, "label": label,
-            "refs": [r.to_json() for r in sorted(set(refs))]}
+    listed = [refs[0].to_json()] if len(refs) == 1 else [r.to_json() for r in sorted(set(refs))]
+    return vars(_NodeJson(node_id, kind, label, listed))
+
+
+def _edge(source: str, target: str, kind: str) -> dict[str, str]:
+    return vars(_EdgeJson(source, target, kind))
+
+
+def _graph_order(calls: list[Event]) -> list[Event]:
+    """Calls by (session, step, event id); the id (a hash) is computed only to break ties."""
+    calls.sort(key=lambda e: (e.session or "", e.step or 0))
+    start = 0
+    for end in range(1, len(calls) + 1):
+        if end == len(calls) or (calls[end].session or "", calls[end].step or 0) != \
+                (calls[start].session or "", calls[start].step or 0):
+            if end - start > 1:
+                calls[start:end] = sorted(calls[start:end], key=lambda e: e.id)
+            start = end
+    return calls
 
 
 def execution_graph(events: Sequence[Event]) -> dict[str, Any] | None:
-    calls = sorted((e for e in events if e.source == "agent:tool_call"),
-                   key=lambda e: (e.session or "", e.step or 0, e.id))
+    calls = _graph_order([e for e in events if e.source == "agent:tool_call"])
     if not calls:
         return None
     clouds = [e for e in events if e.source.startswith(CLOUD_SOURCES)]
     nodes: dict[str, dict] = {}
     edges: list[dict[str, str]] = []
+    labels: dict[tuple, str] = {}        # "N: tool" repeats across sessions: one text each
     for call in calls:
         agent_id = f"agent:{call.actor_id or 'unknown'}"
         session_id = f"session:{call.session or 'unknown'}"
         step_id = f"step:{call.session}:{call.step}"
-        nodes.setdefault(agent_id, _node(agent_id, "agent", call.actor_id or "unknown agent"))
+        if agent_id not in nodes:
+            nodes[agent_id] = _node(agent_id, "agent", call.actor_id or "unknown agent")
         if session_id not in nodes:
             nodes[session_id] = _node(session_id, "session", call.session or "unknown session")
-            edges.append({"from": agent_id, "to": session_id, "kind": "ran"})
-        nodes[step_id] = _node(step_id, "tool-call", f"{call.step}: {call.action}", [call.ref])
-        parent = (f"step:{call.session}:{call.parent_step}" if call.parent_step is not None
-                  else session_id)
-        edges.append({"from": parent, "to": step_id, "kind": "called"})
+            edges.append(_edge(agent_id, session_id, "ran"))
+        label = labels.setdefault((call.step, call.action), f"{call.step}: {call.action}")
+        nodes[step_id] = _node(step_id, "tool-call", label, (call.ref,))
+        if call.parent_step is not None:
+            parent = f"step:{call.session}:{call.parent_step}"
+            known = nodes.get(parent)
+            parent = known["id"] if known is not None else parent     # one text per id
+        else:
+            parent = session_id
+        edges.append(_edge(parent, step_id, "called"))
     for call, cloud in join_calls(calls, clouds):
         cloud_id = f"cloud:{cloud.id}"
         nodes[cloud_id] = _node(cloud_id, "cloud-api-call",
                                 f"{cloud.attrs.get('event_name') or cloud.action}", [cloud.ref])
-        edges.append({"from": f"step:{call.session}:{call.step}", "to": cloud_id,
-                      "kind": "caused"})
-    known = set(nodes)
-    edges = [e for e in edges if e["from"] in known and e["to"] in known]
-    return {"kind": "execution-graph", "nodes": sorted(nodes.values(), key=lambda n: n["id"]),
-            "edges": sorted(edges, key=lambda e: (e["from"], e["to"], e["kind"]))}
+        edges.append(_edge(f"step:{call.session}:{call.step}", cloud_id, "caused"))
+    edges = [e for e in edges if e["from"] in nodes and e["to"] in nodes]
+    edges.sort(key=itemgetter("from", "to", "kind"))
+    return {"kind": "execution-graph", "nodes": [nodes[key] for key in sorted(nodes)],
+            "edges": edges}

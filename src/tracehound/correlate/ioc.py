@@ -9,6 +9,7 @@ files. Access key ids are matched on their full value but only ever shown redact
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Sequence
 
 from ..model import EvidenceFile
@@ -54,10 +55,32 @@ END
 """
 
 
+def _attr_paths() -> list[str]:
+    """Every attrs JSON path SOURCES reads, each once, in first-use order."""
+    paths: list[str] = []
+    for _, expr in SOURCES:
+        for path in re.findall(r"json_extract_string\(attrs, '(\$\.[^']+)'\)", expr):
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
 def _candidates_sql() -> str:
-    selects = [f"SELECT '{kind}' AS type, CAST({expr} AS VARCHAR) AS value, sha256, locator "
-               f"FROM events" for kind, expr in SOURCES]
-    return (f"WITH raw AS ({' UNION ALL '.join(selects)}), "
+    """(type, value, sha256, locator) of every indicator in the events table. One scan: each
+    row's attrs JSON is parsed once for all paths (a list extraction), and the (type, value)
+    pairs of a row are unnested from two parallel lists."""
+    paths = _attr_paths()
+    extracted = "json_extract_string(attrs, [" + ", ".join(f"'{p}'" for p in paths) + "])"
+    values = []
+    for _, expr in SOURCES:
+        for position, path in enumerate(paths, start=1):
+            expr = expr.replace(f"json_extract_string(attrs, '{path}')", f"_j[{position}]")
+        values.append(f"CAST({expr} AS VARCHAR)")
+    kinds = ", ".join(f"'{kind}'" for kind, _ in SOURCES)
+    return (f"WITH parsed AS (SELECT sha256, locator, actor_id, approver, session, target_id, "
+            f"{extracted} AS _j FROM events), "
+            f"raw AS (SELECT unnest([{kinds}]) AS type, unnest([{', '.join(values)}]) AS value, "
+            f"sha256, locator FROM parsed), "
             f"norm AS (SELECT DISTINCT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
             "WHERE value IS NOT NULL AND trim(value) <> '' AND NOT contains(value, '*')) ")
 

@@ -30,23 +30,37 @@ ARTIFACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _window(events: Sequence[Event]) -> str:
-    calls = [e for e in events if e.source == "agent:tool_call" and e.time]
-    if not calls:
-        return ""
-    sessions = sorted({e.session for e in calls if e.session})
-    start, end = min(e.time for e in calls), max(e.time for e in calls)
-    who = f" for session {sessions[0]}" if len(sessions) == 1 else ""
-    return f"{who} ({start} to {end})"
+def _sources_and_window(events: Sequence[Event]) -> tuple[dict[str, set[str]], str]:
+    """In one pass: the sha256 of the files each event source came from, and the session
+    window of the tool calls (" for session s-1 (start to end)", or "" without calls)."""
+    shas: dict[str, set[str]] = {}
+    last_source = last_sha = None
+    start = end = None
+    sessions: set[str] = set()
+    for event in events:
+        source, sha = event.source, event.ref.sha256
+        if source is not last_source or sha is not last_sha:     # runs of one file and source
+            shas.setdefault(source, set()).add(sha)
+            last_source, last_sha = source, sha
+        if source == "agent:tool_call" and event.time:
+            time = event.time
+            start = time if start is None or time < start else start
+            end = time if end is None or time > end else end
+            if event.session:
+                sessions.add(event.session)
+    if start is None:
+        return shas, ""
+    who = f" for session {next(iter(sessions))}" if len(sessions) == 1 else ""
+    return shas, f"{who} ({start} to {end})"
 
 
 def checklist(events: Sequence[Event], evidence: Sequence[EvidenceFile]) -> dict[str, Any]:
     by_sha = {e.sha256: e.path for e in evidence}
-    window = _window(events)
+    shas, window = _sources_and_window(events)
     supplied, missing = [], []
     for artifact, prefixes in ARTIFACTS:
-        files = sorted({by_sha.get(e.ref.sha256, e.ref.sha256) for e in events
-                        if e.source.startswith(prefixes)})
+        files = sorted({by_sha.get(sha, sha) for source, found in shas.items()
+                        if source.startswith(prefixes) for sha in found})
         if files:
             supplied.append({"artifact": artifact, "evidence": files})
         else:

@@ -13,19 +13,49 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
-from .agent_actions import as_text, describe_call, first_of, host_of, mutation_of  # noqa: F401
+from .agent_actions import (CallShape, as_text, describe_call, first_of,  # noqa: F401
+                            host_of, mutation_of)
 from .base import Source
-from .m365_fields import format_utc, utc_time as utc_iso
+from .m365_fields import format_utc, utc_time
 from .readers import iter_ndjson, load_json
 
 Ref = Callable[..., EvidenceRef]        # path tokens inside the record -> its EvidenceRef
 
 # ----------------------------------------------------------------------------- small readers
+
+# The spelling agent runtimes write nearly always: `2026-04-12T14:00:00(.fff)Z`, ASCII digits.
+_CANONICAL_UTC = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                            r"(?:\.([0-9]{1,9}))?Z")
+
+
+@lru_cache(maxsize=4096)
+def _real_day(year: str, month: str, day: str) -> bool:
+    try:
+        datetime(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def utc_iso(value: Any) -> str | None:
+    """m365_fields.utc_time (UTC ISO 8601 with Z, fraction only when non-zero, or None), with
+    the canonical spelling read by slicing rather than through datetime: same text out."""
+    match = _CANONICAL_UTC.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return utc_time(value)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    if not (hour < "24" and minute < "60" and second < "60" and _real_day(year, month, day)):
+        return utc_time(value)
+    digits = (fraction or "")[:6].rstrip("0")
+    return f"{year}-{month}-{day}T{hour}:{minute}:{second}{'.' + digits if digits else ''}Z"
+
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -274,9 +304,38 @@ def number_steps(calls: Iterable[ToolCall]) -> dict[int, tuple[int, int | None]]
             for step, call in ordered}
 
 
+SHAPE_CACHE_TEXT = 4096      # longer free-text arguments are read every time, not cached
+
+
+@lru_cache(maxsize=65536)
+def _flat_call(tool: str, items: tuple[tuple[str, str], ...]) -> tuple[CallShape, dict]:
+    return describe_call(tool, dict(items)), dict(items)
+
+
+@lru_cache(maxsize=16384)
+def _text_call(tool: str, arguments: str) -> CallShape:
+    return describe_call(tool, arguments)
+
+
+def shape_of(tool: str, arguments: dict[str, Any] | str) -> tuple[CallShape, Any]:
+    """describe_call(tool, arguments), and the arguments to keep. Traces repeat the same call
+    over and over: a call whose arguments are a few text values is described once, and its
+    events share one arguments dict (equal to the one given; nothing changes it later)."""
+    if isinstance(arguments, dict):
+        items = tuple(arguments.items())
+        if len(items) <= 8:
+            for key, value in items:
+                if type(key) is not str or type(value) is not str:
+                    break
+            else:
+                return _flat_call(tool, items)
+    elif isinstance(arguments, str) and len(arguments) <= SHAPE_CACHE_TEXT:
+        return _text_call(tool, arguments), arguments
+    return describe_call(tool, arguments), arguments
+
+
 def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None) -> Event:
-    arguments = normalize_arguments(call.arguments)
-    shape = describe_call(call.tool, arguments)
+    shape, arguments = shape_of(call.tool, normalize_arguments(call.arguments))
     url = call.url or shape.url
     klass = shape.action_class
     if call.url and klass in ("other", "execute") and (call.method or "").upper() in (

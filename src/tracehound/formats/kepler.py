@@ -11,6 +11,7 @@ says; a bad line is one ParseIssue and the parse goes on.
 from __future__ import annotations
 
 import dataclasses
+from sys import intern
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -44,6 +45,13 @@ def as_str(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
     return str(value) if str(value) != "" else None
+
+
+def as_name(value: Any) -> str | None:
+    """as_str, interned: agent ids, sessions, tools, models and servers repeat on every line
+    of a trace, and a million-line trace then holds each of them once."""
+    text = as_str(value)
+    return intern(text) if text is not None else None
 
 
 def has_keys(sample: Sample, *required: str) -> bool:
@@ -130,7 +138,8 @@ class AgentToolCallParser(Parser):
             time, bad_time = lines.time(number, record.get("timestamp") or record.get("time"))
             step, bad_step = lines.step(number, record)
             parent, bad_parent = lines.step(number, record, "parent_step_index")
-            yield from (i for i in (bad_time, bad_step, bad_parent) if i is not None)
+            if bad_time is not None or bad_step is not None or bad_parent is not None:
+                yield from (i for i in (bad_time, bad_step, bad_parent) if i is not None)
             yield self.event(source, number, record, time, step, parent)
 
     def event(self, source: Source, number: int, record: dict[str, Any], time: str | None,
@@ -142,18 +151,18 @@ class AgentToolCallParser(Parser):
         result = record.get("result")
         error = record.get("error")
         error_code = as_str(error.get("code") if isinstance(error, dict) else error)
-        extra = {k: v for k, v in (("server", as_str(record.get("mcp_server"))),
+        extra = {k: v for k, v in (("server", as_name(record.get("mcp_server"))),
                                    ("error_code", error_code)) if v is not None}
         call = ToolCall(
-            ref=line_ref(source.sha256, number), tool=str(record["tool"]), time=time,
-            session=as_str(record.get("session_id")),
+            ref=line_ref(source.sha256, number), tool=intern(str(record["tool"])), time=time,
+            session=as_name(record.get("session_id")),
             tool_call_id=as_str(record.get("tool_call_id")),
             arguments=record.get("arguments"),
             result=record.get("result_summary") if record.get("result_summary") else result,
             is_error=(status in ERROR_STATUSES) if status else None,
-            actor_id=as_str(record.get("agent_id")), model=as_str(record.get("model")),
-            approver=as_str(record.get("approver")),
-            stated_intent=as_str(record.get("stated_intent")), credential=as_str(credential),
+            actor_id=as_name(record.get("agent_id")), model=as_name(record.get("model")),
+            approver=as_name(record.get("approver")),
+            stated_intent=as_str(record.get("stated_intent")), credential=as_name(credential),
             bytes_in=as_int(result.get("ContentLength")) if isinstance(result, dict) else None,
             extra=extra, raw=record)
         event = tool_call_event(call, RUNTIME, step, parent)   # type: ignore[arg-type]

@@ -60,16 +60,24 @@ def iter_text_lines(data: bytes, path: str) -> Iterator[tuple[int, str] | ParseI
         for number, line in enumerate(text.split("\n"), start=1):
             yield number, line.rstrip("\r")
         return
-    offset = skip
-    for number, raw in enumerate(data[skip:].split(b"\n"), start=1):
+    # One line at a time (BytesIO shares the bytes, no copy): a list of every line of a
+    # large file would hold the file a second time.
+    stream = io.BytesIO(data)
+    stream.seek(skip)
+    offset, number, ended = skip, 0, True
+    for number, raw in enumerate(stream, start=1):
+        ended = raw.endswith(b"\n")
+        body = raw[:-1] if ended else raw
         try:
-            line = raw.decode("utf-8")
+            line = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             yield ParseIssue(path, f"line {number}",
                              f"bytes are not valid UTF-8 at byte offset {offset + exc.start}")
-            line = raw.decode("utf-8", errors="replace")
-        offset += len(raw) + 1
+            line = body.decode("utf-8", errors="replace")
+        offset += len(raw)
         yield number, line.rstrip("\r")
+    if ended:         # after a final newline (or in no data at all) comes one empty line
+        yield number + 1, ""
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, list[ParseIssue]]:
@@ -84,6 +92,22 @@ def decode_text(data: bytes, path: str) -> tuple[str, list[ParseIssue]]:
     return "\n".join(lines), issues
 
 
+# The C scanner json.loads ends up in: a line that is one object from its first to its last
+# character decodes to the same value through it, without loads' checks around it.
+_SCAN_ONE = json.JSONDecoder().scan_once
+
+
+def _one_object(line: str) -> dict[str, Any] | None:
+    """The line's object when the line is exactly one JSON object; None: ask json.loads."""
+    if line[:1] != "{":
+        return None
+    try:
+        value, end = _SCAN_ONE(line, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return value if end == len(line) and isinstance(value, dict) else None
+
+
 def iter_ndjson(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
     """One JSON object per line. Blank lines are skipped; anything else unreadable is an issue."""
     for item in iter_text_lines(data, path):
@@ -91,6 +115,10 @@ def iter_ndjson(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]] |
             yield item
             continue
         number, line = item
+        fast = _one_object(line)
+        if fast is not None:
+            yield number, fast
+            continue
         if not line.strip():
             continue
         try:

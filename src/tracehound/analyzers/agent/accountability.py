@@ -13,8 +13,8 @@ from typing import Iterable, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
-from .impact import (DEFAULT_EXFIL_BYTES, describe_step, impact_reasons, is_high_impact,
-                     step_severity, techniques_for)
+from .impact import (DEFAULT_EXFIL_BYTES, impact_reasons, is_high_impact,
+                     step_severity, step_subject, techniques_for)
 from .steps import AGENT_SOURCES, Step, traces_of
 
 
@@ -46,7 +46,7 @@ class AccountabilityTracer(Analyzer):
             rule="TH-AGENT-UNATTENDED", tool=self.NAME, category="unattended-action",
             severity=step_severity(step, threshold),
             title="High-impact step with no human approver",
-            statement=f"{describe_step(step).capitalize()} is high impact ({why}) and ran "
+            statement=f"{step_subject(step)} is high impact ({why}) and ran "
                       f"without a human approver: {who}{deployer}.",
             refs=step.refs + tuple(e.ref for e in step.network),
             techniques=techniques_for(step), engine_version=self.engine_version,

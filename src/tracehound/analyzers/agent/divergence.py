@@ -19,7 +19,7 @@ from ...model import Event, Finding
 from ...scope import ALWAYS_ALLOWED, classes_in_text, resource_matches, resources_in_text
 from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
-from .impact import at_least, describe_step, step_severity, techniques_for
+from .impact import at_least, describe_step, step_severity, step_subject, techniques_for
 from .instruction_text import instructions_in, taken_from
 from .secret_scan import scrub
 from .steps import AGENT_SOURCES, NO_SESSION, Step, Trace, TraceSet, traces_of
@@ -83,7 +83,7 @@ class PromptActionDivergence(Analyzer):
         return Finding(
             rule="TH-AGENT-SCOPE-CREEP", tool=self.NAME, category="scope-creep",
             severity=step_severity(step), title="Step outside the allowed scope",
-            statement=f"{describe_step(step).capitalize()} left the allowed envelope: "
+            statement=f"{step_subject(step)} left the allowed envelope: "
                       f"{step.breach} ({envelope.describe()}).",
             refs=step.refs + envelope.refs, techniques=techniques_for(step),
             engine_version=self.engine_version,
@@ -116,7 +116,7 @@ class PromptActionDivergence(Analyzer):
             category="prompt-injection-indicator",
             severity=at_least(step_severity(step), "high"),
             title="Action arguments taken from instructions in tool output",
-            statement=f"{describe_step(step).capitalize()} used {shown}, which first appear in "
+            statement=f"{step_subject(step)} used {shown}, which first appear in "
                       f"the output of step {source.index} ({source.tool}); that output carries "
                       f"instructions addressed to the agent ({_quote(snippets[0], 100)}) and "
                       f"no user prompt names these values.",

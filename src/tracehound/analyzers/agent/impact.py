@@ -85,3 +85,9 @@ def describe_step(step: Step) -> str:
     """'step 13 (aws.s3.get-object on arn:aws:s3:::bucket/key)' for statements."""
     on = f" on {step.target}" if step.target else ""
     return f"step {step.index} ({step.tool}{on})"
+
+
+def step_subject(step: Step) -> str:
+    """describe_step opening a sentence: 'Step 13 (...)'. Only the first letter changes: the
+    tool and target keep their case (str.capitalize would lower-case the evidence)."""
+    return "S" + describe_step(step)[1:]

@@ -136,6 +136,10 @@ def scan_value(value: Any, where: str, depth: int = 0) -> Iterator[SecretHit]:
     if isinstance(value, str):
         yield from scan_text(value, where)
     elif isinstance(value, dict):
+        flat = _flat_items(value)
+        if flat is not None:
+            yield from _flat_hits(where, flat)
+            return
         for key, item in value.items():
             path = f"{where}.{key}" if where else str(key)
             if isinstance(item, str):
@@ -149,15 +153,47 @@ def scan_value(value: Any, where: str, depth: int = 0) -> Iterator[SecretHit]:
             yield from scan_value(item, f"{where}[{position}]", depth + 1)
 
 
+def _flat_items(value: dict) -> tuple[tuple[str, str], ...] | None:
+    """The items of a small dict of text under text keys (most tool arguments), else None."""
+    items = tuple(value.items())
+    if len(items) > 8:
+        return None
+    for key, item in items:
+        if type(key) is not str or type(item) is not str:
+            return None
+    return items
+
+
+@lru_cache(maxsize=32768)           # traces repeat the same arguments: scan each set once
+def _flat_hits(where: str, items: tuple[tuple[str, str], ...]) -> tuple[SecretHit, ...]:
+    found: list[SecretHit] = []
+    for key, item in items:
+        path = f"{where}.{key}" if where else key
+        hits = list(scan_text(item, path))
+        keyed = None if hits else _keyed_secret(key, item, path)
+        found += hits if keyed is None else [keyed]
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _secret_key_kinds(key: str) -> tuple[bool, bool, bool]:
+    """Whether a key name reads as an AWS secret, a password, or another secret's name."""
+    return (bool(_AWS_SECRET_KEY.search(key)), bool(_PASSWORD_KEY.match(key)),
+            bool(_SECRET_KEY.search(key)))
+
+
 def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
+    aws, password, secret = _secret_key_kinds(key)
+    if not (aws or password or secret):
+        return None
     value = value.strip()
     if len(value) < 4 or _PLACEHOLDER.match(value):
         return None
-    if _AWS_SECRET_KEY.search(key) and _AWS_SECRET_VALUE.match(value):
+    if aws and _AWS_SECRET_VALUE.match(value):
         return SecretHit("aws-secret-access-key", path, value)
-    if _PASSWORD_KEY.match(key) and len(set(value)) > 2:
+    if password and len(set(value)) > 2:
         return SecretHit("password", path, value)
-    if _SECRET_KEY.search(key) and len(value) >= 16 and entropy(value) >= MIN_ENTROPY:
+    if secret and len(value) >= 16 and entropy(value) >= MIN_ENTROPY:
         return SecretHit("high-entropy-secret", path, value)
     return None
 
@@ -165,6 +201,8 @@ def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
 def scrub(text: str) -> str:
     """The text with every secret replaced by its redacted form and digest."""
     hits = _text_hits(text) if len(text) <= CACHED_TEXT else _find_in_text(text)
+    if not hits:
+        return text
     for _, value in sorted(set(hits), key=lambda h: -len(h[1])):
         text = text.replace(value, f"{redact(value)}[sha256:{digest(value)}]")
     return text

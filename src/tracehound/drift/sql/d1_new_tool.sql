@@ -1,16 +1,14 @@
--- D1 new connector / tool (hard): a tool the agent's allowlist (B1) does not name, an
--- operation the allowlist does not grant for that tool, or an action category outside the
--- agent's envelope (B4). Checked only for agents whose baseline sets `tools` / `actions`.
+-- D1 evidence rows: the tool uses and resource actions behind drift_d1_keys.
+-- Every detection has this shape: its few flagged keys first (drift_dN_keys, stored), then
+-- its rows joined back on those keys alone, so the engine can skip every other row.
 SELECT 'D1' AS rule, 'tool' AS kind, t.agent_key, t.tool AS subject, '' AS detail,
        t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
        t.record_id, t.decision_id, t.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM drift_tools AS t
-JOIN drift_agents AS g ON g.agent_key = t.agent_key AND g.checks_tools
-WHERE t.tool IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM drift_allowed_tools AS a
-    WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key)
+JOIN (SELECT * FROM drift_d1_keys WHERE kind = 'tool') AS b
+  ON b.agent_key = t.agent_key AND b.tool_key = t.tool_key
 UNION ALL
 SELECT 'D1' AS rule, 'operation' AS kind, t.agent_key, t.tool AS subject, t.operation AS detail,
        t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
@@ -18,20 +16,23 @@ SELECT 'D1' AS rule, 'operation' AS kind, t.agent_key, t.tool AS subject, t.oper
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
 FROM drift_tools AS t
-JOIN drift_agents AS g ON g.agent_key = t.agent_key AND g.checks_tools
-WHERE t.tool IS NOT NULL AND t.operation IS NOT NULL
-  AND EXISTS (SELECT 1 FROM drift_allowed_tools AS a
-              WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key)
-  AND NOT EXISTS (SELECT 1 FROM drift_allowed_tools AS a
-                  WHERE a.agent_key = t.agent_key AND a.tool_key = t.tool_key
-                    AND a.operation = t.operation)
+JOIN (SELECT * FROM drift_d1_keys WHERE kind = 'operation') AS b
+  ON b.agent_key = t.agent_key AND b.tool_key = t.tool_key AND b.operation = t.operation
 UNION ALL
-SELECT 'D1' AS rule, 'action' AS kind, c.agent_key, c.category AS subject, '' AS detail,
-       c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx, c.item,
-       c.record_id, c.decision_id, c.blocked,
+SELECT 'D1' AS rule, 'action' AS kind, t.agent_key, b.category AS subject, '' AS detail,
+       t.event_id, t.sha256, t.locator, t.ts, t.week, t.idx, t.tool AS item,
+       t.record_id, t.decision_id, t.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
        CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
-FROM drift_categorized AS c
-JOIN drift_agents AS g ON g.agent_key = c.agent_key AND g.checks_actions
-WHERE NOT EXISTS (SELECT 1 FROM drift_allowed_actions AS a
-                  WHERE a.agent_key = c.agent_key AND a.action_key = lower(c.category))
+FROM drift_tools AS t
+JOIN (SELECT * FROM drift_d1_keys WHERE kind = 'action') AS b
+  ON b.agent_key = t.agent_key AND b.word = t.category_key
+UNION ALL
+SELECT 'D1' AS rule, 'action' AS kind, r.agent_key, b.category AS subject, '' AS detail,
+       r.event_id, r.sha256, r.locator, r.ts, r.week, r.idx,
+       coalesce(r.resource_id, r.site_url) AS item, r.record_id, r.decision_id, r.blocked,
+       CAST(NULL AS DOUBLE) AS m1, CAST(NULL AS DOUBLE) AS m2,
+       CAST(NULL AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
+FROM drift_resources AS r
+JOIN (SELECT * FROM drift_d1_keys WHERE kind = 'action') AS b
+  ON b.agent_key = r.agent_key AND b.word = r.action_key

@@ -8,7 +8,8 @@
 --                  per hour, m2 limit, m3 hours over the limit
 --   off-hours:     actions outside business_hours (local time of the baseline's tz);  m2 and
 --                  m3 the window's start and end in minutes of the day
--- The evidence rows are the actions of the flagged week / minutes / hours.
+-- Counts are taken first over narrow columns; the evidence rows (the actions of the flagged
+-- week, minutes or hours) are joined back on the few flagged keys.
 WITH weekly AS (
     SELECT a.agent_key, a.week, count(*) AS n
     FROM drift_activity AS a JOIN drift_agents AS g ON g.agent_key = a.agent_key
@@ -34,6 +35,11 @@ minutes AS (
     JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.max_per_minute IS NOT NULL
     GROUP BY a.agent_key, a.week, date_trunc('minute', a.ts)
 ),
+over_minute AS (
+    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
+           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
+    FROM minutes AS o WHERE o.n > o.lim
+),
 hours AS (
     SELECT c.agent_key, c.week, date_trunc('hour', c.ts) AS slot, count(*) AS n,
            max(g.max_notify_per_hour) AS lim
@@ -42,74 +48,69 @@ hours AS (
     WHERE c.category = 'Notify'
     GROUP BY c.agent_key, c.week, date_trunc('hour', c.ts)
 ),
-over_minute AS (
-    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
-           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
-    FROM minutes AS o WHERE o.n > o.lim
-),
 over_hour AS (
     SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
            count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
     FROM hours AS o WHERE o.n > o.lim
 ),
-zoned AS (
-    SELECT a.*, g.hours_tz, g.hours_from, g.hours_to, date_trunc('hour', a.ts) AS hour_slot
-    FROM drift_activity AS a
-    JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL
-),
 offsets AS (
-    -- the zone's offset from UTC, worked out once per hour rather than once per action
+    -- each zone's offset from UTC, worked out once per hour rather than once per action
     SELECT z.hours_tz, z.hour_slot,
            date_diff('minute', z.hour_slot, drift_local_time(z.hour_slot, z.hours_tz)) AS shift
-    FROM (SELECT DISTINCT hours_tz, hour_slot FROM zoned) AS z
+    FROM (SELECT DISTINCT g.hours_tz, date_trunc('hour', a.ts) AS hour_slot
+          FROM drift_activity AS a
+          JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL) AS z
 ),
 local_minutes AS (
     -- minutes since Monday 1970-01-05 00:00 local time: day of week and minute of day
-    SELECT z.*, date_diff('minute', TIMESTAMP '1970-01-05 00:00:00', z.ts) + o.shift AS m
-    FROM zoned AS z
-    JOIN offsets AS o ON o.hours_tz = z.hours_tz AND o.hour_slot = z.hour_slot
+    SELECT t.agent_key, t.ts, t.hours_from, t.hours_to,
+           date_diff('minute', TIMESTAMP '1970-01-05 00:00:00', t.ts) + o.shift AS m
+    FROM (SELECT DISTINCT a.agent_key, a.ts, g.hours_tz, g.hours_from, g.hours_to
+          FROM drift_activity AS a
+          JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL) AS t
+    JOIN offsets AS o ON o.hours_tz = t.hours_tz AND o.hour_slot = date_trunc('hour', t.ts)
 ),
 off_hours AS (
-    SELECT l.*, l.m % 1440 AS minute_of_day,
-           CAST(floor(l.m / 1440.0) AS BIGINT) % 7 + 1 AS dow
+    SELECT l.agent_key, l.ts, l.hours_from, l.hours_to
     FROM local_minutes AS l
+    LEFT JOIN drift_business_days AS d
+      ON d.agent_key = l.agent_key AND d.dow = CAST(floor(l.m / 1440.0) AS BIGINT) % 7 + 1
+    WHERE d.agent_key IS NULL
+       OR NOT ((l.hours_from <= l.hours_to AND l.m % 1440 >= l.hours_from
+                AND l.m % 1440 < l.hours_to)
+            OR (l.hours_from > l.hours_to AND (l.m % 1440 >= l.hours_from
+                OR l.m % 1440 < l.hours_to)))
 )
 SELECT 'D4' AS rule, 'weekly-volume' AS kind, v.agent_key, CAST(v.week AS VARCHAR) AS subject,
        '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
        a.source AS item, a.record_id, a.decision_id, a.blocked,
        CAST(v.n AS DOUBLE) AS m1, CAST(v.volume_factor AS DOUBLE) AS m2,
        CAST(v.med AS DOUBLE) AS m3, CAST(v.weeks AS DOUBLE) AS m4
-FROM volume AS v
-JOIN drift_activity AS a ON a.agent_key = v.agent_key AND a.week = v.week
+FROM drift_activity AS a
+JOIN volume AS v ON v.agent_key = a.agent_key AND v.week = a.week
 UNION ALL
 SELECT 'D4' AS rule, 'rate-minute' AS kind, o.agent_key, CAST(o.week AS VARCHAR) AS subject,
        '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
        a.source AS item, a.record_id, a.decision_id, a.blocked,
        CAST(o.peak AS DOUBLE) AS m1, CAST(o.lim AS DOUBLE) AS m2,
        CAST(o.slots AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
-FROM over_minute AS o
-JOIN drift_activity AS a
-  ON a.agent_key = o.agent_key AND date_trunc('minute', a.ts) = o.slot
+FROM drift_activity AS a
+JOIN over_minute AS o ON o.agent_key = a.agent_key AND o.week = a.week
+WHERE date_trunc('minute', a.ts) = o.slot
 UNION ALL
 SELECT 'D4' AS rule, 'notify-hour' AS kind, o.agent_key, CAST(o.week AS VARCHAR) AS subject,
        '' AS detail, c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx,
        c.item, c.record_id, c.decision_id, c.blocked,
        CAST(o.peak AS DOUBLE) AS m1, CAST(o.lim AS DOUBLE) AS m2,
        CAST(o.slots AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
-FROM over_hour AS o
-JOIN drift_categorized AS c
-  ON c.agent_key = o.agent_key AND date_trunc('hour', c.ts) = o.slot AND c.category = 'Notify'
+FROM drift_categorized AS c
+JOIN over_hour AS o ON o.agent_key = c.agent_key AND o.week = c.week
+WHERE c.category = 'Notify' AND date_trunc('hour', c.ts) = o.slot
 UNION ALL
-SELECT 'D4' AS rule, 'off-hours' AS kind, f.agent_key, CAST(f.week AS VARCHAR) AS subject,
-       '' AS detail, f.event_id, f.sha256, f.locator, f.ts, f.week, CAST(0 AS BIGINT) AS idx,
-       f.source AS item, f.record_id, f.decision_id, f.blocked,
+SELECT 'D4' AS rule, 'off-hours' AS kind, a.agent_key, CAST(a.week AS VARCHAR) AS subject,
+       '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
+       a.source AS item, a.record_id, a.decision_id, a.blocked,
        CAST(NULL AS DOUBLE) AS m1, CAST(f.hours_from AS DOUBLE) AS m2,
        CAST(f.hours_to AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
-FROM off_hours AS f
-WHERE NOT (
-    EXISTS (SELECT 1 FROM drift_business_days AS d
-            WHERE d.agent_key = f.agent_key AND d.dow = f.dow)
-    AND ((f.hours_from <= f.hours_to AND f.minute_of_day >= f.hours_from
-          AND f.minute_of_day < f.hours_to)
-      OR (f.hours_from > f.hours_to AND (f.minute_of_day >= f.hours_from
-          OR f.minute_of_day < f.hours_to))))
+FROM drift_activity AS a
+JOIN off_hours AS f ON f.agent_key = a.agent_key AND f.ts = a.ts

@@ -1,7 +1,7 @@
--- D5 rising policy hit rate (soft): in a week with at least min_policy_hits actions that hit a
--- policy (PolicyDetails, or a decision's policy_ids), both the number and the share of such
--- actions rose over the previous calendar week, and the agent was active before. The rates
--- are compared as cross products, so no division is needed.  m1 hits, m2 actions,
+-- D5 rising policy hit rate (soft): the actions that hit a policy (PolicyDetails, or a
+-- decision's policy_ids) rose by at least min_policy_hits over the previous calendar week, and
+-- so did their share of all actions, for an agent that was active before. So one extra hit is
+-- never an alarm. Shares are compared as cross products (no division).  m1 hits, m2 actions,
 -- m3 previous week's hits, m4 previous week's actions.
 WITH weekly AS (
     SELECT a.agent_key, a.week, count(*) AS total,
@@ -22,7 +22,7 @@ paired AS (
 ),
 rising AS (
     SELECT p.* FROM paired AS p CROSS JOIN drift_settings AS s
-    WHERE p.hits >= s.min_policy_hits AND p.hits > p.prev_hits
+    WHERE p.hits - p.prev_hits >= s.min_policy_hits
       AND p.hits * p.prev_total > p.prev_hits * p.total
 )
 SELECT 'D5' AS rule, 'policy-hit-rate' AS kind, r.agent_key, CAST(r.week AS VARCHAR) AS subject,
@@ -30,5 +30,6 @@ SELECT 'D5' AS rule, 'policy-hit-rate' AS kind, r.agent_key, CAST(r.week AS VARC
        a.source AS item, a.record_id, a.decision_id, a.blocked,
        CAST(r.hits AS DOUBLE) AS m1, CAST(r.total AS DOUBLE) AS m2,
        CAST(r.prev_hits AS DOUBLE) AS m3, CAST(r.prev_total AS DOUBLE) AS m4
-FROM rising AS r
-JOIN drift_activity AS a ON a.agent_key = r.agent_key AND a.week = r.week AND a.policy_hit
+FROM drift_activity AS a
+JOIN rising AS r ON r.agent_key = a.agent_key AND r.week = a.week
+WHERE a.policy_hit
