@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 OUT = Path(__file__).parent / "out"
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 AGENTS, WEEKS = 200, 12
 TABLES = ("drift_activity", "drift_resources", "drift_tools", "drift_policies",
           "drift_decisions")
@@ -54,7 +54,7 @@ SELECT $n + j, 4, 'agent-004', TRUE,
        TIMESTAMP '2026-03-23 09:00:00' + to_seconds(CASE WHEN j < 100 THEN j // 2 ELSE j END)
 FROM range($n // {AGENTS * WEEKS} * 4) AS t(j)
 """
-HIT = "(hash(i, 'p') % 2000 = 0 OR (a = 5 AND last AND hash(i, 'p') % 10 = 0))"
+HIT = "(hash(i, 'p') % 20000 = 0 OR (a = 5 AND last AND hash(i, 'p') % 10 = 0))"
 BREACH = "(a = 3 AND last AND hash(i, 'l') % 100 = 0)"
 COMMON = ("'e' || i AS event_id, '{sha}' AS sha256, 'row ' || (i + 1) AS locator, "
           "ts, CAST(date_trunc('week', ts) AS DATE) AS week").format(sha="ab" * 32)

@@ -98,7 +98,7 @@ RAW_IN_STORE_BYTES = 16 * 1024 * 1024
 # to a temporary folder, so the store does not grow the process by the size of the evidence.
 SPILL_BYTES = 32 * 1024 * 1024
 SPILL_MEMORY = "256MB"
-STORE_BATCH = 50_000              # events handed to the store at a time while parsing
+STORE_BATCH = 20_000              # events handed to the store at a time while parsing
 EventSink = Callable[[Sequence[Event]], None]
 
 

@@ -200,13 +200,6 @@ def test_timesketch_timeline_download(client: TestClient,
     assert header[:3] == ["message", "datetime", "timestamp_desc"]
 
 
-def test_missing_renderers_are_reported_as_unavailable(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tracehound.report.html", None)
-    with pytest.raises(worker.Unavailable, match="not part of this build"):
-        worker.render_report(tmp_path, lambda message: None, pdf=True)
-
-
 def test_unknown_download_and_job() -> None:
     job = Job("j", "c", "analyze")
     job.advance("hashing x", 1, 2)

@@ -46,13 +46,9 @@ def demo(out: Path = typer.Option(Path("tracehound-demo"), "--out",
     case = run_case([pack], reproducible=True)
     outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
     outputs["case JSON"].write_text(serialize.to_json(case.to_json()), encoding="utf-8")
-    try:
-        from ..report import html as html_report
-    except ImportError:
-        html_report = None
-    if html_report is not None and hasattr(html_report, "write_reports"):
-        outputs.update(html_report.write_reports(case, out / "report.html", out / "report.pdf",
-                                                 reproducible=True))
+    from ..report import html as html_report
+    outputs.update(html_report.write_reports(case, out / "report.html", out / "report.pdf",
+                                             reproducible=True))
     doc = case.to_json()
     typer.echo(f"kepler case: {len(doc['evidence'])} evidence files, "
                f"{sum(len(t['steps']) for t in doc['traces'])} trace steps, "

@@ -10,9 +10,6 @@ import typer
 from . import app
 from .common import AS_FORMAT, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case
 
-TIMELINE_FORMATS = ("timesketch-csv", "jsonl")
-
-
 @app.command()
 def timeline(
     paths: list[Path] = PATHS,
@@ -29,14 +26,11 @@ def timeline(
     evidence_path, sha256, locator, id. Example:
     tracehound timeline kepler-pack cloudtrail.json --out kepler-timeline.csv
     """
-    from ..correlate.timeline import TIMELINE_COLUMNS, timesketch_rows
-    from ..report import serialize
+    from ..report.timesketch import TIMELINE_FORMATS, render_timeline
     if output not in TIMELINE_FORMATS:
         raise fail(f"--format {output!r}: choose one of {', '.join(TIMELINE_FORMATS)}")
     case = run_case(paths, forced=as_format, settings=parse_settings(setting), timeline=True)
-    rows = timesketch_rows(case.extra.get("timeline", []))
-    text = (serialize.rows_csv(list(TIMELINE_COLUMNS), rows) if output == "timesketch-csv"
-            else serialize.to_ndjson(rows))
+    text = render_timeline(case, output)
     if out:
         out.write_text(text, encoding="utf-8")
     else:

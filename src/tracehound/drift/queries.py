@@ -2,7 +2,9 @@
 
 Every statement is written once, in DuckDB SQL, in `sql/NAME.sql`; each defines one relation.
 Staging relations read the case store's `events`; detection relations read the staged tables
-(so a data lake that already holds them, as Parquet, can start there). For Spark the text is
+(so a data lake that already holds them, as Parquet, can start there). Each detection is two
+relations: its flagged keys, counted over distinct values and stored, then its evidence rows
+joined back on those few keys, which lets either engine skip the rows it does not need. For Spark the text is
 transpiled with sqlglot; the only hand-made part is the one function the dialects spell
 differently, written in the SQL as `drift_local_time(ts, tz)` (a UTC time as wall-clock time
 in a zone): DuckDB gets it as a macro, Spark as FROM_UTC_TIMESTAMP.
@@ -51,6 +53,12 @@ STAGED_TABLES = tuple(r.name for r in STAGING if r.materialize)
 
 DETECTION = (
     Relation("drift_categorized", "categorized", False),
+    Relation("drift_d1_keys", "d1_keys", True),
+    Relation("drift_d2_keys", "d2_keys", True),
+    Relation("drift_d3_keys", "d3_keys", True),
+    Relation("drift_d4_keys", "d4_keys", True),
+    Relation("drift_d5_keys", "d5_keys", True),
+    Relation("drift_d6_keys", "d6_keys", True),
     Relation("drift_d1", "d1_new_tool", False),
     Relation("drift_d2", "d2_new_data_scope", False),
     Relation("drift_d3", "d3_label_breach", False),

@@ -88,13 +88,7 @@ def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]
 
 def render_report(case_dir: Path, emit: Callable[[dict], None], pdf: bool) -> dict[str, Any]:
     """The HTML report (and the PDF when asked) through tracehound.report.html.write_reports."""
-    try:
-        from ..report import html as html_report
-    except ImportError as exc:
-        raise Unavailable(f"the HTML/PDF report renderer is not part of this build ({exc})")
-    if not hasattr(html_report, "write_reports"):
-        raise Unavailable("the HTML/PDF report renderer is not part of this build "
-                          "(tracehound.report.html has no write_reports)")
+    from ..report import html as html_report
     case = _run_pipeline(case_dir, emit)
     emit({"progress": ["rendering the report", 0, 1]})
     out = case_dir / "reports"
@@ -109,27 +103,14 @@ def render_report(case_dir: Path, emit: Callable[[dict], None], pdf: bool) -> di
 
 
 def render_timeline(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
-    """The Timesketch CSV through the `tracehound timeline` command, when it exists."""
-    import typer.main
-    from ..cli import app
-    if "timeline" not in typer.main.get_command(app).commands:       # type: ignore[attr-defined]
-        raise Unavailable("the Timesketch timeline export is not part of this build "
-                          "(no `tracehound timeline` command)")
-    paths, _ = _case_paths(case_dir)
+    """The Timesketch CSV of the case's super-timeline."""
+    from ..report.timesketch import render_timeline as timesketch
+    case = _run_pipeline(case_dir, emit, timeline=True)
+    emit({"progress": ["building the timeline", 0, 1]})
     out = case_dir / "reports"
     out.mkdir(exist_ok=True)
     partial = out / ".timeline.csv.partial"
-    os.chdir(case_dir / "evidence")
-    emit({"progress": ["building the timeline", 0, 1]})
-    try:
-        code = app(["timeline", *paths, "--format", "timesketch-csv", "--out", str(partial)],
-                   standalone_mode=False)
-    except SystemExit as exc:
-        code = exc.code
-    if code not in (0, 1, None):            # 1: a finding at or above --fail-on; not an error
-        raise RuntimeError(f"tracehound timeline stopped with exit code {code}")
-    if not partial.is_file():
-        raise RuntimeError("tracehound timeline wrote no file")
+    partial.write_text(timesketch(case, "timesketch-csv"), encoding="utf-8")
     os.replace(partial, out / "timeline.csv")
     return {}
 

@@ -18,4 +18,3 @@ WITH labels AS (
 )
 SELECT agent_key, label_id, prohibited, display FROM labels
 WHERE prohibited IS NOT NULL OR unlisted
-)

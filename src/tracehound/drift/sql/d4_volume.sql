@@ -1,116 +1,31 @@
--- D4 abnormal volume (soft). Four checks, one finding per agent and week each:
---   weekly-volume: the week's actions exceed volume_factor x the median of the agent's prior
---                  active weeks (at least min_prior_weeks of them);  m1 count, m2 factor,
---                  m3 median, m4 prior weeks
---   rate-minute:   minutes with more actions than max_actions_per_minute;  m1 peak per
---                  minute, m2 limit, m3 minutes over the limit
---   notify-hour:   hours with more Notify actions than max_notifications_per_hour;  m1 peak
---                  per hour, m2 limit, m3 hours over the limit
---   off-hours:     actions outside business_hours (local time of the baseline's tz);  m2 and
---                  m3 the window's start and end in minutes of the day
--- Counts are taken first over narrow columns; the evidence rows (the actions of the flagged
--- week, minutes or hours) are joined back on the few flagged keys.
-WITH weekly AS (
-    SELECT a.agent_key, a.week, count(*) AS n
-    FROM drift_activity AS a JOIN drift_agents AS g ON g.agent_key = a.agent_key
-    GROUP BY a.agent_key, a.week
-),
-prior AS (
-    SELECT w.agent_key, w.week, w.n, median(p.n) AS med, count(*) AS weeks
-    FROM weekly AS w
-    JOIN weekly AS p ON p.agent_key = w.agent_key AND p.week < w.week
-    GROUP BY w.agent_key, w.week, w.n
-),
-volume AS (
-    SELECT p.agent_key, p.week, p.n, g.volume_factor, p.med, p.weeks
-    FROM prior AS p
-    JOIN drift_agents AS g ON g.agent_key = p.agent_key
-    CROSS JOIN drift_settings AS s
-    WHERE p.weeks >= s.min_prior_weeks AND p.n > g.volume_factor * p.med
-),
-minutes AS (
-    SELECT a.agent_key, a.week, date_trunc('minute', a.ts) AS slot, count(*) AS n,
-           max(g.max_per_minute) AS lim
-    FROM drift_activity AS a
-    JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.max_per_minute IS NOT NULL
-    GROUP BY a.agent_key, a.week, date_trunc('minute', a.ts)
-),
-over_minute AS (
-    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
-           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
-    FROM minutes AS o WHERE o.n > o.lim
-),
-hours AS (
-    SELECT c.agent_key, c.week, date_trunc('hour', c.ts) AS slot, count(*) AS n,
-           max(g.max_notify_per_hour) AS lim
-    FROM drift_categorized AS c
-    JOIN drift_agents AS g ON g.agent_key = c.agent_key AND g.max_notify_per_hour IS NOT NULL
-    WHERE c.category = 'Notify'
-    GROUP BY c.agent_key, c.week, date_trunc('hour', c.ts)
-),
-over_hour AS (
-    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
-           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
-    FROM hours AS o WHERE o.n > o.lim
-),
-offsets AS (
-    -- each zone's offset from UTC, worked out once per hour rather than once per action
-    SELECT z.hours_tz, z.hour_slot,
-           date_diff('minute', z.hour_slot, drift_local_time(z.hour_slot, z.hours_tz)) AS shift
-    FROM (SELECT DISTINCT g.hours_tz, date_trunc('hour', a.ts) AS hour_slot
-          FROM drift_activity AS a
-          JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL) AS z
-),
-local_minutes AS (
-    -- minutes since Monday 1970-01-05 00:00 local time: day of week and minute of day
-    SELECT t.agent_key, t.ts, t.hours_from, t.hours_to,
-           date_diff('minute', TIMESTAMP '1970-01-05 00:00:00', t.ts) + o.shift AS m
-    FROM (SELECT DISTINCT a.agent_key, a.ts, g.hours_tz, g.hours_from, g.hours_to
-          FROM drift_activity AS a
-          JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.hours_tz IS NOT NULL) AS t
-    JOIN offsets AS o ON o.hours_tz = t.hours_tz AND o.hour_slot = date_trunc('hour', t.ts)
-),
-off_hours AS (
-    SELECT l.agent_key, l.ts, l.hours_from, l.hours_to
-    FROM local_minutes AS l
-    LEFT JOIN drift_business_days AS d
-      ON d.agent_key = l.agent_key AND d.dow = CAST(floor(l.m / 1440.0) AS BIGINT) % 7 + 1
-    WHERE d.agent_key IS NULL
-       OR NOT ((l.hours_from <= l.hours_to AND l.m % 1440 >= l.hours_from
-                AND l.m % 1440 < l.hours_to)
-            OR (l.hours_from > l.hours_to AND (l.m % 1440 >= l.hours_from
-                OR l.m % 1440 < l.hours_to)))
-)
-SELECT 'D4' AS rule, 'weekly-volume' AS kind, v.agent_key, CAST(v.week AS VARCHAR) AS subject,
-       '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
-       a.source AS item, a.record_id, a.decision_id, a.blocked,
-       CAST(v.n AS DOUBLE) AS m1, CAST(v.volume_factor AS DOUBLE) AS m2,
-       CAST(v.med AS DOUBLE) AS m3, CAST(v.weeks AS DOUBLE) AS m4
+-- D4 abnormal volume (soft), evidence rows: the actions of the weeks, minutes, hours and
+-- times drift_d4_keys flags (see d4_keys.sql for the four kinds and their measures).
+SELECT 'D4' AS rule, k.kind, k.agent_key, CAST(k.week AS VARCHAR) AS subject, '' AS detail,
+       a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
+       a.source AS item, a.record_id, a.decision_id, a.blocked, k.m1, k.m2, k.m3, k.m4
 FROM drift_activity AS a
-JOIN volume AS v ON v.agent_key = a.agent_key AND v.week = a.week
+JOIN (SELECT * FROM drift_d4_keys WHERE kind = 'weekly-volume') AS k
+  ON k.agent_key = a.agent_key AND k.week = a.week
 UNION ALL
-SELECT 'D4' AS rule, 'rate-minute' AS kind, o.agent_key, CAST(o.week AS VARCHAR) AS subject,
-       '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
-       a.source AS item, a.record_id, a.decision_id, a.blocked,
-       CAST(o.peak AS DOUBLE) AS m1, CAST(o.lim AS DOUBLE) AS m2,
-       CAST(o.slots AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
+SELECT 'D4' AS rule, k.kind, k.agent_key, CAST(k.week AS VARCHAR) AS subject, '' AS detail,
+       a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
+       a.source AS item, a.record_id, a.decision_id, a.blocked, k.m1, k.m2, k.m3, k.m4
 FROM drift_activity AS a
-JOIN over_minute AS o ON o.agent_key = a.agent_key AND o.week = a.week
-WHERE date_trunc('minute', a.ts) = o.slot
+JOIN (SELECT * FROM drift_d4_keys WHERE kind = 'rate-minute') AS k
+  ON k.agent_key = a.agent_key AND k.week = a.week
+WHERE date_trunc('minute', a.ts) = k.slot
 UNION ALL
-SELECT 'D4' AS rule, 'notify-hour' AS kind, o.agent_key, CAST(o.week AS VARCHAR) AS subject,
-       '' AS detail, c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx,
-       c.item, c.record_id, c.decision_id, c.blocked,
-       CAST(o.peak AS DOUBLE) AS m1, CAST(o.lim AS DOUBLE) AS m2,
-       CAST(o.slots AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
+SELECT 'D4' AS rule, k.kind, k.agent_key, CAST(k.week AS VARCHAR) AS subject, '' AS detail,
+       c.event_id, c.sha256, c.locator, c.ts, c.week, c.idx,
+       c.item, c.record_id, c.decision_id, c.blocked, k.m1, k.m2, k.m3, k.m4
 FROM drift_categorized AS c
-JOIN over_hour AS o ON o.agent_key = c.agent_key AND o.week = c.week
-WHERE c.category = 'Notify' AND date_trunc('hour', c.ts) = o.slot
+JOIN (SELECT * FROM drift_d4_keys WHERE kind = 'notify-hour') AS k
+  ON k.agent_key = c.agent_key AND k.week = c.week
+WHERE c.category = 'Notify' AND date_trunc('hour', c.ts) = k.slot
 UNION ALL
-SELECT 'D4' AS rule, 'off-hours' AS kind, a.agent_key, CAST(a.week AS VARCHAR) AS subject,
-       '' AS detail, a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
-       a.source AS item, a.record_id, a.decision_id, a.blocked,
-       CAST(NULL AS DOUBLE) AS m1, CAST(f.hours_from AS DOUBLE) AS m2,
-       CAST(f.hours_to AS DOUBLE) AS m3, CAST(NULL AS DOUBLE) AS m4
+SELECT 'D4' AS rule, k.kind, k.agent_key, CAST(k.week AS VARCHAR) AS subject, '' AS detail,
+       a.event_id, a.sha256, a.locator, a.ts, a.week, CAST(0 AS BIGINT) AS idx,
+       a.source AS item, a.record_id, a.decision_id, a.blocked, k.m1, k.m2, k.m3, k.m4
 FROM drift_activity AS a
-JOIN off_hours AS f ON f.agent_key = a.agent_key AND f.ts = a.ts
+JOIN (SELECT * FROM drift_d4_keys WHERE kind = 'off-hours') AS k
+  ON k.agent_key = a.agent_key AND k.ts = a.ts
