@@ -10,6 +10,7 @@ MODULES = (
     "agent_trace",
     "ual_cloud",
     "report_bench",
+    "drift_bench",
 )
 
 

@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, scan_wall, scan_cpu = timed(bare_scan, con, folder)
     (findings, metrics), wall, cpu = timed(drift_duckdb, folder, baseline)
     fired = Counter(f.details["detection"] for f in findings)
-    print(f"  records: {args.records:,} ({rows:,} table rows); findings {dict(sorted(fired.items()))}; "
-          f"{len(metrics)} agent-weeks of metrics")
+    print(f"  records: {args.records:,} ({rows:,} table rows); findings "
+          f"{dict(sorted(fired.items()))}; {len(metrics)} agent-weeks of metrics")
     print(f"  (a) bare DuckDB scan        {scan_wall:7.2f} s wall  {scan_cpu:7.2f} s cpu")
     print(f"  (b) drift D1-D6 + metrics   {wall:7.2f} s wall  {cpu:7.2f} s cpu   "
           f"b/a = {wall / scan_wall:.2f}x wall, {cpu / scan_cpu:.2f}x cpu "

@@ -229,24 +229,25 @@ def _agent(reader: "_Reader", node: yaml.Node) -> AgentBaseline | None:
             reader.problem(_line(keys["agent_id"]), "key 'agent_id': must not be empty")
         return None
     where = f"agent {agent_id!r}"
-    zone = reader.integer(keys["zone"], "zone", 1, 3) if "zone" in keys else None
-    versions = [_version(reader, item) for item in reader.sequence(keys.get("versions"), "versions")]
-    tools = [_tool(reader, item) for item in reader.sequence(keys.get("tools"), "tools")]
-    sources = reader.text_list(keys.get("data_sources"), "data_sources")
-    actions = [_action(reader, item) for item in reader.sequence(keys.get("actions"), "actions")]
+
+    def each(key: str, read: Callable[["_Reader", yaml.Node], Any]) -> list[Any]:
+        values = (read(reader, item) for item in reader.sequence(keys.get(key), key))
+        return [v for v in values if v]
+
+    actions = each("actions", _action)
     limits = _limits(reader, keys["limits"], where) if "limits" in keys else Limits()
-    if any(a == "Execute" for a in actions) and limits.max_actions_per_minute is None:
-        reader.problem(_line(keys["actions"]), f"key 'actions' of {where}: Execute requires "
-                                               "limits.max_actions_per_minute")
+    if "Execute" in actions and limits.max_actions_per_minute is None:
+        reader.problem(keys.lines["actions"], f"key 'actions' of {where}: Execute requires "
+                                              "limits.max_actions_per_minute")
     return AgentBaseline(
         agent_id=agent_id, line=_line(node),
         name=reader.text(keys["name"], "name") if "name" in keys else None,
         owner=reader.text(keys["owner"], "owner") if "owner" in keys else None,
-        zone=zone, versions=[v for v in versions if v], tools=[t for t in tools if t],
-        data_sources=sources,
+        zone=reader.integer(keys["zone"], "zone", 1, 3) if "zone" in keys else None,
+        versions=each("versions", _version), tools=each("tools", _tool),
+        data_sources=reader.text_list(keys.get("data_sources"), "data_sources"),
         labels=_labels(reader, keys["labels"]) if "labels" in keys else LabelBoundary(),
-        actions=[a for a in actions if a], limits=limits, specified=frozenset(keys),
-        key_lines={k: _line(v) for k, v in keys.items()})
+        actions=actions, limits=limits, specified=frozenset(keys), key_lines=dict(keys.lines))
 
 
 def _version(reader: "_Reader", node: yaml.Node) -> VersionApproval | None:
@@ -344,7 +345,8 @@ def _days(reader: "_Reader", node: yaml.Node) -> tuple[int, ...]:
     for word in words:
         ends = [w.strip().lower()[:3] for w in word.split("-")]
         if len(ends) > 2 or any(end not in DAYS for end in ends):
-            reader.problem(_line(node), f"key 'days': {word!r} is not a day or a range like Mon-Fri")
+            reader.problem(_line(node),
+                           f"key 'days': {word!r} is not a day or a range like Mon-Fri")
             continue
         first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
         span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
@@ -358,6 +360,14 @@ def _line(node: yaml.Node) -> int:
 
 def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG
+
+
+class _Keys(dict):
+    """A mapping's value nodes by key, with the line of each key in `lines`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[str, int] = {}
 
 
 class _Reader:
@@ -384,8 +394,8 @@ class _Reader:
             out[key_node] = value_node
         return out
 
-    def mapping(self, node: yaml.Node, allowed: dict[str, bool], what: str) -> dict[str, yaml.Node]:
-        out: dict[str, yaml.Node] = {}
+    def mapping(self, node: yaml.Node, allowed: dict[str, bool], what: str) -> "_Keys":
+        out = _Keys()
         if not isinstance(node, yaml.MappingNode):
             self.problem(_line(node), f"{what} must be a mapping")
             return out
@@ -396,6 +406,7 @@ class _Reader:
                 self.problem(_line(key_node), f"unknown key {key!r} in {what} (known: {known})")
                 continue
             out[key] = value_node
+            out.lines[key] = _line(key_node)
         for key, required in allowed.items():
             if required and key not in out:
                 self.problem(_line(node), f"key {key!r} is missing from {what}")

@@ -7,7 +7,8 @@ is written once and can be transpiled for Spark (see the drift engine).
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -36,11 +37,15 @@ class CaseStore:
     def __init__(self, path: str = ":memory:", spill_dir: str | None = None,
                  memory_limit: str | None = None):
         """`spill_dir` + `memory_limit` (e.g. "256MB"): a large case keeps at most that much
-        of the store in memory and spills the rest to temporary files under `spill_dir`."""
+        of the store in memory, compressed when in memory, and spills the rest to temporary
+        files under `spill_dir`."""
         self.con = duckdb.connect(path)
         self.con.execute("SET threads TO 2")
         if spill_dir is not None:
             self.con.execute("SET temp_directory = ?", [spill_dir])
+            if path == ":memory:":      # JSON columns compress several times over
+                self.con.execute("ATTACH ':memory:' AS case_store (COMPRESS)")
+                self.con.execute("USE case_store")
         if memory_limit is not None:
             self.con.execute("SET memory_limit = ?", [memory_limit])
         self.con.execute(
@@ -101,3 +106,34 @@ class CaseStore:
 
 def _sql_type(arrow_type: pa.DataType) -> str:
     return "BIGINT" if pa.types.is_integer(arrow_type) else "VARCHAR"
+
+
+_UNITS = {"bytes": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 ** 4,
+          "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4}
+
+
+@contextmanager
+def memory_at_least(con: Any, floor: int) -> Iterator[None]:
+    """At least `floor` bytes of DuckDB memory while a step runs, then the limit it had.
+
+    A spilling case store keeps little in memory; a step that cannot work below some size (the
+    CSV reader holds a buffer as large as the longest row it accepts, per thread; some
+    aggregates do not spill) raises the limit for its own run only."""
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    if _setting_bytes(limit) >= floor:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{floor // 1024 ** 2}MiB'")
+    try:
+        yield
+    finally:
+        con.execute("SET memory_limit = ?", [limit])
+
+
+def _setting_bytes(size: str) -> float:
+    """DuckDB's rendering of a memory setting ('122.0 MiB') in bytes; unreadable: unlimited."""
+    number, _, unit = size.strip().partition(" ")
+    try:
+        return float(number) * _UNITS[unit.strip()]
+    except (ValueError, KeyError):
+        return float("inf")

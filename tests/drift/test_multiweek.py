@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from goldens import check_golden
 
-from fixture_data import OUT, render
-from tracehound.pipeline import Options, analyze
-
-FILES = ("purview-copilot.csv", "decisions.ndjson")
-
-
-def drift_case(folder: Path, monkeypatch, **settings):
-    monkeypatch.chdir(folder)              # relative paths: no absolute path in the goldens
-    return analyze(list(FILES), Options(baseline_path=Path("baseline.yaml"), tools=["drift"],
-                                        settings=settings, reproducible=True))
+from drift_builders import multiweek_case as drift_case
+from drift_fixture import OUT, render
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +26,22 @@ def test_every_record_is_read(multiweek):
 
 def test_clean_weeks_stay_clean_and_the_drift_week_fires_all_six(multiweek):
     assert {f.details["week"] for f in multiweek.findings} == {"2026-03-09"}
-    assert sorted((f.details["detection"], f.details["kind"]) for f in multiweek.findings) == [
-        ("D1", "tool"), ("D2", "scope"), ("D3", "prohibited-label"), ("D4", "notify-hour"),
-        ("D4", "off-hours"), ("D4", "rate-minute"), ("D4", "weekly-volume"),
-        ("D5", "policy-hit-rate"), ("D6", "unlisted-version")]
+    assert sorted((f.actor, f.details["detection"], f.details["kind"])
+                  for f in multiweek.findings) == [
+        ("hr-policy-assistant", "D1", "tool"), ("hr-policy-assistant", "D2", "scope"),
+        ("hr-policy-assistant", "D3", "prohibited-label"),
+        ("hr-policy-assistant", "D4", "notify-hour"), ("hr-policy-assistant", "D4", "off-hours"),
+        ("hr-policy-assistant", "D4", "rate-minute"),
+        ("hr-policy-assistant", "D4", "weekly-volume"),
+        ("hr-policy-assistant", "D5", "policy-hit-rate"),
+        ("hr-policy-assistant", "D6", "unlisted-version"),
+        ("it-helpdesk-agent", "D4", "off-hours")]
+
+
+def test_business_hours_follow_the_clock_change(multiweek):
+    """15:30 UTC is 10:30 in New York before 2026-03-08 and 11:30 (after hours) from then."""
+    [late] = [f for f in multiweek.findings if f.actor == "it-helpdesk-agent"]
+    assert (late.details["occurrences"], late.details["first_seen"]) == (5, "2026-03-09T15:30:00Z")
 
 
 def test_one_extra_policy_hit_is_not_an_alarm(multiweek):

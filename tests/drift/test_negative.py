@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from builders import (AGENT, HR_SITE, RESTRICTED, baseline_yaml, copilot, decision, kinds,
-                      resource, run_drift_case, write_case)
+from drift_builders import (AGENT, HR_SITE, RESTRICTED, baseline_yaml, copilot, decision,
+                            kinds, resource, run_drift_case, write_case)
 
 FINANCE = "https://contoso.sharepoint.com/sites/Finance"
 BLOCK = {"PolicyId": "dlp-restricted", "PolicyName": "Restricted content block",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fixture_data import OUT
-from test_multiweek import drift_case
+from drift_builders import multiweek_case as drift_case
+from drift_fixture import OUT
 
 pytestmark = pytest.mark.spark
 
@@ -36,4 +36,4 @@ def test_spark_gives_the_same_findings_and_metrics_as_duckdb(spark, monkeypatch,
         print(f"\n[drift] multi-week fixture on Spark: {time.monotonic() - started:.1f} s")
     assert [f.to_json() for f in on_spark.findings] == [f.to_json() for f in duck.findings]
     assert on_spark.artifacts["drift_metrics"] == duck.artifacts["drift_metrics"]
-    assert len(duck.findings) == 9
+    assert len(duck.findings) == 10

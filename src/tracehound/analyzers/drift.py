@@ -17,6 +17,7 @@ from ..model import Event, Finding
 from .registry import Analyzer, Context, register
 
 ENGINES = ("duckdb", "spark")
+SMALL_CASE_EVENTS = 1_000_000          # below this a Spark session skips per-query overheads
 SHARED_KEY = "drift_result"
 
 
@@ -50,8 +51,9 @@ def _run(engine_name: str, store: Any, ctx: Context) -> DriftResult:
     if engine_name == "duckdb":
         from ..drift.engine_duckdb import DuckDBEngine
         return run_drift(DuckDBEngine(store.con), ctx.baseline, ctx.settings)
-    from ..drift.engine_spark import SparkEngine
-    engine = SparkEngine(ctx.shared.get("spark_session"))
+    from ..drift.engine_spark import SMALL_DATA_CONF, SparkEngine
+    small = store.con.execute("SELECT count(*) FROM events").fetchone()[0] < SMALL_CASE_EVENTS
+    engine = SparkEngine(ctx.shared.get("spark_session"), conf=SMALL_DATA_CONF if small else None)
     try:
         engine.load_store(store.con)
         return run_drift(engine, ctx.baseline, ctx.settings)

@@ -16,7 +16,7 @@ from .timeline import build_timeline, untimed_count
 
 def enrich(case: Any, ctx: Any, *, timeline: bool = False) -> None:
     """Add the correlation sections to an analyzed case; ctx.store is still open here."""
-    graph = execution_graph(case.events)
+    graph = execution_graph(case.events, case.artifacts.get("traces", []))
     if graph is not None:
         case.artifacts.setdefault("graphs", []).append(graph)
     case.classification = classify(case.findings, case.events,

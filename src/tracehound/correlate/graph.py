@@ -143,7 +143,37 @@ def _graph_order(calls: list[Event]) -> list[Event]:
     return calls
 
 
-def execution_graph(events: Sequence[Event]) -> dict[str, Any] | None:
+class _TraceRefs:
+    """The `refs` list of a call's step in the `traces` output, when it is exactly the call's
+    own ref: the graph node then uses that list instead of a copy (a long trace holds each
+    step's ref once, not once per output). Calls come in session order, so only one
+    session's steps are indexed at a time."""
+
+    def __init__(self, traces: Sequence[dict]):
+        self._by_session = {t.get("session"): t for t in traces}
+        self._session: Any = None
+        self._steps: dict = {}
+
+    def of(self, call: Event) -> list | None:
+        if call.session is None:
+            return None
+        if call.session != self._session:
+            trace = self._by_session.get(call.session) or {}
+            self._session = call.session
+            self._steps = {s.get("index"): s for s in trace.get("steps") or ()}
+        step = self._steps.get(call.step)
+        refs = step.get("refs") if step is not None else None
+        if not (isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], dict)):
+            return None
+        only = refs[0]
+        same = (len(only) == 2 and only.get("sha256") == call.ref.sha256
+                and only.get("locator") == call.ref.locator)
+        return refs if same else None
+
+
+def execution_graph(events: Sequence[Event], traces: Sequence[dict] = ()
+                    ) -> dict[str, Any] | None:
+    """The graph; `traces` (the case's `traces` output, optional) lends its refs lists."""
     calls = _graph_order([e for e in events if e.source == "agent:tool_call"])
     if not calls:
         return None
@@ -151,6 +181,7 @@ def execution_graph(events: Sequence[Event]) -> dict[str, Any] | None:
     nodes: dict[str, dict] = {}
     edges: list[dict[str, str]] = []
     labels: dict[tuple, str] = {}        # "N: tool" repeats across sessions: one text each
+    shared = _TraceRefs(traces)
     for call in calls:
         agent_id = f"agent:{call.actor_id or 'unknown'}"
         session_id = f"session:{call.session or 'unknown'}"
@@ -161,7 +192,9 @@ def execution_graph(events: Sequence[Event]) -> dict[str, Any] | None:
             nodes[session_id] = _node(session_id, "session", call.session or "unknown session")
             edges.append(_edge(agent_id, session_id, "ran"))
         label = labels.setdefault((call.step, call.action), f"{call.step}: {call.action}")
-        nodes[step_id] = _node(step_id, "tool-call", label, (call.ref,))
+        refs = shared.of(call)
+        nodes[step_id] = (vars(_NodeJson(step_id, "tool-call", label, refs)) if refs is not None
+                          else _node(step_id, "tool-call", label, (call.ref,)))
         if call.parent_step is not None:
             parent = f"step:{call.session}:{call.parent_step}"
             known = nodes.get(parent)

@@ -21,7 +21,8 @@ class DuckDBEngine:
     def load(self, name: str, table: pa.Table) -> None:
         self.con.register("_drift_incoming", table)
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _drift_incoming")
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _drift_incoming")
         finally:
             self.con.unregister("_drift_incoming")
 

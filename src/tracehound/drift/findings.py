@@ -65,31 +65,45 @@ def _clock(minutes: float | None) -> str:
 
 
 def statement(hit: Mapping[str, Any], agent: AgentBaseline, m: Mapping[str, Any]) -> str:
-    rule, kind, who = hit["rule"], hit["kind"], f"Agent {agent.agent_id}"
+    """One sentence stating what the evidence shows; evidence text is quoted and shortened."""
+    if hit["rule"] in ("D4", "D5"):
+        return _soft_statement(hit, agent, m)
+    return _hard_statement(hit, agent)
+
+
+def _hard_statement(hit: Mapping[str, Any], agent: AgentBaseline) -> str:
+    kind, who, times = hit["kind"], f"Agent {agent.agent_id}", _times(hit)
     subject, detail = quoted(hit["subject"]), quoted(hit["detail"])
-    week = hit["subject"]
     if kind == "tool":
-        return f"{who} used tool {subject}, which its baseline does not allow ({_times(hit)})."
+        return f"{who} used tool {subject}, which its baseline does not allow ({times})."
     if kind == "operation":
         allowed = next((", ".join(t.operations) for t in agent.tools
                         if t.name.lower() == hit["subject"].lower()), "")
         return (f"{who} used tool {subject} with operation {detail}; its baseline allows "
-                f"only {allowed} ({_times(hit)}).")
+                f"only {allowed} ({times}).")
     if kind == "action":
         return (f"{who} took {subject} actions, outside its action envelope "
-                f"({', '.join(agent.actions) or 'none'}) ({_times(hit)}).")
-    if rule == "D2":
+                f"({', '.join(agent.actions) or 'none'}) ({times}).")
+    if kind == "scope":
         return (f"{who} accessed {subject}, which matches none of its data_sources patterns "
-                f"({_times(hit)}).")
+                f"({times}).")
     if kind == "prohibited-label":
         return (f"{who} accessed {subject}, labelled {detail}, a label its baseline prohibits "
-                f"({_times(hit)}; blocked {hit['blocked']} of {hit['occurrences']}).")
+                f"({times}; blocked {hit['blocked']} of {hit['occurrences']}).")
     if kind == "policy-block":
         return (f"Policy {detail} blocked or restricted the access of agent {agent.agent_id} "
-                f"to {subject} ({_times(hit)}).")
+                f"to {subject} ({times}).")
     if kind == "label-not-allowed":
         return (f"{who} accessed {subject}, labelled {detail}, outside its allowed labels "
-                f"({', '.join(agent.labels.allowed)}) ({_times(hit)}).")
+                f"({', '.join(agent.labels.allowed)}) ({times}).")
+    if kind == "unlisted-version":
+        return f"{who} ran as version {subject}, which its baseline does not list ({times})."
+    return (f"{who} ran as version {subject}, which its baseline lists without an approved "
+            f"change ticket ({times}).")
+
+
+def _soft_statement(hit: Mapping[str, Any], agent: AgentBaseline, m: Mapping[str, Any]) -> str:
+    kind, who, week = hit["kind"], f"Agent {agent.agent_id}", hit["subject"]
     if kind == "weekly-volume":
         return (f"{who} took {int(m['actions'])} actions in the week of {week}, more than "
                 f"{m['volume_factor']:g} x the median {m['prior_median']:g} of its "
@@ -107,17 +121,12 @@ def statement(hit: Mapping[str, Any], agent: AgentBaseline, m: Mapping[str, Any]
                   if hours else "business hours")
         return (f"{who} took {hit['occurrences']} actions outside business hours ({window}) "
                 f"in the week of {week}.")
-    if rule == "D5":
-        now = m["hits"] / m["actions"] if m["actions"] else 0.0
-        before = m["previous_hits"] / m["previous_actions"] if m["previous_actions"] else 0.0
-        return (f"{who}'s actions that hit a policy rose to {int(m['hits'])} of "
-                f"{int(m['actions'])} ({now:.0%}) in the week of {week}, from "
-                f"{int(m['previous_hits'])} of {int(m['previous_actions'])} ({before:.0%}) "
-                f"the week before.")
-    if kind == "unlisted-version":
-        return f"{who} ran as version {subject}, which its baseline does not list ({_times(hit)})."
-    return (f"{who} ran as version {subject}, which its baseline lists without an approved "
-            f"change ticket ({_times(hit)}).")
+    now = m["hits"] / m["actions"] if m["actions"] else 0.0
+    before = m["previous_hits"] / m["previous_actions"] if m["previous_actions"] else 0.0
+    return (f"{who}'s actions that hit a policy rose to {int(m['hits'])} of "
+            f"{int(m['actions'])} ({now:.0%}) in the week of {week}, from "
+            f"{int(m['previous_hits'])} of {int(m['previous_actions'])} ({before:.0%}) "
+            f"the week before.")
 
 
 def _group(rows: Iterable[Mapping[str, Any]]) -> dict[tuple, list[Mapping[str, Any]]]:

@@ -3,11 +3,12 @@
 Every statement is written once, in DuckDB SQL, in `sql/NAME.sql`; each defines one relation.
 Staging relations read the case store's `events`; detection relations read the staged tables
 (so a data lake that already holds them, as Parquet, can start there). Each detection is two
-relations: its flagged keys, counted over distinct values and stored, then its evidence rows
-joined back on those few keys, which lets either engine skip the rows it does not need. For Spark the text is
-transpiled with sqlglot; the only hand-made part is the one function the dialects spell
-differently, written in the SQL as `drift_local_time(ts, tz)` (a UTC time as wall-clock time
-in a zone): DuckDB gets it as a macro, Spark as FROM_UTC_TIMESTAMP.
+relations: its flagged keys, worked out over distinct values and stored, then its evidence
+rows joined back on those few keys, which lets either engine skip the rows it does not need.
+
+For Spark the text is transpiled with sqlglot; the only hand-made part is the one function
+the dialects spell differently, written in the SQL as `drift_local_time(ts, tz)` (a UTC time
+as wall-clock time in a zone): DuckDB gets it as a macro, Spark as FROM_UTC_TIMESTAMP.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ SQL_DIR = Path(__file__).with_name("sql")
 SOURCES = ("copilot:interaction", "decision:log", "agent:tool_call")
 
 DUCKDB_MACROS = (
-    "CREATE OR REPLACE TEMP MACRO drift_local_time(ts, tz) AS timezone(tz, ts AT TIME ZONE 'UTC')",
+    "CREATE OR REPLACE TEMP MACRO drift_local_time(ts, tz) AS "
+    "timezone(tz, ts AT TIME ZONE 'UTC')",
 )
 _SPARK_FUNCTIONS = {
     "drift_local_time": "FROM_UTC_TIMESTAMP(__a, __b)",

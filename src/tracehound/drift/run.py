@@ -69,6 +69,8 @@ def run_drift(engine: Engine, baseline: Baseline, settings: Mapping[str, Any],
 
 
 def plain(value: Any) -> Any:
+    """Times as UTC `...Z` text and dates as ISO text; numbers, text and None as they are
+    (DuckDB's HUGEINT sums arrive as Python int, like Spark's BIGINT)."""
     if isinstance(value, datetime):
         text = value.strftime("%Y-%m-%dT%H:%M:%S")
         if value.microsecond:
@@ -76,8 +78,4 @@ def plain(value: Any) -> Any:
         return text + "Z"
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
-        return value
-    if isinstance(value, int):
-        return int(value)
     return value

@@ -34,6 +34,10 @@ class Source:
         with open(self.fs_path, "rb") as handle:
             return handle.read()
 
+    def release(self) -> None:
+        """Forget the bytes `data` cached (a later use reads the file again)."""
+        self.__dict__.pop("data", None)
+
 
 @dataclass
 class Sample:

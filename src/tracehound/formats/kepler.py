@@ -19,10 +19,11 @@ from ..model import Event, ParseIssue, line_ref
 from ..taxonomy import classify_action
 from .agent_common import ToolCall, tool_call_event, utc_iso
 from .base import Parser, Sample, Source
-from .readers import iter_ndjson
+from .readers import iter_ndjson, iter_ndjson_file
 from .registry import register
 
 RUNTIME = "kepler-ndjson"
+STREAM_BYTES = 32 * 1024 * 1024      # larger exports are read from disk a line at a time
 ERROR_STATUSES = frozenset({"error", "failed", "failure", "denied", "blocked", "timeout"})
 BLOCKED_STATUSES = frozenset({"denied", "blocked"})
 
@@ -67,7 +68,12 @@ class LineRecords:
         self.required = required
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
-        for item in iter_ndjson(self.source.data, self.source.path):
+        source = self.source
+        if source.size >= STREAM_BYTES and "data" not in vars(source):
+            items = iter_ndjson_file(source.fs_path, source.path)   # never whole in memory
+        else:
+            items = iter_ndjson(source.data, source.path)
+        for item in items:
             if isinstance(item, ParseIssue):
                 yield item
                 continue

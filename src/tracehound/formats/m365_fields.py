@@ -19,6 +19,7 @@ ISO_TIME = (r"^[ \t\r\n]*(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2}):(\d{2}
             r"(?:[.,](\d{1,9}))?[ \t\r\n]*(Z|z|[+-]\d{2}:?\d{2})?[ \t\r\n]*$")
 US_TIME = (r"^[ \t\r\n]*(\d{1,2})/(\d{1,2})/(\d{4})[ \t]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
            r"(?:[.](\d{1,9}))?[ \t]*([AaPp][Mm])?[ \t\r\n]*$")
+FAST_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
 _ISO = re.compile(ISO_TIME)
 _US = re.compile(US_TIME)
 _BRACKETED = re.compile(r"\[([^\]]*)\](?::\d+)?")
@@ -35,7 +36,7 @@ def _trim(value: str) -> str:
 
 
 def _trim_sql(expr: str) -> str:
-    return f"regexp_replace({expr}, '^{SPACE}+|{SPACE}+$', '', 'g')"
+    return f"trim({expr}, ' \t\r\n')"      # the characters of SPACE, from both ends
 
 
 # --- time ---------------------------------------------------------------------------------
@@ -86,11 +87,13 @@ def utc_time_sql(expr: str) -> str:
     """DuckDB twin of utc_time over a VARCHAR expression.
 
     The spelling nearly every UAL record uses (`2023-09-20T04:05:03`, no zone) takes a fast
-    path without regular expressions; anything else goes through the two patterns above.
+    path: when it names a real moment (strptime checks the calendar; Python's datetime refuses
+    year 0 and second 60 too), the answer is the text itself plus Z. Anything else goes
+    through the two patterns above.
     """
-    return (f"CASE WHEN translate({expr}, '0123456789', '##########') = '####-##-##T##:##:##' "
-            f"AND substr({expr}, 18, 2) < '60' "
-            f"THEN th_fmt(try_strptime({expr}, '%Y-%m-%dT%H:%M:%S')) "
+    return (f"CASE WHEN regexp_full_match({expr}, '{FAST_TIME}') "
+            f"THEN CASE WHEN substr({expr}, 18, 2) < '60' AND NOT starts_with({expr}, '0000') "
+            f"AND try_strptime({expr}, '%Y-%m-%dT%H:%M:%S') IS NOT NULL THEN {expr} || 'Z' END "
             f"ELSE th_utc_time_text({expr}) END")
 
 
@@ -148,7 +151,8 @@ def client_ip(value: Any) -> str | None:
 
 def client_ip_sql(expr: str) -> str:
     v = f"nullif({_trim_sql(expr)}, '')"
-    return (f"CASE WHEN regexp_full_match({v}, '{_BRACKETED.pattern}') "
+    return (f"CASE WHEN NOT contains({v}, ':') AND NOT contains({v}, '[') THEN {v} "
+            f"WHEN regexp_full_match({v}, '{_BRACKETED.pattern}') "
             f"THEN nullif(regexp_extract({v}, '^\\[([^\\]]*)\\]', 1), '') "
             f"WHEN regexp_full_match({v}, '{_V4_PORT.pattern}') THEN split_part({v}, ':', 1) "
             f"ELSE {v} END")
@@ -194,7 +198,8 @@ def canonical_operation(value: Any) -> str:
 
 
 def canonical_operation_sql(expr: str) -> str:
-    return f"regexp_replace(coalesce({_trim_sql(expr)}, ''), '\\.$', '')"
+    text = f"coalesce({_trim_sql(expr)}, '')"
+    return f"CASE WHEN suffix({text}, '.') THEN left({text}, -1) ELSE {text} END"
 
 
 def outcome(result_status: Any, operation: str = "") -> str | None:

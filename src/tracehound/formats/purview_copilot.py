@@ -93,7 +93,8 @@ def is_copilot(audit: Fields, envelope: Fields) -> bool:
     for fields in (audit, envelope):
         kind = fields.text("RecordType", "auditLogRecordType")
         operation = fields.text("Operation", "Operations")
-        if kind in (str(RECORD_TYPE), "CopilotInteraction") or (operation or "").lower() == OPERATION:
+        if (kind in (str(RECORD_TYPE), "CopilotInteraction")
+                or (operation or "").lower() == OPERATION):
             return True
     return audit.get("CopilotEventData") is not None
 

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import json
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..model import ParseIssue
 
@@ -64,6 +64,23 @@ def iter_text_lines(data: bytes, path: str) -> Iterator[tuple[int, str] | ParseI
     # large file would hold the file a second time.
     stream = io.BytesIO(data)
     stream.seek(skip)
+    yield from _utf8_lines(stream, skip, path)
+
+
+def iter_file_lines(fs_path: Any, path: str) -> Iterator[tuple[int, str] | ParseIssue]:
+    """iter_text_lines over a file on disk, read a line at a time: a large UTF-8 export is
+    never held in memory whole (UTF-16 files are decoded whole, as iter_text_lines does)."""
+    with open(fs_path, "rb") as handle:
+        name, skip = detect_encoding(handle.read(4))
+        handle.seek(0 if name != "utf-8" else skip)
+        if name != "utf-8":
+            yield from iter_text_lines(handle.read(), path)
+            return
+        yield from _utf8_lines(handle, skip, path)
+
+
+def _utf8_lines(stream: Any, skip: int, path: str) -> Iterator[tuple[int, str] | ParseIssue]:
+    """The numbered lines of a UTF-8 byte stream positioned after its BOM (`skip` bytes)."""
     offset, number, ended = skip, 0, True
     for number, raw in enumerate(stream, start=1):
         ended = raw.endswith(b"\n")
@@ -110,7 +127,18 @@ def _one_object(line: str) -> dict[str, Any] | None:
 
 def iter_ndjson(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
     """One JSON object per line. Blank lines are skipped; anything else unreadable is an issue."""
-    for item in iter_text_lines(data, path):
+    return ndjson_of_lines(iter_text_lines(data, path), path)
+
+
+def iter_ndjson_file(fs_path: Any, path: str
+                     ) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """iter_ndjson over a file on disk, read a line at a time."""
+    return ndjson_of_lines(iter_file_lines(fs_path, path), path)
+
+
+def ndjson_of_lines(lines: Iterable[tuple[int, str] | ParseIssue], path: str
+                    ) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    for item in lines:
         if isinstance(item, ParseIssue):
             yield item
             continue

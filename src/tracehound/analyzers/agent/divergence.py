@@ -40,11 +40,12 @@ class PromptActionDivergence(Analyzer):
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         traces = traces_of(events, ctx)
         yield from self._divergent_rows(events, traces)
+        prompts = HumanPrompts(events)
         for trace in traces.traces.values():
             for step in trace.steps:
                 if step.breach is not None:
                     yield self.scope_creep(step, trace)
-            yield from self._injections(trace, events)
+            yield from self._injections(trace, prompts)
 
     # -- stated intent vs actual action ------------------------------------------------
 
@@ -93,12 +94,16 @@ class PromptActionDivergence(Analyzer):
 
     # -- taint from tool output to action ----------------------------------------------
 
-    def _injections(self, trace: Trace, events: Sequence[Event]) -> Iterator[Finding]:
-        instructed = [(s, instructions_in(s.result_text)) for s in trace.steps if s.result_text]
-        instructed = [(s, snippets) for s, snippets in instructed if snippets]
+    def _injections(self, trace: Trace, prompts: "HumanPrompts") -> Iterator[Finding]:
+        instructed = []
+        for step in trace.steps:
+            text = step.result_text
+            snippets = instructions_in(text) if text else []
+            if snippets:
+                instructed.append((step, snippets))
         if not instructed:
             return
-        human = _human_prompts(events, trace.session)
+        human = prompts.of(trace.session)
         for step in trace.steps:
             for source, snippets in instructed:
                 if source.index >= step.index or step.arguments is None:
@@ -152,10 +157,23 @@ def divergence_of(row: Event, step: Step | None) -> str | None:
     return None
 
 
-def _human_prompts(events: Sequence[Event], session: str) -> list[str]:
-    return [str(e.attrs.get("text") or "") for e in events
-            if e.source == "agent:prompt" and (e.session or NO_SESSION) == session
-            and (e.attrs.get("role") == "user" or e.actor_kind == "human")]
+class HumanPrompts:
+    """The human prompts of each session, gathered in one pass over the events the first time
+    a session's are asked for (not one pass per session)."""
+
+    def __init__(self, events: Sequence[Event]):
+        self._events = events
+        self._by_session: dict[str, list[str]] | None = None
+
+    def of(self, session: str) -> list[str]:
+        if self._by_session is None:
+            self._by_session = {}
+            for e in self._events:
+                if e.source == "agent:prompt" and (e.attrs.get("role") == "user"
+                                                   or e.actor_kind == "human"):
+                    self._by_session.setdefault(e.session or NO_SESSION, []).append(
+                        str(e.attrs.get("text") or ""))
+        return self._by_session.get(session, [])
 
 
 def _quote(value: object, limit: int = 160) -> str:

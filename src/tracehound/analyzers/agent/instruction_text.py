@@ -9,6 +9,7 @@ action that appear in that output but in no human prompt, the taint from output 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 _INSTRUCTION = re.compile(
@@ -26,10 +27,24 @@ MIN_ATOM = 6
 MAX_LEAF = 200
 
 
+CACHED_TEXT = 4096        # tool outputs repeat ("ok", "[]"): short ones are read once
+
+
 def instructions_in(text: str | None, limit: int = 3) -> list[str]:
     """Up to `limit` short snippets of imperative text addressed to the agent."""
     if not text:
         return []
+    if len(text) <= CACHED_TEXT:
+        return list(_cached_instructions(text, limit))
+    return _find_instructions(text, limit)
+
+
+@lru_cache(maxsize=4096)
+def _cached_instructions(text: str, limit: int) -> tuple[str, ...]:
+    return tuple(_find_instructions(text, limit))
+
+
+def _find_instructions(text: str, limit: int) -> list[str]:
     found = []
     for match in _INSTRUCTION.finditer(text):
         found.append(" ".join(match.group(0).split())[:120])

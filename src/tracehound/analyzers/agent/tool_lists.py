@@ -54,11 +54,9 @@ def tool_list_changes(events: Sequence[Event]) -> Iterator[ToolListChange]:
     notices: dict[tuple, list[Event]] = defaultdict(list)
     configs: dict[Any, list[Event]] = defaultdict(list)
     for event in events:
-        key = (event.session or NO_SESSION, str(event.attrs.get("server") or event.actor_id))
-        if event.source == "mcp:tools_list":
-            lists[key].append(event)
-        elif event.source == "mcp:list_changed":
-            notices[key].append(event)
+        if event.source in ("mcp:tools_list", "mcp:list_changed"):
+            key = (event.session or NO_SESSION, str(event.attrs.get("server") or event.actor_id))
+            (lists if event.source == "mcp:tools_list" else notices)[key].append(event)
         elif event.source == "agent:config" and event.attrs.get("tool_allowlist") is not None:
             configs[event.actor_id or ""].append(event)
     for key in sorted(lists):

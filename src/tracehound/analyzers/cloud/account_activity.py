@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
-from .m365_tables import ensure_signins
+from .cloud_tables import ensure_signins
 from .sql import REFS, connection, refs_of, rows
 
 SPRAY = """
@@ -69,7 +69,8 @@ MFA_CHANGES = """
 SELECT sha256, locator, time, actor_id AS actor, action,
   coalesce(attrs->>'$.target_user', actor_id) AS target, attrs->>'$.mfa_method' AS method,
   attrs->>'$.client_ip' AS ip, source
-FROM events WHERE coalesce(TRY_CAST(attrs->>'$.mfa_change' AS BOOLEAN), false)
+FROM events WHERE contains(attrs, '"mfa_change"')     -- cheap: no JSON parse for the rest
+  AND coalesce(TRY_CAST(attrs->>'$.mfa_change' AS BOOLEAN), false)
   AND time IS NOT NULL ORDER BY time, sha256, locator
 """
 

@@ -1,6 +1,6 @@
 """The Microsoft 365 audit-log detections, once, as SQL over the case store.
 
-`th_ual` (see `m365_tables`) holds the `m365:ual` events of the operations below with the
+`th_ual` (see `cloud_tables`) holds the `m365:ual` events of the operations below with the
 attrs the rules read; tenant provisioning by NT AUTHORITY\\SYSTEM is left out of it. Each
 Detection is a query returning one row per suspicious event (or per user-hour for bursts)
 with the columns its wording uses, a `severity`, and the evidence (`sha256`/`locator` or
@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ...formats.m365_directory import ROLE_ADDS
 from ...model import Finding
 from .entra_roles import PRIVILEGED_ROLES
-from .m365_tables import ensure_ual
+from .cloud_tables import ensure_ual
 from .oauth_risk import consent_severity, grade
 from .sql import REFS, refs_of, rows, sql_list
 from .sql_rules import lowered, wording
@@ -56,28 +56,35 @@ def prepare(con: Any) -> None:
 
 
 def run(con: Any, detections: Iterable[Detection], tool: str, engine_version: str,
-        settings: Mapping[str, Any]) -> list[Finding]:
+        settings: Mapping[str, Any], cache: dict | None = None) -> list[Finding]:
     prepare(con)
-    found: list[Finding] = []
-    for spec in detections:
-        for row in rows(con, spec.sql.format(**settings)):
-            row = spec.refine(row) if spec.refine else row
-            if row is not None:
-                found.append(to_finding(spec, row, tool, engine_version))
-    return found
+    return [to_finding(spec, row, tool, engine_version)
+            for spec in detections for row in detection_rows(con, spec, settings, cache)]
 
 
-def hits(con: Any, detections: Iterable[Detection], settings: Mapping[str, Any]
-         ) -> list[dict[str, Any]]:
+def hits(con: Any, detections: Iterable[Detection], settings: Mapping[str, Any],
+         cache: dict | None = None) -> list[dict[str, Any]]:
     """Every detection's rows with its rule id (for views), without building findings."""
     prepare(con)
-    out = []
-    for spec in detections:
-        for row in rows(con, spec.sql.format(**settings)):
-            row = spec.refine(row) if spec.refine else row
-            if row is not None:
-                out.append({**row, "rule": spec.rule, "category": spec.category})
-    return out
+    return [{**row, "rule": spec.rule, "category": spec.category}
+            for spec in detections for row in detection_rows(con, spec, settings, cache)]
+
+
+def detection_rows(con: Any, spec: Detection, settings: Mapping[str, Any],
+                   cache: dict | None = None) -> list[dict[str, Any]]:
+    """The refined rows of one detection; with a `cache` (one case store), queried once for
+    the tools that report it and the view that lists it."""
+    key = ("m365-detection", spec.rule, tuple(sorted(settings.items())))
+    if cache is not None and key in cache:
+        return cache[key]
+    found = []
+    for row in rows(con, spec.sql.format(**settings)):
+        row = spec.refine(row) if spec.refine else row
+        if row is not None:
+            found.append(row)
+    if cache is not None:
+        cache[key] = found
+    return found
 
 
 def to_finding(spec: Detection, row: dict[str, Any], tool: str, engine_version: str) -> Finding:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
-from .sql import connection
+from .sql import connection, shared_rows
 
 DEFAULT_SETTINGS = {"bulk_download_per_hour": 50}
 
@@ -36,4 +36,4 @@ class O365AuditAnalyzer(Analyzer):
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
             return detections.run(con, detections.O365_DETECTIONS, self.NAME,
-                                  self.engine_version, detection_settings(ctx))
+                                  self.engine_version, detection_settings(ctx), shared_rows(ctx))

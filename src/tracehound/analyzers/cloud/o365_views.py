@@ -14,7 +14,7 @@ from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
 from .o365_audit import detection_settings
-from .sql import connection, rows, sql_list
+from .sql import connection, rows, shared_rows, sql_list
 
 UAL = "FROM th_ual_all"
 VIEWS: dict[str, str] = {
@@ -59,10 +59,12 @@ class O365ViewsAnalyzer(Analyzer):
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("view_limit", 5000))
         with connection(events, ctx) as con:
-            return {"o365_views": build_views(con, detection_settings(ctx), limit)}
+            return {"o365_views": build_views(con, detection_settings(ctx), limit,
+                                              shared_rows(ctx))}
 
 
-def build_views(con: Any, settings: Mapping[str, Any], limit: int) -> list[dict[str, Any]]:
+def build_views(con: Any, settings: Mapping[str, Any], limit: int,
+                cache: dict | None = None) -> list[dict[str, Any]]:
     detections.prepare(con)
     out = []
     for name, sql in VIEWS.items():
@@ -71,7 +73,7 @@ def build_views(con: Any, settings: Mapping[str, Any], limit: int) -> list[dict[
         out.append({"view": name, "columns": list(found[0]) if found else [],
                     "total": total, "rows": found})
     hits = detections.hits(con, (*detections.O365_DETECTIONS, *detections.UAL_DETECTIONS),
-                           settings)
+                           settings, cache)
     suspicious = sorted((_suspicious_row(h) for h in hits),
                         key=lambda r: (r["time"] or "", r["rule"], r["refs"]))
     out.insert(1, {"view": "suspicious", "columns": SUSPICIOUS_COLUMNS, "total": len(suspicious),

@@ -15,22 +15,18 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
+from .cloud_tables import CLOUD_SOURCES, ensure_cloud
+from .m365_detections import DETECTION_OPS
 from .sql import connection, rows
 
-CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
-SERVICE = ("coalesce(attrs->>'$.service', attrs->>'$.workload', attrs->>'$.event_source', "
-           "split_part(source, ':', 1))")
-TIMELINE = f"""
-CREATE OR REPLACE TEMP VIEW th_saas AS
-SELECT time, {SERVICE} AS service, actor_id AS actor, action,
-  coalesce(target_id, attrs->>'$.resource') AS resource, attrs->>'$.client_ip' AS client_ip,
-  outcome, source, sha256, locator
-FROM events WHERE time IS NOT NULL AND ({' OR '.join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)})
+TIMELINE = """
+SELECT time, service, actor, action, resource, client_ip, outcome, source, sha256, locator
+FROM th_cloud WHERE time IS NOT NULL ORDER BY time, sha256, locator LIMIT ?
 """
 CROSS = """
 SELECT actor, resource, list(DISTINCT service ORDER BY service) AS services, count(*) AS events,
   min(time) AS first, max(time) AS last
-FROM th_saas WHERE actor IS NOT NULL AND resource IS NOT NULL
+FROM th_cloud WHERE time IS NOT NULL AND actor IS NOT NULL AND resource IS NOT NULL
 GROUP BY actor, resource HAVING count(DISTINCT service) > 1 ORDER BY actor, resource
 """
 
@@ -49,9 +45,8 @@ class SaasCorrelatorAnalyzer(Analyzer):
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("timeline_limit", 20_000))
         with connection(events, ctx) as con:
-            con.execute(TIMELINE)
-            timeline = rows(con, "SELECT * FROM th_saas ORDER BY time, sha256, locator LIMIT ?",
-                            [limit])
+            ensure_cloud(con, DETECTION_OPS)
+            timeline = rows(con, TIMELINE, [limit])
             cross = rows(con, CROSS)
         return {"saas_timeline": [_with_ref(r) for r in timeline], "saas_cross_service": cross}
 

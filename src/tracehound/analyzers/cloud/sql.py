@@ -24,16 +24,31 @@ REFS = ("list(struct_pack(sha256 := sha256, locator := locator) "
 MAX_REFS = 200          # a burst of 10,000 downloads cites its first 200 rows
 
 
+WORK_MEMORY = 512 * 1024 * 1024     # what a tool's queries get at least (sorts, aggregates)
+
+
 @contextmanager
 def connection(events: Sequence[Event], ctx: Context) -> Iterator[Any]:
-    """The case's DuckDB connection, or a temporary store holding just `events`."""
+    """The case's DuckDB connection, or a temporary store holding just `events`.
+
+    A spilling case store may be set to keep less in memory than a grouped or sorted query
+    over a million rows needs; the tool gets WORK_MEMORY while it runs."""
+    from ...store import CaseStore, memory_at_least
     if ctx.store is not None:
-        yield ctx.store.con
+        with memory_at_least(ctx.store.con, WORK_MEMORY):
+            yield ctx.store.con
         return
-    from ...store import CaseStore
     with CaseStore() as store:
         store.load_events(events)
         yield store.con
+
+
+def shared_rows(ctx: Context) -> dict[Any, list[dict[str, Any]]] | None:
+    """Query results tools of one case may share (the same SQL over the same case store), or
+    None when the tool runs on its own events without a store."""
+    if ctx.store is None:
+        return None
+    return ctx.shared.setdefault("cloud_query_rows", {})
 
 
 def rows(con: Any, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
 from .o365_audit import detection_settings
-from .sql import connection, rows
+from .sql import connection, rows, shared_rows
 
 USERS = """
 SELECT coalesce(actor, '(unknown)') AS user, count(*) AS events, min(time) AS first,
@@ -55,7 +55,7 @@ class UnifiedAuditLogAnalyzer(Analyzer):
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
             return detections.run(con, detections.UAL_DETECTIONS, self.NAME,
-                                  self.engine_version, detection_settings(ctx))
+                                  self.engine_version, detection_settings(ctx), shared_rows(ctx))
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("timeline_per_user", 50))

@@ -1,8 +1,8 @@
--- drift_d5_keys: the agent-weeks D5 flags. D5 rising policy hit rate (soft): the actions that hit a policy (PolicyDetails, or a
--- decision's policy_ids) rose by at least min_policy_hits over the previous calendar week, and
--- so did their share of all actions, for an agent that was active before. So one extra hit is
--- never an alarm. Shares are compared as cross products (no division).  m1 hits, m2 actions,
--- m3 previous week's hits, m4 previous week's actions.
+-- drift_d5_keys: the agent-weeks D5 flags. D5 rising policy hit rate (soft): the actions
+-- that hit a policy (PolicyDetails, or a decision's policy_ids) rose by at least
+-- min_policy_hits over the previous calendar week, and so did their share of all actions, for
+-- an agent that was active before. So one extra hit is never an alarm. Shares are compared as
+-- cross products (no division).
 WITH weekly AS (
     SELECT a.agent_key, a.week, count(*) AS total,
            sum(CASE WHEN a.policy_hit THEN 1 ELSE 0 END) AS hits

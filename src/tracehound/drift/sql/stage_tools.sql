@@ -2,7 +2,8 @@
 -- execute) where the source says. Copilot records name plugins (AISystemPlugin); decisions list
 -- tool_calls; an agent trace's tool call is one use, its operation from the action class.
 SELECT s.event_id, s.sha256, s.locator, s.ts, s.week, s.agent_key, CAST(0 AS BIGINT) AS idx,
-       p.x AS tool, lower(p.x) AS tool_key, CAST(NULL AS VARCHAR) AS operation, CAST(NULL AS VARCHAR) AS category_key,
+       p.x AS tool, lower(p.x) AS tool_key, CAST(NULL AS VARCHAR) AS operation,
+       CAST(NULL AS VARCHAR) AS category_key,
        s.record_id, s.decision_id, coalesce(s.outcome = 'blocked', FALSE) AS blocked
 FROM drift_source AS s
 CROSS JOIN unnest(CAST(json_extract(s.attrs, '$.plugins') AS VARCHAR[])) AS p(x)

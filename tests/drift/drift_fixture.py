@@ -1,12 +1,13 @@
 """The multi-week drift fixture: six weeks of Copilot audit records and decisions, where weeks
 1-5 stay inside the baseline and week 6 (from 2026-03-09) drifts on D1-D6.
 
-Written to tests/fixtures/drift/multiweek/ by `python tests/drift/fixture_data.py`;
+Written to tests/fixtures/drift/multiweek/ by `python tests/drift/drift_fixture.py`;
 tests/drift/test_fixture.py checks the committed files equal what this module renders.
 
-Agents: hr-policy-assistant (zone 3, the one that drifts), it-helpdesk-agent (zone 2, clean
-throughout), marketing-bot (no baseline entry: metrics only). London is on GMT for all six
-weeks, so local business hours equal UTC hours here.
+Agents: hr-policy-assistant (zone 3, the one that drifts), it-helpdesk-agent (zone 2: its
+15:30 UTC answers fall inside New York business hours until the clocks change on 2026-03-08,
+then one hour outside them), marketing-bot (no baseline entry: metrics only). London stays on
+GMT for all six weeks.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ agents:
       prohibited: ["Highly Confidential"]
       names: {"a1b2c3d4-0000-4000-8000-00000000000a": "General"}
     actions: [Read, Generate]
-    limits: {max_actions_per_minute: 30}
+    limits:
+      max_actions_per_minute: 30
+      business_hours: {tz: "America/New_York", days: Mon-Fri, from: "05:00", to: "11:00"}
 """
 
 

@@ -79,6 +79,15 @@ def run_drift_case(folder: Path, **settings: Any) -> Case:
                                   settings=settings, reproducible=True))
 
 
+def multiweek_case(folder: Path, monkeypatch: Any, **settings: Any) -> Case:
+    """The multi-week fixture's audit CSV and decisions against its baseline, run from inside
+    the folder so that no absolute path reaches a golden."""
+    monkeypatch.chdir(folder)
+    return analyze(["purview-copilot.csv", "decisions.ndjson"],
+                   Options(baseline_path=Path("baseline.yaml"), tools=["drift"],
+                           settings=settings, reproducible=True))
+
+
 def kinds(case: Case) -> list[tuple[str, str, str]]:
     """(detection, kind, subject) of every finding, sorted."""
     return sorted((f.details["detection"], f.details["kind"], f.details["subject"])

@@ -1,0 +1,78 @@
+"""Working tables the cloud tools share, built once per case store.
+
+Reading a key out of the attrs JSON costs a parse per row, so every attrs key that several tools
+group, filter or show is read once, with one parse per event, into temporary tables of the
+case's DuckDB connection; the tools query these instead of the JSON:
+- `th_cloud`: every cloud event (sources in CLOUD_SOURCES) with its typed columns plus workload,
+  client IP, service and resource, and its attrs when it is a UAL record of an operation a
+  detection reads (`DETECTION_OPS` of m365_detections);
+- `th_ual_all` (view): the `m365:ual` rows of th_cloud, in the columns the M365 tools use;
+- `th_ual` (view): what the detections query: those operations, without tenant provisioning by
+  NT AUTHORITY\\SYSTEM (Microsoft setting up the tenant, not an attack);
+- `th_signins`: every sign-in (Entra, Microsoft account, UAL UserLoggedIn / UserLoginFailed).
+Temporary tables live as long as the connection, i.e. one analysis.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .sql import sql_list
+
+CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
+# attrs keys read into th_cloud, in the order of the `v` list below
+CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource")
+
+CLOUD = f"""
+CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
+SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, action_class,
+  outcome, target_id AS target, target_type, session, v[1] AS workload, v[2] AS client_ip,
+  coalesce(v[3], v[1], v[4], split_part(source, ':', 1)) AS service,
+  coalesce(target_id, v[5]) AS resource,
+  CASE WHEN source = 'm365:ual' AND action IN {{ops}} THEN attrs END AS a
+FROM (SELECT *, json_extract_string(attrs, [{', '.join(f"'$.{k}'" for k in CLOUD_KEYS)}]) AS v
+      FROM events
+      WHERE {' OR '.join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)})
+"""
+UAL_VIEWS = r"""
+CREATE OR REPLACE TEMP VIEW th_ual_all AS
+SELECT sha256, locator, time, actor, actor_kind, target, target_type, session,
+  action AS operation, action_class, outcome, workload, client_ip, a
+FROM th_cloud WHERE source = 'm365:ual';
+CREATE OR REPLACE TEMP VIEW th_ual AS
+SELECT sha256, locator, time, actor, target, session, operation, outcome, workload, client_ip,
+  a->'$.parameters' AS p, a
+FROM th_ual_all
+WHERE a IS NOT NULL AND NOT starts_with(coalesce(actor, ''), 'nt authority\');
+"""
+INTERRUPTS = (50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158)
+SIGNIN_KEYS = ("client_ip", "country", "asn", "user_agent", "client_app", "legacy_auth",
+               "error_code")
+SIGNINS = f"""
+CREATE TEMP TABLE IF NOT EXISTS th_signins AS
+SELECT sha256, locator, time, coalesce(actor_id, '(account)') AS actor, source, outcome,
+  v[1] AS ip, v[2] AS country, TRY_CAST(v[3] AS BIGINT) AS asn, v[4] AS agent,
+  v[5] AS client_app, coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS legacy,
+  TRY_CAST(v[7] AS BIGINT) AS error_code
+FROM (SELECT *, json_extract_string(attrs, [{', '.join(f"'$.{k}'" for k in SIGNIN_KEYS)}]) AS v
+      FROM events
+      WHERE time IS NOT NULL AND (source = 'entra:signin'
+         OR (source = 'msa:activity' AND action_class = 'authentication')
+         OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed'))));
+CREATE OR REPLACE TEMP VIEW th_failures AS
+SELECT * FROM th_signins
+WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};
+"""
+
+
+def ensure_cloud(con: Any, detection_ops: Iterable[str]) -> None:
+    con.execute(CLOUD.format(ops=sql_list(sorted(set(detection_ops)))))
+
+
+def ensure_ual(con: Any, detection_ops: Iterable[str]) -> None:
+    ensure_cloud(con, detection_ops)
+    con.execute(UAL_VIEWS)
+
+
+def ensure_signins(con: Any) -> None:
+    con.execute(SIGNINS)
