@@ -81,7 +81,7 @@ def _candidates_sql() -> str:
             f"{extracted} AS _j FROM events), "
             f"raw AS (SELECT unnest([{kinds}]) AS type, unnest([{', '.join(values)}]) AS value, "
             f"sha256, locator FROM parsed), "
-            f"norm AS (SELECT DISTINCT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
+            f"norm AS (SELECT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
             "WHERE value IS NOT NULL AND trim(value) <> '' AND NOT contains(value, '*')) ")
 
 
@@ -95,21 +95,25 @@ def correlate_iocs(store: Any, evidence: Sequence[EvidenceFile]) -> list[dict[st
     if len({e.sha256 for e in evidence}) < 2:
         return []
     paths = {e.sha256: e.path for e in evidence}
+    # Which (type, value) pairs occur in two or more files is settled without the locators
+    # (a small aggregate); only the sightings of those pairs are then deduplicated, counted
+    # and cut to the first MAX_SIGHTINGS by (sha256, locator).
     sql = _candidates_sql() + """
     , shared AS (SELECT type, value, count(DISTINCT sha256) AS files FROM norm
                  GROUP BY type, value HAVING count(DISTINCT sha256) >= 2)
-    SELECT n.type, n.value, n.sha256, n.locator, shared.files,
-           count(*) OVER (PARTITION BY n.type, n.value) AS total
-    FROM norm n JOIN shared USING (type, value)
-    QUALIFY row_number() OVER (PARTITION BY n.type, n.value ORDER BY n.sha256, n.locator)
-            <= ?
-    ORDER BY n.type, n.value, n.sha256, n.locator
+    , seen AS (SELECT DISTINCT type, value, sha256, locator
+               FROM norm SEMI JOIN shared USING (type, value))
+    SELECT s.type, s.value, shared.files, count(*) AS total,
+           min({'sha256': s.sha256, 'locator': s.locator}, ?) AS first
+    FROM seen s JOIN shared USING (type, value)
+    GROUP BY s.type, s.value, shared.files
     """
     out: dict[tuple[str, str], dict[str, Any]] = {}
     rows = store.con.execute(sql, [MAX_SIGHTINGS]).fetchall()
-    for kind, value, sha, locator, files, total in rows:
+    for kind, value, files, total, first in rows:
         shown = redact_key(value) if kind == "access_key" else value
-        entry = out.setdefault((kind, value), {"type": kind, "value": shown, "files": files,
-                                               "sighting_count": total, "sightings": []})
-        entry["sightings"].append({"path": paths.get(sha), "sha256": sha, "locator": locator})
+        out[(kind, value)] = {
+            "type": kind, "value": shown, "files": files, "sighting_count": total,
+            "sightings": [{"path": paths.get(r["sha256"]), "sha256": r["sha256"],
+                           "locator": r["locator"]} for r in first]}
     return [out[key] for key in sorted(out)]

@@ -314,9 +314,11 @@ def _directory_details(con: Any, sha256: str) -> None:
                                  for op in sorted(DIRECTORY_OPERATIONS)) + ")"
     after = -1
     while True:
+        # the rowids first (a scan of short columns), then attrs and raw of just those rows
         batch = con.execute(
-            "SELECT rowid, action, attrs, raw FROM events WHERE sha256 = ? AND source = ? "
-            f"AND action IN {operations} AND rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT rowid, action, attrs, raw FROM events WHERE rowid IN ("
+            "  SELECT rowid FROM events WHERE sha256 = ? AND source = ? "
+            f"  AND action IN {operations} AND rowid > ? ORDER BY rowid LIMIT ?) ORDER BY rowid",
             [sha256, SOURCE, after, DIRECTORY_BATCH]).fetchall()
         if not batch:
             return

@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
-from .cloud_tables import ensure_signins
+from .cloud_tables import IS_CLOUD, ensure_cloud, ensure_signins
+from .m365_detections import DETECTION_OPS
 from .sql import REFS, connection, refs_of, rows
 
 SPRAY = """
@@ -65,13 +66,17 @@ WHERE (has_history AND (coalesce(new_country, false) OR coalesce(new_asn, false)
        OR coalesce(new_agent, false))) OR legacy OR from_spray
 GROUP BY actor, time, ip ORDER BY time, actor
 """
-MFA_CHANGES = """
-SELECT sha256, locator, time, actor_id AS actor, action,
-  coalesce(attrs->>'$.target_user', actor_id) AS target, attrs->>'$.mfa_method' AS method,
-  attrs->>'$.client_ip' AS ip, source
-FROM events WHERE contains(attrs, '"mfa_change"')     -- cheap: no JSON parse for the rest
+MFA_CHANGES = f"""
+SELECT sha256, locator, time, actor, action, coalesce(target_user, actor) AS target,
+  mfa_method AS method, client_ip AS ip, source
+FROM th_cloud WHERE mfa_change AND time IS NOT NULL
+UNION ALL
+SELECT sha256, locator, time, actor_id, action, coalesce(attrs->>'$.target_user', actor_id),
+  attrs->>'$.mfa_method', attrs->>'$.client_ip', source
+FROM events WHERE rowid IN (SELECT rowid FROM events WHERE NOT ({IS_CLOUD}))
+  AND contains(attrs, '"mfa_change"') AND time IS NOT NULL
   AND coalesce(TRY_CAST(attrs->>'$.mfa_change' AS BOOLEAN), false)
-  AND time IS NOT NULL ORDER BY time, sha256, locator
+ORDER BY time, sha256, locator
 """
 
 
@@ -89,6 +94,7 @@ class AccountActivityAnalyzer(Analyzer):
         brute = int(ctx.setting("bruteforce_failures", 10))
         with connection(events, ctx) as con:
             ensure_signins(con)
+            ensure_cloud(con, DETECTION_OPS)
             sprays = rows(con, SPRAY.format(refs=REFS), [spray_users])
             forced = rows(con, BRUTE_FORCE.format(refs=REFS), [brute])
             spray_ips = sorted({r["ip"] for r in sprays})

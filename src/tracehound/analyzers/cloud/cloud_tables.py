@@ -4,8 +4,8 @@ Reading a key out of the attrs JSON costs a parse per row, so every attrs key th
 group, filter or show is read once, with one parse per event, into temporary tables of the
 case's DuckDB connection; the tools query these instead of the JSON:
 - `th_cloud`: every cloud event (sources in CLOUD_SOURCES) with its typed columns plus workload,
-  client IP, service and resource, and its attrs when it is a UAL record of an operation a
-  detection reads (`DETECTION_OPS` of m365_detections);
+  client IP, service, resource and the MFA-change keys, and its attrs when it is a UAL record
+  of an operation a detection reads (`DETECTION_OPS` of m365_detections);
 - `th_ual_all` (view): the `m365:ual` rows of th_cloud, in the columns the M365 tools use;
 - `th_ual` (view): what the detections query: those operations, without tenant provisioning by
   NT AUTHORITY\\SYSTEM (Microsoft setting up the tenant, not an attack);
@@ -20,8 +20,15 @@ from typing import Any, Iterable
 from .sql import sql_list
 
 CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
+IS_CLOUD = " OR ".join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)
 # attrs keys read into th_cloud, in the order of the `v` list below
-CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource")
+CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
+              "mfa_method", "target_user")
+
+
+def _keys(keys: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'$.{k}'" for k in keys) + "]"
+
 
 CLOUD = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
@@ -29,10 +36,11 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   outcome, target_id AS target, target_type, session, v[1] AS workload, v[2] AS client_ip,
   coalesce(v[3], v[1], v[4], split_part(source, ':', 1)) AS service,
   coalesce(target_id, v[5]) AS resource,
+  coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS mfa_change, v[7] AS mfa_method,
+  v[8] AS target_user,
   CASE WHEN source = 'm365:ual' AND action IN {{ops}} THEN attrs END AS a
-FROM (SELECT *, json_extract_string(attrs, [{', '.join(f"'$.{k}'" for k in CLOUD_KEYS)}]) AS v
-      FROM events
-      WHERE {' OR '.join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)})
+FROM (SELECT *, json_extract_string(attrs, {_keys(CLOUD_KEYS)}) AS v
+      FROM events WHERE {IS_CLOUD})
 """
 UAL_VIEWS = r"""
 CREATE OR REPLACE TEMP VIEW th_ual_all AS
@@ -54,11 +62,12 @@ SELECT sha256, locator, time, coalesce(actor_id, '(account)') AS actor, source, 
   v[1] AS ip, v[2] AS country, TRY_CAST(v[3] AS BIGINT) AS asn, v[4] AS agent,
   v[5] AS client_app, coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS legacy,
   TRY_CAST(v[7] AS BIGINT) AS error_code
-FROM (SELECT *, json_extract_string(attrs, [{', '.join(f"'$.{k}'" for k in SIGNIN_KEYS)}]) AS v
-      FROM events
-      WHERE time IS NOT NULL AND (source = 'entra:signin'
-         OR (source = 'msa:activity' AND action_class = 'authentication')
-         OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed'))));
+FROM (SELECT *, json_extract_string(attrs, {_keys(SIGNIN_KEYS)}) AS v
+      FROM events WHERE rowid IN (      -- attrs are read for the sign-ins only
+        SELECT rowid FROM events
+        WHERE time IS NOT NULL AND (source = 'entra:signin'
+           OR (source = 'msa:activity' AND action_class = 'authentication')
+           OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')))));
 CREATE OR REPLACE TEMP VIEW th_failures AS
 SELECT * FROM th_signins
 WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};

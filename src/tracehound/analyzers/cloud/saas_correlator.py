@@ -4,7 +4,7 @@ Artifacts only (`saas_timeline`): every cloud event of the case (M365, Entra, Mi
 account, OAuth, Defender, SaaS CSV, and the CloudTrail / Azure events when present) as
 {time, service, actor, action, resource, client_ip, outcome, ref}, oldest first and capped at
 `timeline_limit` (20,000); and (`saas_cross_service`) the actor + resource pairs seen in more
-than one service. No findings: an actor touching one resource from two services is how
+than one service (the first `cross_service_limit`, 5,000, by actor and resource). No findings: an actor touching one resource from two services is how
 SaaS is used; which order of such touches is an attack depends on the services, and the
 evidence here does not say it on its own. The other tools report the suspicious acts.
 """
@@ -27,7 +27,7 @@ CROSS = """
 SELECT actor, resource, list(DISTINCT service ORDER BY service) AS services, count(*) AS events,
   min(time) AS first, max(time) AS last
 FROM th_cloud WHERE time IS NOT NULL AND actor IS NOT NULL AND resource IS NOT NULL
-GROUP BY actor, resource HAVING count(DISTINCT service) > 1 ORDER BY actor, resource
+GROUP BY actor, resource HAVING count(DISTINCT service) > 1 ORDER BY actor, resource LIMIT ?
 """
 
 
@@ -44,10 +44,11 @@ class SaasCorrelatorAnalyzer(Analyzer):
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("timeline_limit", 20_000))
+        pairs = int(ctx.setting("cross_service_limit", 5_000))
         with connection(events, ctx) as con:
             ensure_cloud(con, DETECTION_OPS)
             timeline = rows(con, TIMELINE, [limit])
-            cross = rows(con, CROSS)
+            cross = rows(con, CROSS, [pairs])
         return {"saas_timeline": [_with_ref(r) for r in timeline], "saas_cross_service": cross}
 
 

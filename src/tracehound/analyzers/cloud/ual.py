@@ -4,7 +4,8 @@ Findings: the privilege and data-access operations tool 1 does not already repor
 delegation, credentials added to applications, content-search exports; definitions in
 `m365_detections.UAL_DETECTIONS`). Artifacts (`ual_users`): one entry per user with their
 event count, first and last time, workloads, addresses, privilege changes, data-access counts
-by operation, and the first `timeline_per_user` (50) events of their timeline with refs.
+by operation, and the first `timeline_per_user` (50) events of their timeline with refs;
+at most `user_limit` (5,000) users, the most active ones when there are more.
 """
 
 from __future__ import annotations
@@ -17,30 +18,37 @@ from . import m365_detections as detections
 from .o365_audit import detection_settings
 from .sql import connection, rows, shared_rows
 
+KEPT = "coalesce(actor, '(unknown)') IN (SELECT user FROM th_ual_users)"
 USERS = """
+CREATE OR REPLACE TEMP TABLE th_ual_users AS
 SELECT coalesce(actor, '(unknown)') AS user, count(*) AS events, min(time) AS first,
   max(time) AS last,
   list(DISTINCT client_ip ORDER BY client_ip) FILTER (WHERE client_ip IS NOT NULL) AS ips
-FROM th_ual_all GROUP BY ALL ORDER BY user
+FROM th_ual_all GROUP BY coalesce(actor, '(unknown)')
+QUALIFY row_number() OVER (ORDER BY count(*) DESC, user) <= ?
 """
-COUNTS = """
-SELECT coalesce(actor, '(unknown)') AS user, {key} AS key, count(*) AS n
-FROM th_ual_all {where} GROUP BY ALL ORDER BY user, key
+COUNTS = f"""
+SELECT coalesce(actor, '(unknown)') AS user, {{key}} AS key, count(*) AS n
+FROM th_ual_all WHERE {KEPT} {{where}} GROUP BY ALL ORDER BY user, key
 """
-PRIVILEGE = """
+PRIVILEGE = f"""
 SELECT coalesce(actor, '(unknown)') AS user, time, operation, target, sha256, locator
-FROM th_ual_all WHERE action_class IN ('permission-change', 'consent')
+FROM th_ual_all WHERE action_class IN ('permission-change', 'consent') AND {KEPT}
 ORDER BY user, time, sha256, locator
 """
-TIMELINE = """
-SELECT * EXCLUDE (n) FROM (
-  SELECT coalesce(actor, '(unknown)') AS user, time, operation, workload, client_ip, target,
-    outcome, sha256, locator,
-    row_number() OVER (PARTITION BY actor ORDER BY time, sha256, locator) AS n
-  FROM th_ual_all)
-WHERE n <= ? ORDER BY user, time, sha256, locator
+# each user's first events: a top-n aggregate per user (no sort of the whole log)
+TIMELINE = f"""
+SELECT user, e.time, e.operation, e.workload, e.client_ip, e.target, e.outcome, e.sha256,
+  e.locator
+FROM (
+  SELECT coalesce(actor, '(unknown)') AS user,
+    min_by({{'time': time, 'operation': operation, 'workload': workload, 'client_ip': client_ip,
+             'target': target, 'outcome': outcome, 'sha256': sha256, 'locator': locator}},
+           {{'time': time, 'sha256': sha256, 'locator': locator}}, ?) AS firsts
+  FROM th_ual_all WHERE {KEPT} GROUP BY actor), unnest(firsts) AS u(e)
+ORDER BY user, e.time, e.sha256, e.locator
 """
-DATA_ACCESS = "WHERE action_class IN ('read', 'list')"
+DATA_ACCESS = "AND action_class IN ('read', 'list')"
 
 
 @register
@@ -59,14 +67,18 @@ class UnifiedAuditLogAnalyzer(Analyzer):
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("timeline_per_user", 50))
+        users = int(ctx.setting("user_limit", 5000))
         with connection(events, ctx) as con:
-            return {"ual_users": user_summaries(con, limit)}
+            return {"ual_users": user_summaries(con, limit, users)}
 
 
-def user_summaries(con: Any, limit: int) -> list[dict[str, Any]]:
+def user_summaries(con: Any, limit: int, user_limit: int = 5000) -> list[dict[str, Any]]:
+    """One summary per user, in user order; past `user_limit` users, the most active ones."""
     detections.prepare(con)
+    con.execute(USERS, [user_limit])
     users = {r["user"]: {**r, "workloads": {}, "data_access": {}, "privilege_changes": [],
-                         "timeline": []} for r in rows(con, USERS)}
+                         "timeline": []}
+             for r in rows(con, "SELECT * FROM th_ual_users ORDER BY user")}
     for r in rows(con, COUNTS.format(key="workload", where="")):
         users[r["user"]]["workloads"][r["key"] or "unknown"] = r["n"]
     for r in rows(con, COUNTS.format(key="operation", where=DATA_ACCESS)):
