@@ -117,9 +117,13 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     for done, source in enumerate(intake.sources):
         if progress:
             progress(f"parsing {source.path}", done, total)
-        sink = (_store_sink(store, source.size >= RAW_IN_STORE_BYTES)
+        sink = (StoreSink(store, release_raw=source.size >= RAW_IN_STORE_BYTES)
                 if stream and store is not None else None)
-        found, problems, file, loaded = parse_one(source, forced, store, sink)
+        try:
+            found, problems, file, loaded = parse_one(source, forced, store, sink)
+        finally:
+            if sink is not None:
+                sink.close()
         if stream:
             source.release()          # parsed and stored: the file's bytes are not needed
         evidence.append(file)
@@ -131,15 +135,32 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     return evidence, events, issues, counts
 
 
-def _store_sink(store: Any, release_raw: bool) -> EventSink:
-    def sink(batch: Sequence[Event]) -> None:
-        store.load_events(batch)
-        if release_raw:
+class StoreSink:
+    """Takes one source's events in batches while it is parsed and loads them into the store
+    from a second thread (store.BackgroundLoader); with `release_raw`, the events then let go
+    of their raw record, which the store holds."""
+
+    def __init__(self, store: Any, release_raw: bool):
+        self._store = store
+        self._loader: Any = None
+        self._release_raw = release_raw
+
+    def __call__(self, batch: Sequence[Event]) -> None:
+        if self._loader is None:           # not before the first batch: a bulk load may come
+            from .store import BackgroundLoader
+            self._loader = BackgroundLoader(self._store)
+        self._loader.add(batch)
+        if self._release_raw:
             for event in batch:
-                # The store now holds the raw record; Event is frozen, so this is the one
-                # deliberate write after construction (the dataclass __init__ does the same).
+                # The batch's rows are built: Event is frozen, so this is the one deliberate
+                # write after construction (the dataclass __init__ writes the same way).
                 object.__setattr__(event, "raw", None)
-    return sink
+
+    def close(self) -> None:
+        """Wait until every batch is in the store (re-raises a failed insert)."""
+        if self._loader is not None:
+            self._loader.close()
+            self._loader = None
 
 
 @contextmanager

@@ -7,6 +7,8 @@ is written once and can be transpiled for Spark (see the drift engine).
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -29,6 +31,41 @@ EVENT_SCHEMA = pa.schema([
     ("parent_step", pa.int64()), ("approver", pa.string()), ("bytes_in", pa.int64()),
     ("bytes_out", pa.int64()), ("attrs", pa.string()), ("raw", pa.string()),
 ])
+
+
+# What Python hands DuckDB for each event: every column but event_id, which the INSERT
+# computes from sha256 and locator exactly as Event.id does (first 16 hex digits of the
+# sha256 of "<sha256>\0<locator>"), in C++ rather than once per event in Python.
+INCOMING_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "event_id"])
+_INSERT = ("INSERT INTO events SELECT substr(sha256(sha256 || chr(0) || locator), 1, 16), "
+           + ", ".join(f.name for f in INCOMING_SCHEMA) + " FROM _incoming")
+
+
+def event_table(events: Sequence[Event]) -> pa.Table:
+    """The rows of `events` for the events table, as Arrow (without event_id)."""
+    columns = {
+        "sha256": [e.ref.sha256 for e in events],
+        "locator": [e.ref.locator for e in events],
+        "source": [e.source for e in events],
+        "time": [e.time for e in events],
+        "action": [e.action for e in events],
+        "action_class": [e.action_class for e in events],
+        "actor_id": [e.actor_id for e in events],
+        "actor_kind": [e.actor_kind for e in events],
+        "target_id": [e.target_id for e in events],
+        "target_type": [e.target_type for e in events],
+        "target_label": [e.target_label for e in events],
+        "outcome": [e.outcome for e in events],
+        "session": [e.session for e in events],
+        "step": [e.step for e in events],
+        "parent_step": [e.parent_step for e in events],
+        "approver": [e.approver for e in events],
+        "bytes_in": [e.bytes_in for e in events],
+        "bytes_out": [e.bytes_out for e in events],
+        "attrs": [_TO_JSON(e.attrs) for e in events],
+        "raw": [_TO_JSON(e.raw) for e in events],
+    }
+    return pa.table(columns, schema=INCOMING_SCHEMA)
 
 
 class CaseStore:
@@ -74,34 +111,50 @@ class CaseStore:
         return total
 
     def _append(self, events: Sequence[Event]) -> int:
-        columns = {
-            "event_id": [e.id for e in events],
-            "sha256": [e.ref.sha256 for e in events],
-            "locator": [e.ref.locator for e in events],
-            "source": [e.source for e in events],
-            "time": [e.time for e in events],
-            "action": [e.action for e in events],
-            "action_class": [e.action_class for e in events],
-            "actor_id": [e.actor_id for e in events],
-            "actor_kind": [e.actor_kind for e in events],
-            "target_id": [e.target_id for e in events],
-            "target_type": [e.target_type for e in events],
-            "target_label": [e.target_label for e in events],
-            "outcome": [e.outcome for e in events],
-            "session": [e.session for e in events],
-            "step": [e.step for e in events],
-            "parent_step": [e.parent_step for e in events],
-            "approver": [e.approver for e in events],
-            "bytes_in": [e.bytes_in for e in events],
-            "bytes_out": [e.bytes_out for e in events],
-            "attrs": [_TO_JSON(e.attrs) for e in events],
-            "raw": [_TO_JSON(e.raw) for e in events],
-        }
-        table = pa.table(columns, schema=EVENT_SCHEMA)
-        self.con.register("_incoming", table)
-        self.con.execute("INSERT INTO events SELECT * FROM _incoming")
-        self.con.unregister("_incoming")
+        self.insert_table(event_table(events))
         return len(events)
+
+    def insert_table(self, table: pa.Table) -> None:
+        """Insert rows built by `event_table`."""
+        self.con.register("_incoming", table)
+        try:
+            self.con.execute(_INSERT)
+        finally:
+            self.con.unregister("_incoming")
+
+
+class BackgroundLoader:
+    """Loads batches of events into a store while the caller goes on (parsing): each batch's
+    rows are built in the calling thread (Python), DuckDB inserts them in a second thread
+    (C++, without the GIL). Until `close` returns only that thread uses the connection, so
+    the caller must not touch the store in between. `close` re-raises an insert's error."""
+
+    def __init__(self, store: CaseStore):
+        self._store = store
+        self._pending: queue.Queue = queue.Queue(maxsize=2)      # bounds what waits in memory
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._insert_all, name="tracehound-store",
+                                        daemon=True)
+        self._thread.start()
+
+    def add(self, events: Sequence[Event]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._pending.put(event_table(events))
+
+    def close(self) -> None:
+        self._pending.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _insert_all(self) -> None:
+        while (table := self._pending.get()) is not None:
+            if self._error is None:
+                try:
+                    self._store.insert_table(table)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    self._error = exc
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

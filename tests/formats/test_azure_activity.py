@@ -14,10 +14,11 @@ from tracehound.formats.azure_activity import AzureActivityParser
 from tracehound.formats.base import Source
 from tracehound.model import Event, ParseIssue, pointer_ref
 from tracehound.sniff import sniff
+from shared_data import PLASO_SAMPLES
 
 HERE = Path(__file__).resolve().parents[1]
 FIXTURES = HERE / "fixtures" / "cloud" / "azure"
-PLASO = HERE.parents[1] / "shared" / "data" / "samples" / "plaso" / "azure_activity_log.jsonl"
+PLASO = PLASO_SAMPLES / "azure_activity_log.jsonl"
 SUB = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 PARSER = AzureActivityParser()
 

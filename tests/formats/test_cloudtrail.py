@@ -13,10 +13,11 @@ from tracehound.formats.base import Source
 from tracehound.formats.cloudtrail import CloudTrailParser
 from tracehound.model import Event, ParseIssue, pointer_ref
 from tracehound.sniff import sniff
+from shared_data import PLASO_SAMPLES
 
 HERE = Path(__file__).resolve().parents[1]
 FIXTURES = HERE / "fixtures" / "cloud" / "cloudtrail"
-PLASO = HERE.parents[1] / "shared" / "data" / "samples" / "plaso" / "aws_cloudtrail.jsonl"
+PLASO = PLASO_SAMPLES / "aws_cloudtrail.jsonl"
 PARSER = CloudTrailParser()
 
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from m365_support import FIXTURES, parse, records as R, sniffed, source_at, source_of
 from tracehound.formats.m365_ual import UnifiedAuditLogParser
 from tracehound.model import Event, ParseIssue, pointer_ref, row_ref
+from shared_data import PLASO_SAMPLES
 
 PARSER = UnifiedAuditLogParser()
 BEC = FIXTURES / "bec" / "ual-export.csv"
-PLASO = Path(__file__).resolve().parents[3] / "shared" / "data" / "samples" / "plaso" / \
-    "microsoft_audit_log.jsonl"
+PLASO = PLASO_SAMPLES / "microsoft_audit_log.jsonl"
 RULE = R.exchange("2024-03-11T02:31:07", "New-InboxRule", "Megan.Bowen@contoso.com",
                   "45.142.120.33:52311", "Megan Bowen\\..", Name="..", MoveToFolder="RSS Feeds",
                   MarkAsRead="True", StopProcessingRules="True")

@@ -9,9 +9,10 @@ from typing import Iterator
 from tracehound.evidence import collect
 from tracehound.pipeline import parse_sources
 from tracehound.store import CaseStore
+from shared_data import SIGMAHQ_CLOUD
 
 TESTS = Path(__file__).resolve().parents[1]
-SIGMAHQ = TESTS.parents[1] / "shared" / "data" / "sigmahq-cloud"
+SIGMAHQ = SIGMAHQ_CLOUD
 CLOUDTRAIL = TESTS / "fixtures" / "cloud" / "cloudtrail"
 AZURE = TESTS / "fixtures" / "cloud" / "azure"
 SIGMA_FIXTURES = TESTS / "sigma" / "fixtures"

@@ -10,7 +10,7 @@ from sigma_case import AZURE, CLOUDTRAIL, SIGMAHQ, loaded_store
 
 from tracehound.sigma import load_rules, run_rules
 
-pytestmark = pytest.mark.skipif(not SIGMAHQ.is_dir(), reason="shared SigmaHQ data not present")
+assert SIGMAHQ.is_dir(), f"SigmaHQ rules expected at {SIGMAHQ} (../shared/data beside the repo)"
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
-from .cloud_tables import IS_CLOUD, ensure_cloud, ensure_signins
+from .cloud_tables import IS_CLOUD, ensure_signins
 from .m365_detections import DETECTION_OPS
 from .sql import REFS, connection, refs_of, rows
 
@@ -66,17 +66,18 @@ WHERE (has_history AND (coalesce(new_country, false) OR coalesce(new_asn, false)
        OR coalesce(new_agent, false))) OR legacy OR from_spray
 GROUP BY actor, time, ip ORDER BY time, actor
 """
-MFA_CHANGES = f"""
+MFA_CHANGES = """
 SELECT sha256, locator, time, actor, action, coalesce(target_user, actor) AS target,
   mfa_method AS method, client_ip AS ip, source
-FROM th_cloud WHERE mfa_change AND time IS NOT NULL
-UNION ALL
-SELECT sha256, locator, time, actor_id, action, coalesce(attrs->>'$.target_user', actor_id),
-  attrs->>'$.mfa_method', attrs->>'$.client_ip', source
-FROM events WHERE rowid IN (SELECT rowid FROM events WHERE NOT ({IS_CLOUD}))
-  AND contains(attrs, '"mfa_change"') AND time IS NOT NULL
+FROM th_cloud WHERE mfa_change AND time IS NOT NULL ORDER BY time, sha256, locator
+"""
+# the same for events of other sources (a plugin's), when the case has any
+OTHER_MFA_CHANGES = f"""
+SELECT sha256, locator, time, actor_id AS actor, action,
+  coalesce(attrs->>'$.target_user', actor_id) AS target, attrs->>'$.mfa_method' AS method,
+  attrs->>'$.client_ip' AS ip, source
+FROM events WHERE NOT ({IS_CLOUD}) AND contains(attrs, '"mfa_change"') AND time IS NOT NULL
   AND coalesce(TRY_CAST(attrs->>'$.mfa_change' AS BOOLEAN), false)
-ORDER BY time, sha256, locator
 """
 
 
@@ -93,13 +94,12 @@ class AccountActivityAnalyzer(Analyzer):
         spray_users = int(ctx.setting("spray_users", 5))
         brute = int(ctx.setting("bruteforce_failures", 10))
         with connection(events, ctx) as con:
-            ensure_signins(con)
-            ensure_cloud(con, DETECTION_OPS)
+            ensure_signins(con, DETECTION_OPS)
             sprays = rows(con, SPRAY.format(refs=REFS), [spray_users])
             forced = rows(con, BRUTE_FORCE.format(refs=REFS), [brute])
             spray_ips = sorted({r["ip"] for r in sprays})
             odd = rows(con, ANOMALIES.format(refs=REFS), [spray_ips])
-            changes = rows(con, MFA_CHANGES)
+            changes = mfa_changes(con)
         found = [self._spray(r) for r in sprays] + [self._brute(r) for r in forced]
         found += [self._anomaly(r) for r in odd]
         alarms = Alarms([(r["actor"], r["time"]) for r in odd if _anomaly_severity(r) != "low"]
@@ -109,7 +109,7 @@ class AccountActivityAnalyzer(Analyzer):
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         with connection(events, ctx) as con:
-            ensure_signins(con)
+            ensure_signins(con, DETECTION_OPS)
             return {"account_activity": signin_rows(con)}
 
     def _finding(self, rule: str, category: str, severity: str, row: dict[str, Any], title: str,
@@ -208,6 +208,15 @@ class Alarms:
 def _gap(earlier: str, later: str) -> str:
     minutes = int((_parse(later) - _parse(earlier)).total_seconds() // 60)
     return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+
+
+def mfa_changes(con: Any) -> list[dict[str, Any]]:
+    """Security-info changes, oldest first: from th_cloud, plus other sources' events."""
+    found = rows(con, MFA_CHANGES)
+    if con.execute(f"SELECT 1 FROM events WHERE NOT ({IS_CLOUD}) LIMIT 1").fetchone():
+        found = sorted(found + rows(con, OTHER_MFA_CHANGES),
+                       key=lambda r: (r["time"], r["sha256"], r["locator"]))
+    return found
 
 
 def signin_rows(con: Any, limit: int = 10_000) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ case's DuckDB connection; the tools query these instead of the JSON:
 - `th_ual_all` (view): the `m365:ual` rows of th_cloud, in the columns the M365 tools use;
 - `th_ual` (view): what the detections query: those operations, without tenant provisioning by
   NT AUTHORITY\\SYSTEM (Microsoft setting up the tenant, not an attack);
-- `th_signins`: every sign-in (Entra, Microsoft account, UAL UserLoggedIn / UserLoginFailed).
+- `th_signins`: every sign-in (Entra, Microsoft account, UAL UserLoggedIn / UserLoginFailed),
+  from th_cloud.
 Temporary tables live as long as the connection, i.e. one analysis.
 """
 
@@ -21,14 +22,15 @@ from .sql import sql_list
 
 CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
 IS_CLOUD = " OR ".join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)
-# attrs keys read into th_cloud, in the order of the `v` list below
+IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
+             "OR (source = 'msa:activity' AND action_class = 'authentication') "
+             "OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')))")
+# attrs keys read into th_cloud, in the order of the `v` list below; the sign-in keys are kept
+# (as one list, `s`) for sign-ins only
 CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
               "mfa_method", "target_user")
-
-
-def _keys(keys: tuple[str, ...]) -> str:
-    return "[" + ", ".join(f"'$.{k}'" for k in keys) + "]"
-
+SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code")
+_SIGNIN = len(CLOUD_KEYS)
 
 CLOUD = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
@@ -38,8 +40,9 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   coalesce(target_id, v[5]) AS resource,
   coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS mfa_change, v[7] AS mfa_method,
   v[8] AS target_user,
+  CASE WHEN {IS_SIGNIN} THEN v[{_SIGNIN + 1}:{_SIGNIN + len(SIGNIN_KEYS)}] END AS s,
   CASE WHEN source = 'm365:ual' AND action IN {{ops}} THEN attrs END AS a
-FROM (SELECT *, json_extract_string(attrs, {_keys(CLOUD_KEYS)}) AS v
+FROM (SELECT *, json_extract_string(attrs, [{", ".join(f"'$.{k}'" for k in CLOUD_KEYS + SIGNIN_KEYS)}]) AS v
       FROM events WHERE {IS_CLOUD})
 """
 UAL_VIEWS = r"""
@@ -54,20 +57,13 @@ FROM th_ual_all
 WHERE a IS NOT NULL AND NOT starts_with(coalesce(actor, ''), 'nt authority\');
 """
 INTERRUPTS = (50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158)
-SIGNIN_KEYS = ("client_ip", "country", "asn", "user_agent", "client_app", "legacy_auth",
-               "error_code")
 SIGNINS = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_signins AS
-SELECT sha256, locator, time, coalesce(actor_id, '(account)') AS actor, source, outcome,
-  v[1] AS ip, v[2] AS country, TRY_CAST(v[3] AS BIGINT) AS asn, v[4] AS agent,
-  v[5] AS client_app, coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS legacy,
-  TRY_CAST(v[7] AS BIGINT) AS error_code
-FROM (SELECT *, json_extract_string(attrs, {_keys(SIGNIN_KEYS)}) AS v
-      FROM events WHERE rowid IN (      -- attrs are read for the sign-ins only
-        SELECT rowid FROM events
-        WHERE time IS NOT NULL AND (source = 'entra:signin'
-           OR (source = 'msa:activity' AND action_class = 'authentication')
-           OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')))));
+SELECT sha256, locator, time, coalesce(actor, '(account)') AS actor, source, outcome,
+  client_ip AS ip, s[1] AS country, TRY_CAST(s[2] AS BIGINT) AS asn, s[3] AS agent,
+  s[4] AS client_app, coalesce(TRY_CAST(s[5] AS BOOLEAN), false) AS legacy,
+  TRY_CAST(s[6] AS BIGINT) AS error_code
+FROM th_cloud WHERE s IS NOT NULL;
 CREATE OR REPLACE TEMP VIEW th_failures AS
 SELECT * FROM th_signins
 WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};
@@ -83,5 +79,6 @@ def ensure_ual(con: Any, detection_ops: Iterable[str]) -> None:
     con.execute(UAL_VIEWS)
 
 
-def ensure_signins(con: Any) -> None:
+def ensure_signins(con: Any, detection_ops: Iterable[str]) -> None:
+    ensure_cloud(con, detection_ops)
     con.execute(SIGNINS)
