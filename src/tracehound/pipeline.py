@@ -121,9 +121,12 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
                 if stream and store is not None else None)
         try:
             found, problems, file, loaded = parse_one(source, forced, store, sink)
-        finally:
+        except BaseException:
             if sink is not None:
-                sink.close()
+                sink.close(commit=False)
+            raise
+        if sink is not None:
+            sink.close()
         if stream:
             source.release()          # parsed and stored: the file's bytes are not needed
         evidence.append(file)
@@ -136,31 +139,33 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
 
 
 class StoreSink:
-    """Takes one source's events in batches while it is parsed and loads them into the store
-    from a second thread (store.BackgroundLoader); with `release_raw`, the events then let go
-    of their raw record, which the store holds."""
+    """Takes one source's events in batches while it is parsed and loads them into the store,
+    all in one transaction; with `release_raw`, the events then let go of their raw record,
+    which the store holds."""
 
     def __init__(self, store: Any, release_raw: bool):
         self._store = store
-        self._loader: Any = None
         self._release_raw = release_raw
+        self._begun = False
 
     def __call__(self, batch: Sequence[Event]) -> None:
-        if self._loader is None:           # not before the first batch: a bulk load may come
-            from .store import BackgroundLoader
-            self._loader = BackgroundLoader(self._store)
-        self._loader.add(batch)
+        if not self._begun:                # not before the first batch: a bulk load may come
+            self._store.begin()
+            self._begun = True
+        self._store.load_events(batch)
         if self._release_raw:
             for event in batch:
-                # The batch's rows are built: Event is frozen, so this is the one deliberate
-                # write after construction (the dataclass __init__ writes the same way).
+                # The batch is stored: Event is frozen, so this is the one deliberate write
+                # after construction (the dataclass __init__ writes the same way).
                 object.__setattr__(event, "raw", None)
 
-    def close(self) -> None:
-        """Wait until every batch is in the store (re-raises a failed insert)."""
-        if self._loader is not None:
-            self._loader.close()
-            self._loader = None
+    def close(self, commit: bool = True) -> None:
+        if self._begun:
+            self._begun = False
+            if commit:
+                self._store.commit()
+            else:
+                self._store.rollback()
 
 
 @contextmanager

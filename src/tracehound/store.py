@@ -7,9 +7,7 @@ is written once and can be transpiled for Spark (see the drift engine).
 from __future__ import annotations
 
 import json
-import queue
-import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
@@ -74,15 +72,11 @@ class CaseStore:
     def __init__(self, path: str = ":memory:", spill_dir: str | None = None,
                  memory_limit: str | None = None):
         """`spill_dir` + `memory_limit` (e.g. "256MB"): a large case keeps at most that much
-        of the store in memory, compressed when in memory, and spills the rest to temporary
-        files under `spill_dir`."""
+        of the store in memory and spills the rest to temporary files under `spill_dir`."""
         self.con = duckdb.connect(path)
         self.con.execute("SET threads TO 2")
         if spill_dir is not None:
             self.con.execute("SET temp_directory = ?", [spill_dir])
-            if path == ":memory:":      # JSON columns compress several times over
-                self.con.execute("ATTACH ':memory:' AS case_store (COMPRESS)")
-                self.con.execute("USE case_store")
         if memory_limit is not None:
             self.con.execute("SET memory_limit = ?", [memory_limit])
         self.con.execute(
@@ -110,6 +104,20 @@ class CaseStore:
             total += self._append(batch)
         return total
 
+    def begin(self) -> None:
+        """Start one transaction for many loads (end it with commit or rollback). DuckDB then
+        writes whole row groups as they fill, where a transaction per small load merges each
+        into the table on its own, several times slower (8 s instead of 3 s for a million
+        agent events here)."""
+        self.con.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with suppress(duckdb.Error):        # a failed statement may have ended it already
+            self.con.execute("ROLLBACK")
+
     def _append(self, events: Sequence[Event]) -> int:
         self.insert_table(event_table(events))
         return len(events)
@@ -119,42 +127,11 @@ class CaseStore:
         self.con.register("_incoming", table)
         try:
             self.con.execute(_INSERT)
-        finally:
-            self.con.unregister("_incoming")
-
-
-class BackgroundLoader:
-    """Loads batches of events into a store while the caller goes on (parsing): each batch's
-    rows are built in the calling thread (Python), DuckDB inserts them in a second thread
-    (C++, without the GIL). Until `close` returns only that thread uses the connection, so
-    the caller must not touch the store in between. `close` re-raises an insert's error."""
-
-    def __init__(self, store: CaseStore):
-        self._store = store
-        self._pending: queue.Queue = queue.Queue(maxsize=2)      # bounds what waits in memory
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._insert_all, name="tracehound-store",
-                                        daemon=True)
-        self._thread.start()
-
-    def add(self, events: Sequence[Event]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._pending.put(event_table(events))
-
-    def close(self) -> None:
-        self._pending.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def _insert_all(self) -> None:
-        while (table := self._pending.get()) is not None:
-            if self._error is None:
-                try:
-                    self._store.insert_table(table)
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    self._error = exc
+        except BaseException:
+            with suppress(duckdb.Error):     # an aborted transaction refuses this too
+                self.con.unregister("_incoming")
+            raise
+        self.con.unregister("_incoming")
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

@@ -59,8 +59,9 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
     con = store.con
     con.execute(f.TIME_MACRO)
     with _load_settings(con):
-        # One transaction: the rows stay in its local storage (cheap to number and classify,
-        # even when the store compresses), and a load that fails leaves nothing behind.
+        # One transaction: until it commits the rows sit in its local storage, where numbering
+        # and classifying them is cheap (an UPDATE of stored, compressed rows is not), and a
+        # load that fails leaves nothing behind.
         con.execute("BEGIN TRANSACTION")
         try:
             loaded = _load(con, header, source)
@@ -194,7 +195,8 @@ def _scan_sql(header: list[str], tag: str, source: Source) -> str:
     return (f"read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
             "delim = ',', quote = '\"', escape = '\"', ignore_errors = true, "
             f"store_rejects = true, rejects_table = 'th_rejects_{tag}', "
-            f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE}, buffer_size = {MAX_LINE})")
+            f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE}, "
+            f"buffer_size = {MAX_LINE})")
 
 
 def _insert_sql(header: list[str], tag: str, source: Source) -> str:

@@ -31,6 +31,7 @@ CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "m
               "mfa_method", "target_user")
 SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code")
 _SIGNIN = len(CLOUD_KEYS)
+_PATHS = "[" + ", ".join(f"'$.{k}'" for k in CLOUD_KEYS + SIGNIN_KEYS) + "]"
 
 CLOUD = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
@@ -42,7 +43,7 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   v[8] AS target_user,
   CASE WHEN {IS_SIGNIN} THEN v[{_SIGNIN + 1}:{_SIGNIN + len(SIGNIN_KEYS)}] END AS s,
   CASE WHEN source = 'm365:ual' AND action IN {{ops}} THEN attrs END AS a
-FROM (SELECT *, json_extract_string(attrs, [{", ".join(f"'$.{k}'" for k in CLOUD_KEYS + SIGNIN_KEYS)}]) AS v
+FROM (SELECT *, json_extract_string(attrs, {_PATHS}) AS v
       FROM events WHERE {IS_CLOUD})
 """
 UAL_VIEWS = r"""

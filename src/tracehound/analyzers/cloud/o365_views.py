@@ -2,8 +2,9 @@
 
 No findings of its own (tools 1 and 2 report); it hands back the six views of the UAL events
 as artifacts (`o365_views`: one {view, columns, total, rows} entry per view, rows capped at
-`view_limit`, default 5,000, with `total` the uncapped count) and `report.cloud_views.view_csv` renders one as
-spreadsheet-safe CSV. "suspicious" lists the hits of every UAL detection with its rule id.
+`view_limit`, default 5,000, with `total` the uncapped count) and `report.cloud_views.view_csv`
+renders one as spreadsheet-safe CSV. "suspicious" lists the hits of every UAL detection with
+its rule id (rows the detecting tools of the same case already queried are reused).
 """
 
 from __future__ import annotations
@@ -17,29 +18,30 @@ from .o365_audit import detection_settings
 from .sql import connection, rows, shared_rows, sql_list
 
 UAL = "FROM th_ual_all"
-VIEWS: dict[str, str] = {
-    "timeline": f"""
+# view -> (query, its order); `total` counts the query's rows without sorting them
+VIEWS: dict[str, tuple[str, str]] = {
+    "timeline": (f"""
 SELECT time, actor, operation, workload, client_ip, target, outcome, sha256, locator
-{UAL} ORDER BY time, sha256, locator""",
-    "users": f"""
+{UAL}""", "time, sha256, locator"),
+    "users": (f"""
 SELECT actor, count(*) AS events, min(time) AS first, max(time) AS last,
   count(DISTINCT client_ip) AS addresses,
   string_agg(DISTINCT workload, ' ' ORDER BY workload) AS workloads,
   count(*) FILTER (WHERE outcome = 'failure') AS failures
-{UAL} GROUP BY actor ORDER BY actor""",
-    "ips": f"""
+{UAL} GROUP BY actor""", "actor"),
+    "ips": (f"""
 SELECT client_ip, count(*) AS events, min(time) AS first, max(time) AS last,
   string_agg(DISTINCT actor, ' ' ORDER BY actor) AS actors
-{UAL} WHERE client_ip IS NOT NULL GROUP BY ALL ORDER BY client_ip""",
-    "mailbox": f"""
+{UAL} WHERE client_ip IS NOT NULL GROUP BY ALL""", "client_ip"),
+    "mailbox": (f"""
 SELECT time, actor, operation, target, client_ip, outcome, sha256, locator
-{UAL} WHERE workload = 'Exchange' ORDER BY time, sha256, locator""",
-    "inbox_rules": f"""
+{UAL} WHERE workload = 'Exchange'""", "time, sha256, locator"),
+    "inbox_rules": (f"""
 SELECT time, actor, operation,
   coalesce(a->'$.parameters'->>'$.Name', a->'$.parameters'->>'$.RuleName',
            a->'$.parameters'->>'$.Identity') AS rule_name,
   CAST(a->'$.parameters' AS VARCHAR) AS parameters, client_ip, sha256, locator
-{UAL} WHERE operation IN {sql_list(detections.INBOX_OPS)} ORDER BY time, sha256, locator""",
+{UAL} WHERE operation IN {sql_list(detections.INBOX_OPS)}""", "time, sha256, locator"),
 }
 SUSPICIOUS_COLUMNS = ["time", "severity", "rule", "category", "actor", "target", "client_ip",
                       "refs"]
@@ -67,9 +69,10 @@ def build_views(con: Any, settings: Mapping[str, Any], limit: int,
                 cache: dict | None = None) -> list[dict[str, Any]]:
     detections.prepare(con)
     out = []
-    for name, sql in VIEWS.items():
-        total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-        found = rows(con, f"{sql} LIMIT {int(limit)}")
+    for name, (sql, order) in VIEWS.items():
+        found = rows(con, f"{sql} ORDER BY {order} LIMIT {int(limit)}")
+        total = (len(found) if len(found) < limit
+                 else con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])
         out.append({"view": name, "columns": list(found[0]) if found else [],
                     "total": total, "rows": found})
     hits = detections.hits(con, (*detections.O365_DETECTIONS, *detections.UAL_DETECTIONS),

@@ -4,9 +4,11 @@ Artifacts only (`saas_timeline`): every cloud event of the case (M365, Entra, Mi
 account, OAuth, Defender, SaaS CSV, and the CloudTrail / Azure events when present) as
 {time, service, actor, action, resource, client_ip, outcome, ref}, oldest first and capped at
 `timeline_limit` (20,000); and (`saas_cross_service`) the actor + resource pairs seen in more
-than one service (the first `cross_service_limit`, 5,000, by actor and resource). No findings: an actor touching one resource from two services is how
-SaaS is used; which order of such touches is an attack depends on the services, and the
-evidence here does not say it on its own. The other tools report the suspicious acts.
+than one service (the first `cross_service_limit`, 5,000, by actor and resource). No
+findings: an actor touching one resource from two services is how SaaS is used; which order of
+such touches is an attack depends on the services, and the evidence here does not say it on its
+own. The other tools report the suspicious acts. The rows come from the shared `th_cloud`
+table (cloud_tables), where service, resource and address are read out of attrs once.
 """
 
 from __future__ import annotations
