@@ -102,29 +102,28 @@ def current_rss_mb() -> float:
 
 
 class StageClock:
-    """Wall time and resident memory at each progress message of the pipeline."""
+    """Wall time, CPU time and resident memory at each progress message of the pipeline."""
 
     def __init__(self) -> None:
-        self.marks: list[tuple[str, float, float]] = [("start", time.perf_counter(),
-                                                       current_rss_mb())]
+        self.marks: list[tuple[str, float, float, float]] = []
+        self.mark("start", 0, 0)
 
     def mark(self, what: str, done: int, total: int) -> None:
-        self.marks.append((what, time.perf_counter(), current_rss_mb()))
+        self.marks.append((what, time.perf_counter(), time.process_time(), current_rss_mb()))
 
     def summary(self) -> dict:
-        """Seconds and RSS after: parse, store load, the agent tools, correlation."""
-        def at(prefix: str, last: bool = False) -> tuple[float, float]:
-            hits = [(t, m) for w, t, m in self.marks if w.startswith(prefix)]
-            return hits[-1] if last else hits[0]
-        t0 = self.marks[0][1]
-        parsed, first_tool, analyzed, done = (at("parsed"), at("running"), at("analyzed"),
-                                              at("done"))
-        return {"parse_s": round(parsed[0] - t0, 2), "rss_after_parse_mb": round(parsed[1]),
-                "store_s": round(first_tool[0] - parsed[0], 2),
-                "rss_after_store_mb": round(first_tool[1]),
-                "agent_tools_s": round(analyzed[0] - first_tool[0], 2),
-                "rss_after_tools_mb": round(analyzed[1]),
-                "correlate_s": round(done[0] - analyzed[0], 2)}
+        """Wall / CPU seconds of each stage and the RSS after it: parsing (the case store is
+        loaded while parsing, in batches), the seven agent tools, correlation."""
+        def at(prefix: str) -> tuple[float, float, float]:
+            return next((t, c, m) for w, t, c, m in self.marks if w.startswith(prefix))
+        out: dict = {}
+        for name, begin, end in (("parse_and_store", "start", "parsed"),
+                                 ("agent_tools", "parsed", "analyzed"),
+                                 ("correlate", "analyzed", "done")):
+            (t0, c0, _), (t1, c1, rss) = at(begin), at(end)
+            out.update({f"{name}_s": round(t1 - t0, 2), f"{name}_cpu_s": round(c1 - c0, 2),
+                        f"rss_after_{name}_mb": round(rss)})
+        return out
 
 
 def measure(steps: int) -> dict:

@@ -35,8 +35,8 @@ EVENT_SCHEMA = pa.schema([
 # computes from sha256 and locator exactly as Event.id does (first 16 hex digits of the
 # sha256 of "<sha256>\0<locator>"), in C++ rather than once per event in Python.
 INCOMING_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "event_id"])
-_INSERT = ("INSERT INTO events SELECT substr(sha256(sha256 || chr(0) || locator), 1, 16), "
-           + ", ".join(f.name for f in INCOMING_SCHEMA) + " FROM _incoming")
+_ROW = ("substr(sha256(sha256 || chr(0) || locator), 1, 16), "
+        + ", ".join(f.name for f in INCOMING_SCHEMA))
 
 
 def event_table(events: Sequence[Event]) -> pa.Table:
@@ -123,15 +123,9 @@ class CaseStore:
         return len(events)
 
     def insert_table(self, table: pa.Table) -> None:
-        """Insert rows built by `event_table`."""
-        self.con.register("_incoming", table)
-        try:
-            self.con.execute(_INSERT)
-        except BaseException:
-            with suppress(duckdb.Error):     # an aborted transaction refuses this too
-                self.con.unregister("_incoming")
-            raise
-        self.con.unregister("_incoming")
+        """Insert rows built by `event_table`. Through a relation, not a registered view:
+        inside a transaction a dropped view keeps its Arrow table alive until the commit."""
+        self.con.from_arrow(table).project(_ROW).insert_into("events")
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from datetime import datetime
-from operator import itemgetter
+from operator import eq, itemgetter
 from typing import Any, Sequence
 
 from ..model import Event
@@ -132,11 +132,15 @@ def _edge(source: str, target: str, kind: str) -> dict[str, str]:
 
 def _graph_order(calls: list[Event]) -> list[Event]:
     """Calls by (session, step, event id); the id (a hash) is computed only to break ties."""
-    calls.sort(key=lambda e: (e.session or "", e.step or 0))
+    keys = [(e.session or "", e.step or 0) for e in calls]
+    order = sorted(range(len(calls)), key=keys.__getitem__)
+    calls = [calls[i] for i in order]
+    keys = [keys[i] for i in order]
+    if not any(map(eq, keys, keys[1:])):
+        return calls
     start = 0
     for end in range(1, len(calls) + 1):
-        if end == len(calls) or (calls[end].session or "", calls[end].step or 0) != \
-                (calls[start].session or "", calls[start].step or 0):
+        if end == len(calls) or keys[end] != keys[start]:
             if end - start > 1:
                 calls[start:end] = sorted(calls[start:end], key=lambda e: e.id)
             start = end
@@ -178,36 +182,50 @@ def execution_graph(events: Sequence[Event], traces: Sequence[dict] = ()
     if not calls:
         return None
     clouds = [e for e in events if e.source.startswith(CLOUD_SOURCES)]
-    nodes: dict[str, dict] = {}
-    edges: list[dict[str, str]] = []
-    labels: dict[tuple, str] = {}        # "N: tool" repeats across sessions: one text each
-    shared = _TraceRefs(traces)
-    for call in calls:
-        agent_id = f"agent:{call.actor_id or 'unknown'}"
-        session_id = f"session:{call.session or 'unknown'}"
-        step_id = f"step:{call.session}:{call.step}"
-        if agent_id not in nodes:
-            nodes[agent_id] = _node(agent_id, "agent", call.actor_id or "unknown agent")
-        if session_id not in nodes:
-            nodes[session_id] = _node(session_id, "session", call.session or "unknown session")
-            edges.append(_edge(agent_id, session_id, "ran"))
-        label = labels.setdefault((call.step, call.action), f"{call.step}: {call.action}")
-        refs = shared.of(call)
-        nodes[step_id] = (vars(_NodeJson(step_id, "tool-call", label, refs)) if refs is not None
-                          else _node(step_id, "tool-call", label, (call.ref,)))
-        if call.parent_step is not None:
-            parent = f"step:{call.session}:{call.parent_step}"
-            known = nodes.get(parent)
-            parent = known["id"] if known is not None else parent     # one text per id
-        else:
-            parent = session_id
-        edges.append(_edge(parent, step_id, "called"))
+    nodes, edges = _call_nodes(calls, _TraceRefs(traces))
     for call, cloud in join_calls(calls, clouds):
         cloud_id = f"cloud:{cloud.id}"
         nodes[cloud_id] = _node(cloud_id, "cloud-api-call",
                                 f"{cloud.attrs.get('event_name') or cloud.action}", [cloud.ref])
         edges.append(_edge(f"step:{call.session}:{call.step}", cloud_id, "caused"))
     edges = [e for e in edges if e["from"] in nodes and e["to"] in nodes]
-    edges.sort(key=itemgetter("from", "to", "kind"))
+    # By (from, to, kind): two stable sorts on one text each, without a key tuple per edge.
+    # The kind follows from the target node (a session was run, a step called, a cloud call
+    # caused), so edges with equal (from, to) are equal and need no sort by kind.
+    edges.sort(key=itemgetter("to"))
+    edges.sort(key=itemgetter("from"))
     return {"kind": "execution-graph", "nodes": [nodes[key] for key in sorted(nodes)],
             "edges": edges}
+
+
+def _call_nodes(calls: list[Event], shared: _TraceRefs) -> tuple[dict[str, dict], list[dict]]:
+    """Agent, session and step nodes with the edges between them, by node id."""
+    nodes: dict[str, dict] = {}
+    edges: list[dict[str, str]] = []
+    labels: dict[tuple, str] = {}        # "N: tool" repeats across sessions: one text each
+    agent_id = session_id = ""
+    last: tuple = (object(), object())
+    for call in calls:
+        if (call.actor_id, call.session) != last:     # calls come session by session
+            last = (call.actor_id, call.session)
+            agent_id = f"agent:{call.actor_id or 'unknown'}"
+            session_id = f"session:{call.session or 'unknown'}"
+        if agent_id not in nodes:
+            nodes[agent_id] = _node(agent_id, "agent", call.actor_id or "unknown agent")
+        if session_id not in nodes:
+            nodes[session_id] = _node(session_id, "session", call.session or "unknown session")
+            edges.append(_edge(agent_id, session_id, "ran"))
+        label = labels.get((call.step, call.action))
+        if label is None:
+            label = labels[(call.step, call.action)] = f"{call.step}: {call.action}"
+        step_id = f"step:{call.session}:{call.step}"
+        refs = shared.of(call)
+        nodes[step_id] = (vars(_NodeJson(step_id, "tool-call", label, refs)) if refs is not None
+                          else _node(step_id, "tool-call", label, (call.ref,)))
+        parent = session_id
+        if call.parent_step is not None:
+            parent = f"step:{call.session}:{call.parent_step}"
+            known = nodes.get(parent)
+            parent = known["id"] if known is not None else parent     # one text per id
+        edges.append(_edge(parent, step_id, "called"))
+    return nodes, edges

@@ -66,9 +66,10 @@ def _attr_paths() -> list[str]:
 
 
 def _candidates_sql() -> str:
-    """(type, value, sha256, locator) of every indicator in the events table. One scan: each
-    row's attrs JSON is parsed once for all paths (a list extraction), and the (type, value)
-    pairs of a row are unnested from two parallel lists."""
+    """(type, value, sha256, locator) of every indicator in the events table, as `norm`. One
+    scan: each row's attrs JSON is parsed once for all paths (a list extraction), the
+    (type, value) pairs of a row are unnested from two parallel lists, and the result is
+    materialized once for the queries that read it twice."""
     paths = _attr_paths()
     extracted = "json_extract_string(attrs, [" + ", ".join(f"'{p}'" for p in paths) + "])"
     values = []
@@ -81,7 +82,7 @@ def _candidates_sql() -> str:
             f"{extracted} AS _j FROM events), "
             f"raw AS (SELECT unnest([{kinds}]) AS type, unnest([{', '.join(values)}]) AS value, "
             f"sha256, locator FROM parsed), "
-            f"norm AS (SELECT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
+            f"norm AS MATERIALIZED (SELECT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
             "WHERE value IS NOT NULL AND trim(value) <> '' AND NOT contains(value, '*')) ")
 
 

@@ -57,7 +57,6 @@ def utc_iso(value: Any) -> str | None:
     return f"{year}-{month}-{day}T{hour}:{minute}:{second}{'.' + digits if digits else ''}Z"
 
 
-
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -344,11 +343,14 @@ def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None)
     attrs: dict[str, Any] = {"tool_call_id": call.tool_call_id, "tool": call.tool,
                              "arguments": arguments, "mutation": mutation_of(klass, call.tool),
                              "runtime": runtime}
-    optional = {"result_text": text_of(call.result), "stated_intent": call.stated_intent,
-                "model": call.model, "credential": call.credential, "url": url,
-                "dest_host": host_of(url), "method": call.method or shape.method,
-                "command": shape.command, "is_error": call.is_error}
-    attrs.update({k: v for k, v in optional.items() if v is not None})
+    for key, value in (("result_text", text_of(call.result)),
+                       ("stated_intent", call.stated_intent), ("model", call.model),
+                       ("credential", call.credential), ("url", url),
+                       ("dest_host", host_of(url) if url else None),
+                       ("method", call.method or shape.method), ("command", shape.command),
+                       ("is_error", call.is_error)):
+        if value is not None:
+            attrs[key] = value
     attrs.update(call.extra)
     target = shape.target_id or (url if url else None)
     return Event(

@@ -43,6 +43,8 @@ def as_int(value: Any) -> int | None:
 
 
 def as_str(value: Any) -> str | None:
+    if type(value) is str:             # the common case, first
+        return value or None
     if value is None or isinstance(value, (dict, list)):
         return None
     return str(value) if str(value) != "" else None
@@ -53,6 +55,17 @@ def as_name(value: Any) -> str | None:
     of a trace, and a million-line trace then holds each of them once."""
     text = as_str(value)
     return intern(text) if text is not None else None
+
+
+SHORT_TEXT = 64
+
+
+def short_text(value: Any) -> Any:
+    """A result summary as given, interned when it is short text: "ok", "3 objects", "denied"
+    come back on line after line of a trace."""
+    if type(value) is str and len(value) <= SHORT_TEXT:
+        return intern(value)
+    return value
 
 
 def has_keys(sample: Sample, *required: str) -> bool:
@@ -157,14 +170,18 @@ class AgentToolCallParser(Parser):
         result = record.get("result")
         error = record.get("error")
         error_code = as_str(error.get("code") if isinstance(error, dict) else error)
-        extra = {k: v for k, v in (("server", as_name(record.get("mcp_server"))),
-                                   ("error_code", error_code)) if v is not None}
+        extra: dict[str, Any] = {}
+        server = as_name(record.get("mcp_server"))
+        if server is not None:
+            extra["server"] = server
+        if error_code is not None:
+            extra["error_code"] = error_code
         call = ToolCall(
             ref=line_ref(source.sha256, number), tool=intern(str(record["tool"])), time=time,
             session=as_name(record.get("session_id")),
             tool_call_id=as_str(record.get("tool_call_id")),
             arguments=record.get("arguments"),
-            result=record.get("result_summary") if record.get("result_summary") else result,
+            result=short_text(record.get("result_summary")) or result,
             is_error=(status in ERROR_STATUSES) if status else None,
             actor_id=as_name(record.get("agent_id")), model=as_name(record.get("model")),
             approver=as_name(record.get("approver")),

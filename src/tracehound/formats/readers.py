@@ -138,6 +138,7 @@ def iter_ndjson_file(fs_path: Any, path: str
 
 def ndjson_of_lines(lines: Iterable[tuple[int, str] | ParseIssue], path: str
                     ) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """The JSON objects of numbered text lines (iter_ndjson's rules)."""
     for item in lines:
         if isinstance(item, ParseIssue):
             yield item

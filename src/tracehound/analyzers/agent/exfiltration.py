@@ -168,8 +168,10 @@ def _staged_names(traces: TraceSet) -> dict[str, int]:
     """Base names of objects read (downloaded, fetched) by steps -> the first such step."""
     names: dict[str, int] = {}
     for step in traces.steps():
-        if step.action_class == "read" and len(_base(step.target)) >= 5:
-            names.setdefault(_base(step.target).lower(), step.index)
+        if step.action_class == "read":
+            base = _base(step.target)
+            if len(base) >= 5:
+                names.setdefault(base.lower(), step.index)
     return names
 
 

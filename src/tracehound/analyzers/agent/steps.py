@@ -82,8 +82,10 @@ class Step:
 
     @property
     def result_text(self) -> str | None:
-        texts = [self.call.attrs.get("result_text")]
-        texts += [e.attrs.get("result_text") for e in self.results]
+        own = self.call.attrs.get("result_text")
+        if not self.results:                   # most steps: the call's own output only
+            return (str(own) if own else "") or None
+        texts = [own] + [e.attrs.get("result_text") for e in self.results]
         joined = "\n".join(str(t) for t in texts if t)
         return joined or None
 
@@ -127,7 +129,9 @@ class Step:
     @property
     def transfer_bytes(self) -> int:
         """The largest amount of data one of the step's network rows moved, either way."""
-        return max((max(e.bytes_out or 0, e.bytes_in or 0) for e in self.network), default=0)
+        if not self.network:
+            return 0
+        return max(max(e.bytes_out or 0, e.bytes_in or 0) for e in self.network)
 
     def anchor(self) -> dict[str, Any]:
         """The Finding fields that place a finding on this step."""
