@@ -119,6 +119,21 @@ class LineRecords:
                                     f"{key} {str(value)[:40]!r} is not a step number")
         return step, None
 
+    def stamped(self, time_keys: tuple[str, ...] = ("timestamp", "time")
+                ) -> Iterator[tuple[int, dict[str, Any], str | None, int | None] | ParseIssue]:
+        """(line, record, time, step) for each usable line; a bad time or step is an issue
+        and the record is still yielded without it."""
+        for item in self:
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            number, record = item
+            value = next((record[k] for k in time_keys if record.get(k)), None)
+            time, bad_time = self.time(number, value)
+            step, bad_step = self.step(number, record)
+            yield from (i for i in (bad_time, bad_step) if i is not None)
+            yield number, record, time, step
+
 
 # ----------------------------------------------------------------------------- tool-call trace
 
@@ -224,15 +239,11 @@ class AgentDivergenceParser(Parser):
         return None
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        lines = LineRecords(source, ("actual_action",))
-        for item in lines:
+        for item in LineRecords(source, ("actual_action",)).stamped():
             if isinstance(item, ParseIssue):
                 yield item
                 continue
-            number, record = item
-            time, bad_time = lines.time(number, record.get("timestamp") or record.get("time"))
-            step, bad_step = lines.step(number, record)
-            yield from (i for i in (bad_time, bad_step) if i is not None)
+            number, record, time, step = item
             actual = str(record["actual_action"])
             agent = as_str(record.get("agent_id"))
             yield Event(
@@ -267,16 +278,8 @@ class AgentAccountabilityParser(Parser):
         return None
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        lines = LineRecords(source, ("tool_call_id",))
-        for item in lines:
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            number, record = item
-            time, bad_time = lines.time(number, record.get("timestamp") or record.get("time"))
-            step, bad_step = lines.step(number, record)
-            yield from (i for i in (bad_time, bad_step) if i is not None)
-            yield self.event(source, number, record, time, step)
+        for item in LineRecords(source, ("tool_call_id",)).stamped():
+            yield item if isinstance(item, ParseIssue) else self.event(source, *item)
 
     @staticmethod
     def event(source: Source, number: int, record: dict[str, Any], time: str | None,
@@ -362,17 +365,8 @@ class AgentNetworkParser(Parser):
         return "NDJSON whose records carry a destination, byte counts and the agent tool call"
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        lines = LineRecords(source, ())
-        for item in lines:
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            number, record = item
-            time, bad_time = lines.time(number, record.get("start_time") or record.get("timestamp")
-                                        or record.get("time"))
-            step, bad_step = lines.step(number, record)
-            yield from (i for i in (bad_time, bad_step) if i is not None)
-            yield self.event(source, number, record, time, step)
+        for item in LineRecords(source, ()).stamped(("start_time", "timestamp", "time")):
+            yield item if isinstance(item, ParseIssue) else self.event(source, *item)
 
     @staticmethod
     def event(source: Source, number: int, record: dict[str, Any], time: str | None,
