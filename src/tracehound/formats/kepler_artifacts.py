@@ -13,9 +13,9 @@ from typing import Any, Iterator
 
 from ..model import Event, ParseIssue, pointer_ref
 from ..taxonomy import classify_action
-from .base import Parser, Sample, Source
+from .base import Sample, Source
 from .kepler import as_int, as_str
-from .kepler_documents import document_items, listed, load, time_of
+from .kepler_documents import DocumentParser, document_items, listed, map_items, time_of
 from .registry import register
 
 MECHANISM_NAMES = {
@@ -33,7 +33,7 @@ def _node_like(item: Any) -> bool:
 
 
 @register
-class McpCallGraphParser(Parser):
+class McpCallGraphParser(DocumentParser):
     name = "mcp-call-graph-json"
     version = "1"
     priority = 60
@@ -47,11 +47,8 @@ class McpCallGraphParser(Parser):
             return "JSON graph whose nodes carry id, tool and server (MCP call graph)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        doc, issues = load(source)
-        yield from issues
-        if doc is None:
-            return
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
         agent, session = as_str(doc.get("agent_id")), as_str(doc.get("session_id"))
         known: set[str] = set()
         nodes: list[tuple[int, dict[str, Any]]] = []
@@ -94,7 +91,7 @@ class McpCallGraphParser(Parser):
 
 
 @register
-class AgentPersistenceParser(Parser):
+class AgentPersistenceParser(DocumentParser):
     name = "agent-persistence-json"
     version = "1"
     priority = 60
@@ -108,17 +105,11 @@ class AgentPersistenceParser(Parser):
             return "JSON with persistence mechanisms (schedule_expression / installed_via)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        doc, issues = load(source)
-        yield from issues
-        if doc is None:
-            return
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
         agent, session = as_str(doc.get("agent_id")), as_str(doc.get("session_id"))
-        for item in document_items(source, doc, "mechanisms"):
-            if isinstance(item, ParseIssue):
-                yield item
-            else:
-                yield self.mechanism(source, item[0], item[1], agent, session)
+        yield from map_items(source, doc, "mechanisms",
+                             lambda i, item: self.mechanism(source, i, item, agent, session))
 
     @staticmethod
     def mechanism(source: Source, index: int, item: dict[str, Any], agent: str | None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..model import Event, ParseIssue, json_pointer, pointer_ref
 from ..taxonomy import classify_action
@@ -47,6 +47,28 @@ def document_items(source: Source, doc: Any, key: str) -> Iterator[tuple[int, di
                              f"expected an object, found {type(item).__name__}")
 
 
+def map_items(source: Source, doc: Any, key: str,
+              make: Callable[[int, dict], Event | ParseIssue]) -> Iterator[Event | ParseIssue]:
+    """One event (or issue) per object in the list under `key`; non-objects are issues."""
+    for item in document_items(source, doc, key):
+        yield item if isinstance(item, ParseIssue) else make(*item)
+
+
+class DocumentParser(Parser):
+    """A parser for one JSON object document: reads it once, reports why it cannot, and hands
+    the object to `parse_document`."""
+
+    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
+        doc, issues = load(source)
+        yield from issues
+        if doc is not None:
+            yield from self.parse_document(source, doc)
+
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
+        raise NotImplementedError
+
+
 def load(source: Source) -> tuple[Any, list[ParseIssue]]:
     doc, issues = load_json(source.data, source.path)
     if doc is not None and not isinstance(doc, dict):
@@ -65,7 +87,7 @@ def within(permissions: list[str], allowed: list[str]) -> bool:
 
 
 @register
-class IamRoleGrantParser(Parser):
+class IamRoleGrantParser(DocumentParser):
     name = "iam-role-grant-json"
     version = "1"
     priority = 60
@@ -79,18 +101,12 @@ class IamRoleGrantParser(Parser):
             return "JSON with a RoleDetailList of IAM roles and their trust policies"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        doc, issues = load(source)
-        yield from issues
-        if doc is None:
-            return
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
         intent = doc.get("written_intent") if isinstance(doc.get("written_intent"), dict) else {}
         for item in document_items(source, doc, "RoleDetailList"):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            index, role = item
-            yield from self.role_events(source, index, role, intent)
+            yield from ([item] if isinstance(item, ParseIssue)
+                        else self.role_events(source, *item, intent))
 
     def role_events(self, source: Source, index: int, role: dict[str, Any],
                     intent: dict[str, Any]) -> Iterator[Event | ParseIssue]:
@@ -155,7 +171,7 @@ class IamRoleGrantParser(Parser):
 
 
 @register
-class AgentCredentialAuditParser(Parser):
+class AgentCredentialAuditParser(DocumentParser):
     name = "agent-credential-audit-json"
     version = "1"
     priority = 60
@@ -167,20 +183,15 @@ class AgentCredentialAuditParser(Parser):
             return "JSON with a credential_uses list (agent credential-handling audit)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        doc, issues = load(source)
-        yield from issues
-        if doc is None:
-            return
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
         scope = doc.get("declared_scope") if isinstance(doc.get("declared_scope"), dict) else {}
         agent, session = as_str(doc.get("agent_id")), as_str(doc.get("session_id"))
         if isinstance(doc.get("oauth_grants"), list):
-            for item in document_items(source, doc, "oauth_grants"):
-                yield item if isinstance(item, ParseIssue) else \
-                    self.grant(source, item[0], item[1], scope, session)
-        for item in document_items(source, doc, "credential_uses"):
-            yield item if isinstance(item, ParseIssue) else \
-                self.use(source, item[0], item[1], agent, session)
+            yield from map_items(source, doc, "oauth_grants",
+                                 lambda i, grant: self.grant(source, i, grant, scope, session))
+        yield from map_items(source, doc, "credential_uses",
+                             lambda i, use: self.use(source, i, use, agent, session))
 
     @staticmethod
     def grant(source: Source, index: int, grant: dict[str, Any], scope: dict[str, Any],
@@ -228,7 +239,7 @@ class AgentCredentialAuditParser(Parser):
 
 
 @register
-class AgentRuntimeConfigParser(Parser):
+class AgentRuntimeConfigParser(DocumentParser):
     name = "agent-runtime-config-json"
     version = "1"
     priority = 60
@@ -241,11 +252,8 @@ class AgentRuntimeConfigParser(Parser):
             return "JSON with an agent and its tool_allowlist (runtime config snapshot)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        doc, issues = load(source)
-        yield from issues
-        if doc is None:
-            return
+    def parse_document(self, source: Source, doc: dict[str, Any]
+                       ) -> Iterator[Event | ParseIssue]:
         section = {k: (doc.get(k) if isinstance(doc.get(k), dict) else {}) for k in
                    ("agent", "snapshot", "model", "prompt", "scope", "deployment", "autonomy")}
         prompt_text = as_str(section["prompt"].get("text"))
