@@ -4,7 +4,12 @@ Paths may be files, folders (recursed, sorted) or archives (.zip, .gz). Archive 
 extracted into a private temporary folder, never next to the evidence: entries with absolute
 paths or `..` are refused (zip-slip), and so is an archive that would expand past a limit
 (zip bomb). Originals are only ever opened for reading; their SHA-256 is taken on intake and
-again after analysis, and any difference is reported loudly.
+again once the last parser has read them, and any difference is reported loudly.
+
+A plain file's SHA-256 is computed on a background thread from the moment it is taken (a
+Digest): hashlib releases the GIL on large buffers, so hashing a 700 MB export runs beside
+DuckDB reading it instead of before. Whoever needs the value (a parser writing evidence refs,
+the report) waits for it; the bulk loaders need it only after their rows are in.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,13 +58,46 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_HASHING: ThreadPoolExecutor | None = None
+
+
+def _hashing() -> ThreadPoolExecutor:
+    """One background thread hashes files in the order they were taken (one at a time: two
+    would fight over the same disk and cores)."""
+    global _HASHING
+    if _HASHING is None:
+        _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehound-sha256")
+    return _HASHING
+
+
+class Digest:
+    """The SHA-256 of a file, being computed on the hashing thread; `value` waits for it (and
+    raises what reading the file raised)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.started = utc_now()
+        self._future: Future[str] = _hashing().submit(sha256_file, path)
+
+    @property
+    def value(self) -> str:
+        return self._future.result()
+
+    def __repr__(self) -> str:
+        return f"Digest({str(self.path)!r})"
+
+
 @dataclass(frozen=True)
 class Original:
     """A path the user handed us (file or archive), with the hash taken on intake."""
 
     path: Path
-    sha256: str
+    digest: str | Digest
     hashed_at: str
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.value
 
 
 @dataclass
@@ -68,8 +107,18 @@ class Intake(AbstractContextManager):
     sources: list[Source] = field(default_factory=list)
     originals: list[Original] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
-    hashed_at: dict[str, str] = field(default_factory=dict)     # sha256 -> time first hashed
+    _hashed_at: dict[str, str] = field(default_factory=dict)    # archive members' times
     _tmp: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def hashed_at(self) -> dict[str, str]:
+        """sha256 -> UTC time it was first taken (waits for hashes still being computed)."""
+        out: dict[str, str] = {}
+        for original in self.originals:
+            out.setdefault(original.sha256, original.hashed_at)
+        for digest, when in self._hashed_at.items():
+            out.setdefault(digest, when)
+        return out
 
     def workdir(self) -> Path:
         if self._tmp is None:
@@ -86,16 +135,34 @@ class Intake(AbstractContextManager):
 
     def changed_originals(self) -> list[tuple[Original, str]]:
         """Originals whose bytes differ now from intake: (original, new hash or problem)."""
-        changed = []
-        for original in self.originals:
-            try:
-                now = sha256_file(original.path)
-            except OSError as exc:
-                changed.append((original, f"cannot be read any more: {exc.strerror}"))
-                continue
-            if now != original.sha256:
-                changed.append((original, f"sha256 is now {now}"))
-        return changed
+        return self.recheck().result()
+
+    def recheck(self) -> "Future[list[tuple[Original, str]]]":
+        """Hash every original again on the hashing thread (after the intake hashes, which
+        it queues behind); the result is changed_originals' list."""
+        rehashed = [(original, _hashing().submit(sha256_file, original.path))
+                    for original in self.originals]
+        done: Future[list[tuple[Original, str]]] = Future()
+
+        def compare(_: object = None) -> None:
+            if not all(future.done() for _, future in rehashed):
+                return
+            changed = []
+            for original, future in rehashed:
+                error = future.exception()
+                if isinstance(error, OSError):
+                    changed.append((original, f"cannot be read any more: {error.strerror}"))
+                    continue
+                now = future.result()
+                if now != original.sha256:
+                    changed.append((original, f"sha256 is now {now}"))
+            if not done.done():
+                done.set_result(changed)
+
+        for _, future in rehashed:
+            future.add_done_callback(compare)
+        compare()
+        return done
 
 
 def collect(paths: list[str | Path], *, expansion_limit: int = DEFAULT_EXPANSION_LIMIT,
@@ -137,16 +204,15 @@ def _take_file(intake: Intake, path: Path, shown: str, expansion_limit: int,
     if not stat.S_ISREG(mode):
         intake.issues.append(ParseIssue(shown, "file", "not a regular file; skipped"))
         return
-    digest = sha256_file(path)
-    when = utc_now()
-    intake.originals.append(Original(path, digest, when))
-    intake.hashed_at.setdefault(digest, when)
-    if _is_zip(path):
-        _take_zip(intake, path, shown, expansion_limit, ratio_limit)
-    elif _is_gzip(path):
-        _take_gzip(intake, path, shown, expansion_limit, ratio_limit)
-    else:
-        intake.sources.append(Source(shown, path, digest, path.stat().st_size))
+    if _is_zip(path) or _is_gzip(path):      # (reading the magic bytes fails early on a
+        digest = sha256_file(path)            # file we may not read)
+        intake.originals.append(Original(path, digest, utc_now()))
+        (_take_zip if _is_zip(path) else _take_gzip)(intake, path, shown, expansion_limit,
+                                                      ratio_limit)
+        return
+    lazy = Digest(path)
+    intake.originals.append(Original(path, lazy, lazy.started))
+    intake.sources.append(Source(shown, path, lazy, path.stat().st_size))
 
 
 def _is_zip(path: Path) -> bool:
@@ -208,7 +274,7 @@ def _take_zip(intake: Intake, path: Path, shown: str, expansion_limit: int,
                 _take_file(intake, out, member_shown, expansion_limit - written, ratio_limit)
                 continue
             digest = sha256_file(out)
-            intake.hashed_at.setdefault(digest, utc_now())
+            intake._hashed_at.setdefault(digest, utc_now())
             intake.sources.append(Source(member_shown, out, digest, out.stat().st_size))
 
 
@@ -225,7 +291,7 @@ def _take_gzip(intake: Intake, path: Path, shown: str, expansion_limit: int,
     except (OSError, EOFError) as exc:
         raise IntakeError(shown, f"not a readable gzip file: {exc}") from None
     digest = sha256_file(out)
-    intake.hashed_at.setdefault(digest, utc_now())
+    intake._hashed_at.setdefault(digest, utc_now())
     intake.sources.append(Source(f"{shown}!{inner}", out, digest, out.stat().st_size))
 
 

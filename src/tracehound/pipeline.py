@@ -98,7 +98,7 @@ RAW_IN_STORE_BYTES = 16 * 1024 * 1024
 # A case this large gets a store that keeps at most SPILL_MEMORY in memory and spills the rest
 # to a temporary folder, so the store does not grow the process by the size of the evidence.
 SPILL_BYTES = 32 * 1024 * 1024
-SPILL_MEMORY = "128MB"
+SPILL_MEMORY = "1GB"
 STORE_BATCH = 5_000              # events handed to the store at a time while parsing
 EventSink = Callable[[Sequence[Event]], None]
 
@@ -193,14 +193,16 @@ def parse_one(source: Source, forced: str | None, store: Any = None,
         file = EvidenceFile(source.path, source.sha256, source.size, None, None, problem)
         return [], [ParseIssue(source.path, "file", problem)], file, None
     parser = sniffed.parser
-    file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
-                        sniffed.reason)
     found: list[Event] = []
     problems: list[ParseIssue] = []
     if store is not None and source.size >= BULK_BYTES:
         bulk = parser.bulk_load(source, store)
-        if bulk is not None:
+        if bulk is not None:           # (the hash last: the intake may still be computing it)
+            file = EvidenceFile(source.path, source.sha256, source.size, parser.name,
+                                parser.version, sniffed.reason)
             return [], list(bulk[1]), file, bulk[0]
+    file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
+                        sniffed.reason)
     flushed = 0
     for item in _guarded(parser, source):
         if isinstance(item, ParseIssue):
@@ -285,6 +287,9 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
                                                     intake.sources) as store, _no_gc_pauses():
         evidence, events, issues, counts = parse_sources(
             intake, options.forced_format, options.progress, store, stream=True)
+        # every file is read: hash the originals again on the hashing thread while the tools
+        # run (they work on the case store, never on the files)
+        recheck = intake.recheck()
         ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
                       store=store)
         findings, artifacts, runs = run_analyzers(events, ctx, options.tools,
@@ -295,7 +300,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
                     hashed_at={} if options.reproducible else dict(intake.hashed_at))
         case.extra["tool_runs"] = runs
         enrich(case, ctx, timeline=options.timeline)
-        case.changed = [f"{o.path}: {problem}" for o, problem in intake.changed_originals()]
+        case.changed = [f"{o.path}: {problem}" for o, problem in recheck.result()]
     return case
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager, suppress
-from typing import Any, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -66,8 +67,47 @@ def event_table(events: Sequence[Event]) -> pa.Table:
     return pa.table(columns, schema=INCOMING_SCHEMA)
 
 
+PARSED = "parsed_events"     # the table the record-by-record parsers' events go into
+
+
+@dataclass(frozen=True)
+class EventBranch:
+    """Events a bulk loader keeps in typed tables of its own, seen through the `events` view.
+
+    `columns` gives every EVENT_SCHEMA column as an SQL expression over `relation` (a FROM
+    clause); the view computes them only for the columns a query reads, so a JSON column such
+    as attrs costs nothing to a query that does not select it. `typed_attrs` gives attrs keys
+    the branch holds in typed columns, as expressions over the same relation: readers of those
+    keys (`CaseStore.events_with_attrs`) then skip building and parsing the attrs JSON."""
+
+    name: str
+    relation: str
+    columns: Mapping[str, str]
+    typed_attrs: Mapping[str, str] = field(default_factory=dict)
+    # keys read out of the attrs JSON; any other key, when other_attrs is set, through that
+    # expression template (with {key}) instead
+    json_keys: Sequence[str] = ()
+    other_attrs: str = ""
+
+    def select(self, extra: str = "") -> str:
+        exprs = [f"{self.columns[f.name]} AS {f.name}" for f in EVENT_SCHEMA]
+        return f"SELECT {', '.join(exprs)}{extra} FROM {self.relation}"
+
+    def attr(self, key: str) -> str:
+        """A key's value as text: the typed column, else read out of the attrs JSON."""
+        typed = self.typed_attrs.get(key)
+        if typed is not None:
+            return typed
+        if self.other_attrs and key not in self.json_keys:
+            return self.other_attrs.format(key=key)
+        return f"json_extract_string({self.columns['attrs']}, '$.\"{key}\"')"
+
+
 class CaseStore:
-    """An in-memory (or on-disk, for the web UI's cases) DuckDB database for one case."""
+    """An in-memory (or on-disk, for the web UI's cases) DuckDB database for one case.
+
+    `events` is a view: the rows of the `parsed_events` table (what the record-by-record
+    parsers load) and of every EventBranch a bulk loader added."""
 
     def __init__(self, path: str = ":memory:", spill_dir: str | None = None,
                  memory_limit: str | None = None):
@@ -80,8 +120,16 @@ class CaseStore:
         if memory_limit is not None:
             self.con.execute("SET memory_limit = ?", [memory_limit])
         self.con.execute(
-            "CREATE TABLE IF NOT EXISTS events (" + ", ".join(
+            f"CREATE TABLE IF NOT EXISTS {PARSED} (" + ", ".join(
                 f"{f.name} {_sql_type(f.type)}" for f in EVENT_SCHEMA) + ")")
+        self.con.execute(f"CREATE VIEW IF NOT EXISTS events AS SELECT * FROM {PARSED}")
+        self.con.execute("CREATE TABLE IF NOT EXISTS event_branches (name VARCHAR, spec JSON)")
+
+    def add_branch(self, branch: EventBranch) -> None:
+        """Show a bulk loader's rows in the `events` view (once per branch name). Kept in the
+        database (`event_branches`), so a store opened again, or any code holding only the
+        connection, sees the same branches; inside a transaction it is undone with it."""
+        add_branch(self.con, branch)
 
     def __enter__(self) -> "CaseStore":
         return self
@@ -125,7 +173,45 @@ class CaseStore:
     def insert_table(self, table: pa.Table) -> None:
         """Insert rows built by `event_table`. Through a relation, not a registered view:
         inside a transaction a dropped view keeps its Arrow table alive until the commit."""
-        self.con.from_arrow(table).project(_ROW).insert_into("events")
+        self.con.from_arrow(table).project(_ROW).insert_into(PARSED)
+
+
+def branches(con: Any) -> list[EventBranch]:
+    found = con.execute("SELECT spec FROM event_branches ORDER BY name").fetchall()
+    out = []
+    for spec, in found:
+        fields = json.loads(spec)
+        out.append(EventBranch(**{**fields, "json_keys": tuple(fields["json_keys"])}))
+    return out
+
+
+def add_branch(con: Any, branch: EventBranch) -> None:
+    known = {b.name: b for b in branches(con)}
+    if known.get(branch.name) == branch:
+        return
+    spec = json.dumps({"name": branch.name, "relation": branch.relation,
+                       "columns": dict(branch.columns), "typed_attrs": dict(branch.typed_attrs),
+                       "json_keys": list(branch.json_keys), "other_attrs": branch.other_attrs}, sort_keys=True)
+    con.execute("DELETE FROM event_branches WHERE name = ?", [branch.name])
+    con.execute("INSERT INTO event_branches VALUES (?, ?)", [branch.name, spec])
+    known[branch.name] = branch
+    selects = [f"SELECT * FROM {PARSED}"] + [b.select() for _, b in sorted(known.items())]
+    con.execute("CREATE OR REPLACE VIEW events AS " + "\nUNION ALL\n".join(selects))
+
+
+def events_with_attrs(con: Any, keys: Sequence[str]) -> str:
+    """SQL of every event's columns but attrs and raw, plus `_attrs`: the values of `keys` (a
+    VARCHAR list in that order), read from typed columns where a branch has them and parsed
+    out of the attrs JSON (once a row) where not."""
+    paths = "[" + ", ".join(f"'$.\"{k}\"'" for k in keys) + "]"
+    names = [f.name for f in EVENT_SCHEMA if f.name not in ("attrs", "raw")]
+    parts = [f"SELECT {', '.join(names)}, json_extract_string(attrs, {paths}) AS _attrs "
+             f"FROM {PARSED}"]
+    for branch in branches(con):
+        values = "[" + ", ".join(f"CAST({branch.attr(k)} AS VARCHAR)" for k in keys) + "]"
+        exprs = ", ".join(f"{branch.columns[name]} AS {name}" for name in names)
+        parts.append(f"SELECT {exprs}, {values} AS _attrs FROM {branch.relation}")
+    return "\nUNION ALL\n".join(parts)
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

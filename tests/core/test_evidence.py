@@ -36,6 +36,7 @@ def test_missing_path_is_an_intake_error(tmp_path):
 def test_changed_original_is_detected(tmp_path):
     f = write(tmp_path / "e.ndjson", b'{"a":1}\n')
     with collect([f]) as intake:
+        assert intake.sources[0].sha256     # taken (a parser waits for it the same way)
         f.write_bytes(b'{"a":2}\n')
         changed = intake.changed_originals()
     assert len(changed) == 1 and changed[0][1].startswith("sha256 is now ")

@@ -64,7 +64,7 @@ def test_user_kind_operation_and_outcome(con):
     assert [f.actor_kind(u) for u in users] == ["human", "service-principal",
                                                 "service-principal", "service-principal",
                                                 "unknown", "unknown"]
-    assert sql_values(con, f.actor_kind_sql("v", "'0'::JSON"), users) == [
+    assert sql_values(con, f.actor_kind_sql("v", "'0'"), users) == [
         f.actor_kind(u, 0) for u in users]
     assert f.actor_kind("bob", 5) == "service-principal" and f.actor_kind("bob", True) == "unknown"
     ops = ["Add member to role.", " Consent to application. ", "New-InboxRule", "a..", ""]

@@ -42,7 +42,7 @@ def test_a_store_kept_small_still_loads_and_gets_its_settings_back(tmp_path):
 def test_a_failure_midway_raises_and_leaves_no_rows(monkeypatch):
     def out_of_memory(*_):
         raise duckdb.OutOfMemoryException("Out of Memory Error: test")
-    monkeypatch.setattr(bulk, "_number_and_classify", out_of_memory)
+    monkeypatch.setattr(bulk, "_classify", out_of_memory)
     with CaseStore() as store:
         before = settings(store)
         with pytest.raises(duckdb.OutOfMemoryException):
@@ -77,7 +77,7 @@ def test_rows_loaded_after_other_sources_are_numbered_from_one(tmp_path):
     events, _ = parse(PARSER, source_at(BEC))
     with CaseStore() as store:
         store.load_events(events)
-        store.con.execute("DELETE FROM events WHERE locator = 'row 1'")
+        store.con.execute("DELETE FROM parsed_events WHERE locator = 'row 1'")
         assert PARSER.bulk_load(source_of(tmp_path, text, "more.csv"), store)[0] == 3
         found = store.con.execute("SELECT locator FROM events WHERE sha256 <> ? "
                                   "ORDER BY locator", [events[0].ref.sha256]).fetchall()
@@ -87,7 +87,7 @@ def test_rows_loaded_after_other_sources_are_numbered_from_one(tmp_path):
 def test_the_pipeline_fails_loudly_instead_of_parsing_a_huge_file_in_python(monkeypatch):
     def out_of_memory(*_):
         raise duckdb.OutOfMemoryException("Out of Memory Error: test")
-    monkeypatch.setattr(bulk, "_number_and_classify", out_of_memory)
+    monkeypatch.setattr(bulk, "_classify", out_of_memory)
     monkeypatch.setattr(pipeline, "BULK_BYTES", 1)
     monkeypatch.setattr(PARSER.__class__, "parse", lambda *a: pytest.fail("python fallback"))
     with pytest.raises(duckdb.OutOfMemoryException):

@@ -26,8 +26,13 @@ class Source:
 
     path: str          # the name to report (as given by the user, or archive!member)
     fs_path: Path      # where the bytes are on disk (a temp copy for archive members)
-    sha256: str
+    digest: Any        # the hex SHA-256, or an evidence.Digest still being computed
     size: int
+
+    @property
+    def sha256(self) -> str:
+        """The file's SHA-256 (waits for it while the intake is still hashing)."""
+        return self.digest if isinstance(self.digest, str) else self.digest.value
 
     @cached_property
     def data(self) -> bytes:

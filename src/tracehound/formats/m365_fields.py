@@ -28,7 +28,9 @@ _TRIM = re.compile(r"^[ \t\r\n]+|[ \t\r\n]+$")
 
 SUCCESS_WORDS = ("success", "succeeded", "true", "partiallysucceeded")
 FAILURE_WORDS = ("failed", "failure", "false")
-SERVICE_USER_TYPES = (4, 5, 6, 8)        # UAL UserType: System, Application, ServicePrincipal, SystemPolicy
+# UAL UserType System, Application, ServicePrincipal, SystemPolicy; a number, or its digits as
+# text (the bulk loader reads every value as text, so both paths take both)
+SERVICE_USER_TYPES = ("4", "5", "6", "8")
 
 
 def _trim(value: str) -> str:
@@ -174,18 +176,21 @@ def actor_kind(user: Any, user_type: Any = None) -> str:
     ident = actor_id(user) or ""
     if ("nt authority\\" in ident or ident.startswith("serviceprincipal_")
             or ident == "app@sharepoint"
-            or (type(user_type) is int and user_type in SERVICE_USER_TYPES)):
+            or (type(user_type) in (int, str) and str(user_type) in SERVICE_USER_TYPES)):
         return "service-principal"
     return "human" if "@" in ident else "unknown"
 
 
-def actor_kind_sql(user_expr: str, user_type_json: str) -> str:
-    ident = f"coalesce({actor_id_sql(user_expr)}, '')"
-    types = ", ".join(str(t) for t in SERVICE_USER_TYPES)
+def actor_kind_sql(user_expr: str, user_type_text: str) -> str:
+    return actor_kind_of_id_sql(f"coalesce({actor_id_sql(user_expr)}, '')", user_type_text)
+
+
+def actor_kind_of_id_sql(ident: str, user_type_text: str) -> str:
+    """actor_kind_sql over the actor id (actor_id_sql's value, '' for none) already made."""
+    types = ", ".join(f"'{t}'" for t in SERVICE_USER_TYPES)
     return (f"CASE WHEN contains({ident}, 'nt authority\\') "
             f"OR starts_with({ident}, 'serviceprincipal_') OR {ident} = 'app@sharepoint' "
-            f"OR (json_type({user_type_json}) IN ('UBIGINT', 'BIGINT') "
-            f"AND {user_type_json}::BIGINT IN ({types})) THEN 'service-principal' "
+            f"OR {user_type_text} IN ({types}) THEN 'service-principal' "
             f"WHEN contains({ident}, '@') THEN 'human' ELSE 'unknown' END")
 
 

@@ -1,55 +1,264 @@
-"""Bulk path of the UAL parser: a Purview CSV export straight into the `events` table with SQL.
+"""Bulk path of the UAL parser: a Purview CSV export straight into a typed DuckDB table.
 
-One `INSERT INTO events SELECT ... FROM read_csv(...)` does the work, on every DuckDB thread:
-DuckDB reads the CSV and parses each AuditData twice, once for the values whose JSON type
-matters (RecordType, UserType, the property lists; under try(), so a record that is not JSON is
-one issue, not an error) and once, for the valid records only, for the texts. Every key is
-extracted once per row; every typed column and attrs key comes from the SQL twins of the
-normalizers in `m365_fields` (same rules as `m365_ual.parse`). One UPDATE then numbers the rows
-and sets their action class from a small table of the distinct operations, classified by
-`taxonomy.classify_action`. Python touches only what is small: the header, those operation
-names, the directory-change rows (`m365_directory`, in batches) and the rejected rows.
+One `INSERT INTO ual_rows SELECT ... FROM read_csv(...)` does the work, on every DuckDB thread:
+DuckDB reads the CSV and parses each AuditData once (under try(), so a record that is not JSON
+is one issue, not an error), keeping the record as it is (`raw`) and, typed, what tools group
+and filter on for every row: time, operation, user, workload, client IP, user agent, result
+status, object id, the Identity an Exchange cmdlet names. The SQL twins of the normalizers in
+`m365_fields` apply the same rules as `m365_ual.parse`.
+
+The rows are not copied into the events table. The store's `events` view shows them (an
+EventBranch) and computes locator, event id, action class, actor, outcome and the attrs JSON
+only for the rows and columns a query reads; the attrs keys nobody groups on (record id, site,
+file, app id, record type, the property maps) are read out of `raw` then, by the same rules as
+the record-by-record parser. Tools that group on client IP, workload and the like read the
+typed columns through `store.events_with_attrs` and never parse JSON.
+
+Python touches only what is small: the header, the distinct operation names (classified by
+`taxonomy.classify_action` into `ual_classes`), the directory-change rows (`m365_directory`,
+in batches; their full attrs go to `dir_attrs`) and the rejected rows; a row longer than the
+CSV reader's line limit is read by Python's csv module at the byte offset DuckDB reports and
+parsed by the record-by-record parser. The file's SHA-256 is needed only after the rows are in
+(they carry a small source number that `ual_sources` maps to the hash), so the intake may still
+be hashing the file while DuckDB reads it.
 
 A CSV that DuckDB cannot read as its header says makes this path step aside (None), so the
 record-by-record parser takes it; running out of memory or disk is raised, never turned into a
 fallback that would hold the whole export in Python objects.
 
 Row numbers: the insert keeps file order (`preserve_insertion_order`), so the rows of one load
-hold consecutive rowids in file order and `row N` is the rowid's offset. Rows DuckDB rejects are
-reported by record number and the accepted rows after them are renumbered, which matches the
-Python reader for exports without blank lines (Purview writes none).
+hold consecutive rowids in file order and `row N` is the rowid's offset from the load's first.
+Rows DuckDB rejects are reported by record number and the accepted rows after them get their
+number in `n`, which matches the Python reader for exports without blank lines (Purview writes
+none).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 import duckdb
 import pyarrow as pa
 
-from ..model import ParseIssue
-from ..store import memory_at_least
+from ..model import EvidenceRef, ParseIssue
+from ..store import EVENT_SCHEMA, EventBranch, add_branch, memory_at_least
 from ..taxonomy import classify_action
 from . import m365_fields as f
 from .base import Source
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
 from .m365_ual import (AUDIT_DATA_KEYS, JSON_FIELDS, LIST_FIELDS, SOURCE, TEXT_FIELDS,
-                       WORKLOAD_TARGETS)
-from .readers import detect_encoding
+                       WORKLOAD_TARGETS, record_event, split_record)
+from .readers import MAX_CSV_FIELD, detect_encoding
 
-MAX_LINE = 64 * 1024 * 1024            # the Python reader's field limit (readers.MAX_CSV_FIELD)
-# The CSV reader holds a buffer as large as the longest row it accepts, per thread: a store
-# kept smaller than this (a spilling case store) gets this much while the load runs.
+# The longest CSV line DuckDB reads itself; it holds a buffer of this size per thread, so a
+# larger limit costs memory and time on every export. Longer rows (rare: AuditData is capped
+# far below this) are read one by one by Python, up to the Python reader's own field limit.
+MAX_LINE = 2 * 1024 * 1024
+LONG_LINE = "LINE SIZE OVER MAXIMUM"
+# What the load needs at least of a spilling case store's memory.
 LOAD_MEMORY = 512 * 1024 * 1024
 DIRECTORY_BATCH = 20_000
 # DuckDB errors that mean "cannot read this file as the header says": the Python parser may
 # try it. Anything else (out of memory, disk full, interrupted) propagates.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException,
               duckdb.BinderException, duckdb.ParserException)
+# text fields kept typed for every row; the other attrs keys are read out of raw on demand
+TYPED_TEXT = ("time", "operation", "user_id", "workload", "client_ip", "user_agent",
+              "result_status", "object_id")
+# attrs keys whose envelope fallback (a CSV column) the table keeps for the rows that need it
+ENVELOPE_KEPT = {"record_id": TEXT_FIELDS["record_id"], "record_type": JSON_FIELDS["record_type"]}
+ROWS_TABLE = """
+CREATE TABLE IF NOT EXISTS ual_rows (
+  src INTEGER, problem VARCHAR, n BIGINT, time VARCHAR, action VARCHAR, operation VARCHAR,
+  actor_id VARCHAR, actor_kind VARCHAR, outcome VARCHAR, user_id VARCHAR, workload VARCHAR,
+  result_status VARCHAR,
+  object_id VARCHAR, identity VARCHAR, client_ip VARCHAR, user_agent VARCHAR,
+  e_record_id VARCHAR, e_record_type VARCHAR, dir_attrs JSON, dir_target VARCHAR,
+  raw VARCHAR);
+CREATE TABLE IF NOT EXISTS ual_sources (src INTEGER, sha256 VARCHAR, first BIGINT);
+CREATE TABLE IF NOT EXISTS ual_classes (action VARCHAR, klass VARCHAR);
+"""
+
+
+class _Paths:
+    """AuditData keys a statement reads, each once: `<name>[i]` holds key i's value, as text
+    (json_extract_string) or as JSON (json_extract)."""
+
+    def __init__(self, name: str, keys: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.keys: list[str] = list(keys)
+
+    def at(self, key: str) -> str:
+        if key not in self.keys:
+            self.keys.append(key)
+        return f"{self.name}[{self.keys.index(key) + 1}]"
+
+    def present(self, key: str) -> str:
+        """The JSON value is there and neither null nor "" (what `m365_fields.pick` skips)."""
+        return f"{self.at(key)} NOT IN ('null', '\"\"')"
+
+    def literal(self) -> str:
+        return "[" + ", ".join(f"'$.\"{k}\"'" for k in self.keys) + "]"
+
+
+def _pick_text(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
+               tv: _Paths, table: str = "") -> str:
+    """First non-empty text among the AuditData spellings, then the envelope columns."""
+    audit_keys, envelope_keys = keys
+    parts = [f"nullif({tv.at(k)}, '')" for k in audit_keys]
+    parts += [f'nullif({table}"{k}", \'\')' for k in envelope_keys if k in header]
+    return f"coalesce({', '.join(parts)})"
+
+
+def _pick_json(audit_keys: tuple[str, ...], jv: _Paths, fallback: str = "") -> str:
+    whens = [f"WHEN {jv.present(k)} THEN {jv.at(k)}" for k in audit_keys]
+    if fallback:
+        whens.append(f"WHEN {fallback} IS NOT NULL THEN to_json({fallback})")
+    return f"CASE {' '.join(whens)} END"
+
+
+def _property(list_keys: tuple[str, ...], name: str, tv: _Paths, audit: str) -> str:
+    """The value of property `name` in the first present property list (by Name, first wins,
+    as `m365_fields.name_value_map`). Only a list whose text names it is parsed again, typed,
+    so most rows cost one substring test."""
+    text = "coalesce(" + ", ".join(f"nullif({tv.at(k)}, '')" for k in list_keys) + ")"
+    literal = _Paths("", list_keys).literal()
+    typed = _Paths(f"try(json_extract({audit}, {literal}))", list_keys)
+    exact = f.name_value_map_sql(_pick_json(list_keys, typed))
+    return (f"CASE WHEN contains({text}, '\"{name}\"') "
+            f"THEN nullif(json_extract_string({exact}, '$.\"{name}\"'), '') END")
+
+
+def _picked_sql(header: list[str], tv: _Paths) -> str:
+    """The `v` step of the load: each typed field picked as the Python parser picks it."""
+    cols = [f"{_pick_text(TEXT_FIELDS[name], header, tv)} AS t_{name}" for name in TYPED_TEXT]
+    cols.append(f"{_pick_text(JSON_FIELDS['user_type'], header, tv)} AS t_user_type")
+    cols.append(f"{_property(LIST_FIELDS['parameters'], 'Identity', tv, 'audit')} AS t_identity")
+    cols.append(f"{_property(LIST_FIELDS['extended_properties'], 'UserAgent', tv, 'audit')}"
+                " AS t_agent")
+    for name, (audit_keys, envelope_keys) in ENVELOPE_KEPT.items():
+        envelope = [k for k in envelope_keys if k in header]
+        value = "NULL"
+        if envelope:
+            missing = " AND ".join(f"nullif({tv.at(k)}, '') IS NULL" for k in audit_keys)
+            fallback = "coalesce(" + ", ".join(f'nullif("{k}", \'\')' for k in envelope) + ")"
+            value = f"CASE WHEN {missing} THEN {fallback} END"
+        cols.append(f"{value} AS e_{name}")
+    return ",\n  ".join(cols)
+
+
+def _insert_sql(header: list[str], tag: str, source: Source, src: int) -> str:
+    audit_col = next(k for k in AUDIT_DATA_KEYS if k in header)
+    envelope = sorted({k for keys in (*TEXT_FIELDS.values(), *JSON_FIELDS.values())
+                       for k in keys[1] if k in header})
+    env = "".join(f', "{k}"' for k in envelope)
+    tv = _Paths("tv")
+    picked = _picked_sql(header, tv)
+    return f"""
+INSERT INTO ual_rows
+WITH c AS (
+  SELECT "{audit_col}" AS audit{env} FROM {_scan_sql(header, tag, source)}
+), p AS (
+  SELECT *, try(json_extract_string(audit, {tv.literal()})) AS tv FROM c
+), v AS (
+  SELECT audit, tv IS NOT NULL AND regexp_matches(audit, '^[ \t\r\n]*[{{]') AS ok,
+  {picked}
+  FROM p
+), w AS (
+  SELECT *, {f.canonical_operation_sql('t_operation')} AS act,
+    {f.actor_id_sql('t_user_id')} AS aid FROM v
+)
+SELECT {src},
+  CASE WHEN NOT ok THEN
+    CASE WHEN coalesce(trim(audit), '') = '' THEN 'record has no AuditData'
+         ELSE 'AuditData is not a JSON object' END
+  WHEN act = '' THEN 'record names no Operation' END,
+  NULL, {f.utc_time_sql('t_time')}, act, t_operation, aid,
+  {f.actor_kind_of_id_sql("coalesce(aid, '')", 't_user_type')},
+  {f.outcome_sql('t_result_status', 'act')},
+  t_user_id, t_workload, t_result_status, t_object_id, t_identity, {f.client_ip_sql('t_client_ip')},
+  coalesce(t_user_agent, t_agent), e_record_id, e_record_type, NULL, NULL,
+  CASE WHEN ok AND act <> '' THEN audit END
+FROM w
+"""
+
+
+def _scan_sql(header: list[str], tag: str, source: Source) -> str:
+    path = str(source.fs_path).replace("'", "''")
+    columns = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
+    return (f"read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
+            "delim = ',', quote = '\"', escape = '\"', ignore_errors = true, "
+            f"store_rejects = true, rejects_table = 'th_rejects_{tag}', "
+            f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE})")
+
+
+def _attrs_parts() -> tuple[str, str]:
+    """(extraction, attrs): the columns the relation adds to read the attrs-only keys out of
+    raw (pruned by DuckDB when a query does not read attrs), and the attrs JSON over them."""
+    av, aj = _Paths("u.av"), _Paths("u.aj")
+
+    def text(name: str, fallback: str = "") -> str:
+        parts = [f"nullif({av.at(k)}, '')" for k in TEXT_FIELDS[name][0]]
+        return f"coalesce({', '.join(parts + ([fallback] if fallback else []))})"
+
+    values = {name: f"u.{name}" for name in TYPED_TEXT if name != "time"}
+    values.update({
+        "record_id": text("record_id", "u.e_record_id"),
+        "app_id": f"lower({text('app_id')})",
+        "site_url": text("site_url"), "file_name": text("file_name"),
+        "failure_reason": text("failure_reason"),
+        "record_type": _pick_json(JSON_FIELDS["record_type"][0], aj, "u.e_record_type"),
+        "parameters": f.name_value_map_sql(_pick_json(LIST_FIELDS["parameters"], aj)),
+        "modified_properties": f.modified_map_sql(
+            _pick_json(LIST_FIELDS["modified_properties"], aj)),
+        "extended_properties": f.name_value_map_sql(
+            _pick_json(LIST_FIELDS["extended_properties"], aj)),
+    })
+    pairs = ", ".join(f"'{k}', {v}" for k, v in sorted(values.items()))
+    extraction = (f"json_extract_string(r.raw, {av.literal()}) AS av, "
+                  f"json_extract(r.raw, {aj.literal()}) AS aj")
+    return extraction, f"CAST(coalesce(u.dir_attrs, json_object({pairs})) AS VARCHAR)"
+
+
+def _branch() -> EventBranch:
+    """The UAL rows as events: the source number gives hash and first rowid, the operation
+    its class; rows that carry a problem are issues, not events."""
+    extraction, attrs = _attrs_parts()
+    targets = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in WORKLOAD_TARGETS.items())
+    nulls = {"session": "VARCHAR", "target_label": "VARCHAR", "approver": "VARCHAR",
+             "step": "BIGINT", "parent_step": "BIGINT", "bytes_in": "BIGINT",
+             "bytes_out": "BIGINT"}
+    columns = {
+        "event_id": "left(sha256(u.sha256 || chr(0) || u.locator), 16)",
+        "sha256": "u.sha256", "locator": "u.locator", "source": f"'{SOURCE}'",
+        "time": "u.time", "action": "u.action", "action_class": "coalesce(k.klass, 'other')",
+        "actor_id": "u.actor_id", "actor_kind": "u.actor_kind", "outcome": "u.outcome",
+        "target_id": "coalesce(u.dir_target, u.identity, u.object_id)",
+        "target_type": f"CASE WHEN u.dir_target IS NOT NULL THEN 'user' "
+                       f"ELSE CASE u.workload {targets} END END",
+        "attrs": attrs, "raw": "u.raw",
+        **{name: f"NULL::{kind}" for name, kind in nulls.items()},
+    }
+    assert set(columns) == {c.name for c in EVENT_SCHEMA}
+    return EventBranch(
+        name="m365-ual-bulk",
+        relation=("(SELECT r.*, s.sha256, "
+                  "'row ' || coalesce(r.n, r.rowid - s.first + 1) AS locator, "
+                  f"{extraction} FROM ual_rows r JOIN ual_sources s USING (src) "
+                  "WHERE r.problem IS NULL) u LEFT JOIN ual_classes k ON k.action = u.action"),
+        columns=columns,
+        typed_attrs={name: f"u.{name}" for name in TYPED_TEXT if name != "time"},
+        json_keys=("record_id", "app_id", "site_url", "file_name", "failure_reason",
+                   "record_type", "parameters", "modified_properties", "extended_properties"),
+        # any other key only a directory change has, in the attrs Python worked out for it
+        other_attrs="u.dir_attrs->>'$.\"{key}\"'",
+    )
+
+
+BRANCH = _branch()
 
 
 def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
@@ -58,18 +267,33 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
         return None
     con = store.con
     con.execute(f.TIME_MACRO)
+    con.execute(ROWS_TABLE)
+    src = con.execute("SELECT coalesce(max(src), 0) + 1 FROM ual_rows").fetchone()[0]
     with _load_settings(con):
-        # One transaction: until it commits the rows sit in its local storage, where numbering
-        # and classifying them is cheap (an UPDATE of stored, compressed rows is not), and a
-        # load that fails leaves nothing behind.
+        # One transaction: a load that fails or steps aside leaves nothing behind.
         con.execute("BEGIN TRANSACTION")
         try:
-            loaded = _load(con, header, source)
+            loaded = _load(con, header, source, src)
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("COMMIT" if loaded is not None else "ROLLBACK")
-    return loaded
+        if loaded is None:
+            con.execute("ROLLBACK")
+            return None
+        con.execute("COMMIT")
+    count, issues, long_rows = loaded
+    # Committed rows get their final rowids (inside the transaction they had provisional
+    # ones), consecutive in file order. Only now is the file's hash needed: the intake may
+    # have been hashing it while DuckDB read the file.
+    con.execute("INSERT INTO ual_sources SELECT ?, ?, min(rowid) FROM ual_rows WHERE src = ?",
+                [src, source.sha256, src])
+    add_branch(con, BRANCH)
+    if long_rows:
+        events, more = _long_rows(source, header, long_rows)
+        store.load_events(events)
+        count += len(events)
+        issues = sorted(issues + more, key=lambda issue: int(issue.locator.split()[1]))
+    return count, issues
 
 
 @contextmanager
@@ -85,20 +309,26 @@ def _load_settings(con: Any) -> Iterator[None]:
         con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
 
 
-def _load(con: Any, header: list[str], source: Source
-          ) -> tuple[int, list[ParseIssue]] | None:
-    tag = source.sha256[:12]
+def _load(con: Any, header: list[str], source: Source, src: int
+          ) -> tuple[int, list[ParseIssue], list[tuple[int, int]]] | None:
+    """(rows loaded, issues, (row, byte offset) of rows too long for DuckDB), or None when
+    DuckDB cannot read the file."""
+    tag = f"{src}"
     try:
-        con.execute(_insert_sql(header, tag, source))
+        con.execute(_insert_sql(header, tag, source, src))
     except UNREADABLE:
+        _drop_rejects(con, tag)
         return None
-    _number_and_classify(con, source.sha256)
-    issues = sorted(_rejected(con, source, tag) + _invalid(con, source),
+    first, = con.execute("SELECT min(rowid) FROM ual_rows WHERE src = ?", [src]).fetchone()
+    rejected, long_rows = _rejected(con, source, tag, src, first or 0)
+    number = f"'row ' || coalesce(n, rowid - {int(first or 0)} + 1)"
+    issues = sorted(rejected + _invalid(con, source, src, number),
                     key=lambda issue: int(issue.locator.split()[1]))
-    _directory_details(con, source.sha256)
-    loaded = con.execute("SELECT count(*) FROM events WHERE sha256 = ? AND source = ?",
-                         [source.sha256, SOURCE]).fetchone()[0]
-    return loaded, issues
+    _classify(con, src)
+    _directory_details(con, src)
+    loaded, = con.execute("SELECT count(*) FROM ual_rows WHERE src = ? AND problem IS NULL",
+                          [src]).fetchone()
+    return loaded, issues, long_rows
 
 
 def _csv_header(source: Source) -> list[str] | None:
@@ -116,145 +346,22 @@ def _csv_header(source: Source) -> list[str] | None:
     return names if len(set(names)) == len(names) and all(names) else None
 
 
-class _Paths:
-    """The AuditData keys the load reads: `jv` holds JSON values, `tv` texts, one slot a key."""
-
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.json: list[str] = []
-
-    def text_at(self, key: str) -> str:
-        if key not in self.text:
-            self.text.append(key)
-        return f"tv[{self.text.index(key) + 1}]"
-
-    def json_at(self, key: str) -> str:
-        if key not in self.json:
-            self.json.append(key)
-        return f"jv[{self.json.index(key) + 1}]"
-
-    def present(self, key: str) -> str:
-        """The JSON value is there and neither null nor "" (what `m365_fields.pick` skips)."""
-        return f"{self.json_at(key)} NOT IN ('null', '\"\"')"
-
-    def lists(self) -> tuple[str, str]:
-        def paths(keys: list[str]) -> str:
-            return "[" + ", ".join(f"'$.\"{k}\"'" for k in keys) + "]"
-        return paths(self.text), paths(self.json)
-
-
-def _pick_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
-              paths: _Paths) -> str:
-    audit_keys, envelope_keys = keys
-    parts = [f"nullif({paths.text_at(k)}, '')" for k in audit_keys]
-    parts += [f'nullif("{k}", \'\')' for k in envelope_keys if k in header]
-    return f"coalesce({', '.join(parts)})"
-
-
-def _pick_json_sql(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
-                   paths: _Paths) -> str:
-    audit_keys, envelope_keys = keys
-    whens = [f"WHEN {paths.present(k)} THEN {paths.json_at(k)}" for k in audit_keys]
-    whens += [f'WHEN nullif("{k}", \'\') IS NOT NULL THEN to_json("{k}")'
-              for k in envelope_keys if k in header]
-    return f"CASE {' '.join(whens)} END"
-
-
-def _list_json_sql(keys: tuple[str, ...], paths: _Paths) -> str:
-    whens = " ".join(f"WHEN {paths.present(k)} THEN {paths.json_at(k)}" for k in keys)
-    return f"CASE {whens} END"
-
-
-def _fields_sql(header: list[str], paths: _Paths) -> str:
-    cols = [f"{_pick_sql(keys, header, paths)} AS t_{name}" for name, keys in TEXT_FIELDS.items()]
-    cols += [f"{_pick_json_sql(keys, header, paths)} AS j_{name}"
-             for name, keys in JSON_FIELDS.items()]
-    for name, column in (("parameters", "params"), ("extended_properties", "extended")):
-        cols.append(f"{f.name_value_map_sql(_list_json_sql(LIST_FIELDS[name], paths))} AS {column}")
-    cols.append(f"{f.modified_map_sql(_list_json_sql(LIST_FIELDS['modified_properties'], paths))}"
-                " AS modified")
-    return ",\n  ".join(cols)
-
-
-def _attrs_sql() -> str:
-    plain = [n for n in TEXT_FIELDS if n not in ("time", "client_ip", "user_agent", "app_id")]
-    pairs = [f"'{n}', t_{n}" for n in plain] + [
-        f"'client_ip', {f.client_ip_sql('t_client_ip')}",
-        "'user_agent', coalesce(t_user_agent, json_extract_string(extended, '$.UserAgent'))",
-        "'app_id', lower(t_app_id)", "'record_type', j_record_type",
-        "'parameters', params::JSON", "'modified_properties', modified::JSON",
-        "'extended_properties', extended::JSON"]
-    return f"json_object({', '.join(pairs)})"
-
-
-def _scan_sql(header: list[str], tag: str, source: Source) -> str:
-    if not re.fullmatch(r"[0-9a-f]{64}", source.sha256):
-        raise ValueError("source sha256 is not a hex digest")
-    path = str(source.fs_path).replace("'", "''")
-    columns = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
-    return (f"read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
-            "delim = ',', quote = '\"', escape = '\"', ignore_errors = true, "
-            f"store_rejects = true, rejects_table = 'th_rejects_{tag}', "
-            f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE}, "
-            f"buffer_size = {MAX_LINE})")
-
-
-def _insert_sql(header: list[str], tag: str, source: Source) -> str:
-    audit_col = next(k for k in AUDIT_DATA_KEYS if k in header)
-    envelope = sorted({k for keys in (*TEXT_FIELDS.values(), *JSON_FIELDS.values())
-                       for k in keys[1] if k in header})
-    env = "".join(f', "{k}"' for k in envelope)
-    targets = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in WORKLOAD_TARGETS.items())
-    paths = _Paths()
-    fields = _fields_sql(header, paths)
-    text_paths, json_paths = paths.lists()
-    sha = source.sha256
-    return f"""
-INSERT INTO events
-WITH c AS (
-  SELECT "{audit_col}" AS audit{env} FROM {_scan_sql(header, tag, source)}
-), p AS (
-  SELECT *, try(json_extract(audit, {json_paths})) AS jv FROM c
-), q AS (
-  SELECT *, jv IS NOT NULL AND regexp_matches(audit, '^[ \t\r\n]*[{{]') AS ok,
-    CASE WHEN jv IS NOT NULL THEN json_extract_string(audit, {text_paths}) END AS tv
-  FROM p
-), v AS (
-  SELECT audit, ok, {fields}
-  FROM q
-), w AS (
-  SELECT *, {f.canonical_operation_sql('t_operation')} AS act FROM v
-)
-SELECT NULL, '{sha}', NULL, '{SOURCE}',
-  {f.utc_time_sql('t_time')}, act, NULL,
-  {f.actor_id_sql('t_user_id')}, {f.actor_kind_sql('t_user_id', 'j_user_type')},
-  coalesce(nullif(json_extract_string(params, '$.Identity'), ''), t_object_id),
-  CASE t_workload {targets} END,
-  NULL, {f.outcome_sql('t_result_status', 'act')}, NULL, NULL, NULL, NULL, NULL, NULL,
-  CASE WHEN ok THEN {_attrs_sql()} END,
-  CASE WHEN NOT ok THEN
-    CASE WHEN coalesce(trim(audit), '') = '' THEN 'record has no AuditData'
-         ELSE 'AuditData is not a JSON object' END
-  WHEN act = '' THEN 'record names no Operation' ELSE audit END
-FROM w
-"""
-
-
 def _drop_rejects(con: Any, tag: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS th_rejects_{tag}")
     con.execute(f"DROP TABLE IF EXISTS th_scans_{tag}")
 
 
-def _rejected(con: Any, source: Source, tag: str) -> list[ParseIssue]:
-    """Issues for the rows DuckDB rejected; accepted rows after them are renumbered."""
+def _rejected(con: Any, source: Source, tag: str, src: int, first: int
+              ) -> tuple[list[ParseIssue], list[tuple[int, int]]]:
+    """Issues for the rows DuckDB rejected and (row, byte offset) of those it rejected only
+    for their length; accepted rows after any of them are renumbered."""
     rejects = con.execute(
-        f"SELECT line, min(error_type), min(error_message) FROM th_rejects_{tag} "
-        "GROUP BY line ORDER BY line"
-    ).fetchall()
+        f"SELECT line, min(error_type), min(error_message), min(byte_position) "
+        f"FROM th_rejects_{tag} GROUP BY line ORDER BY line").fetchall()
     _drop_rejects(con, tag)
     if not rejects:
-        return []
-    rows = [line - 1 for line, _, _ in rejects]
+        return [], []
+    rows = [line - 1 for line, *_ in rejects]
     # accepted row n moves down by the number of rejected rows before it: the rejects whose
     # count of accepted rows before them (row - index) is at most n
     shifts = [row - index for index, row in enumerate(rows)]
@@ -262,66 +369,95 @@ def _rejected(con: Any, source: Source, tag: str) -> list[ParseIssue]:
                 "(SELECT unnest(?) AS pos, generate_subscripts(?, 1) AS k) GROUP BY pos",
                 [shifts, shifts])
     con.execute("""
-        UPDATE events SET locator = 'row ' || (m.n + m.s),
-               event_id = left(sha256(events.sha256 || chr(0) || 'row ' || (m.n + m.s)), 16)
-        FROM (SELECT e.event_id AS id, e.n, t.s
-              FROM (SELECT event_id, CAST(substr(locator, 5) AS BIGINT) AS n FROM events
-                    WHERE sha256 = ? AND source = ?) e
+        UPDATE ual_rows SET n = m.n + m.s
+        FROM (SELECT e.rid, e.n, t.s
+              FROM (SELECT rowid AS rid, rowid - ? + 1 AS n FROM ual_rows WHERE src = ?) e
               ASOF JOIN th_shift t ON e.n >= t.pos) AS m
-        WHERE events.event_id = m.id AND events.sha256 = ?""",
-                [source.sha256, SOURCE, source.sha256])
+        WHERE ual_rows.rowid = m.rid""", [first, src])
     con.execute("DROP TABLE th_shift")
-    return [ParseIssue(source.path, f"row {row}", f"unreadable CSV row: {kind.lower()}: {message}")
-            for row, (_, kind, message) in zip(rows, rejects)]
+    issues = [ParseIssue(source.path, f"row {row}",
+                         f"unreadable CSV row: {kind.lower()}: {message}")
+              for row, (_, kind, message, _) in zip(rows, rejects) if kind != LONG_LINE]
+    long_rows = [(row, offset) for row, (_, kind, _, offset) in zip(rows, rejects)
+                 if kind == LONG_LINE]
+    return issues, long_rows
 
 
-def _invalid(con: Any, source: Source) -> list[ParseIssue]:
-    """Rows loaded without a usable record: reported, then removed from the table."""
-    where = "sha256 = ? AND source = ? AND (attrs IS NULL OR action = '')"
-    found = con.execute(f"SELECT locator, raw FROM events WHERE {where}",
-                        [source.sha256, SOURCE]).fetchall()
-    if found:
-        con.execute(f"DELETE FROM events WHERE {where}", [source.sha256, SOURCE])
+def _long_rows(source: Source, header: list[str], found: list[tuple[int, int]]
+               ) -> tuple[list[Any], list[ParseIssue]]:
+    """Rows longer than DuckDB's line limit, each read by Python's csv module at its byte
+    offset and parsed by the record-by-record parser."""
+    events: list[Any] = []
+    issues: list[ParseIssue] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_CSV_FIELD))
+    try:
+        with open(source.fs_path, "rb") as handle:
+            for row, offset in found:
+                locator = f"row {row}"
+                handle.seek(offset)
+                text = (line.decode("utf-8", errors="replace")
+                        for line in iter(handle.readline, b""))
+                try:
+                    values = next(csv.reader(text))
+                except (csv.Error, StopIteration) as exc:
+                    issues.append(ParseIssue(source.path, locator, f"unreadable CSV row: {exc}"))
+                    continue
+                if len(values) != len(header):
+                    issues.append(ParseIssue(
+                        source.path, locator,
+                        f"unreadable CSV row: {len(values)} fields, header has {len(header)}"))
+                    continue
+                audit, envelope, problem = split_record(dict(zip(header, values)))
+                if problem:
+                    issues.append(ParseIssue(source.path, locator, problem))
+                    continue
+                for item in record_event(EvidenceRef(source.sha256, locator), audit, envelope,
+                                         source.path):
+                    (issues if isinstance(item, ParseIssue) else events).append(item)
+    finally:
+        csv.field_size_limit(limit)
+    return events, issues
+
+
+def _invalid(con: Any, source: Source, src: int, number: str) -> list[ParseIssue]:
+    """Rows loaded without a usable record: issues (the events view leaves them out)."""
+    found = con.execute(f"SELECT {number}, problem FROM ual_rows "
+                        "WHERE src = ? AND problem IS NOT NULL", [src]).fetchall()
     return [ParseIssue(source.path, locator, problem) for locator, problem in found]
 
 
-def _number_and_classify(con: Any, sha256: str) -> None:
-    """Locator, event id and action class of the rows just loaded (the ones without a locator).
-
-    Their rowids are consecutive in file order, so record N is rowid - first + 1. The class of
-    each distinct operation comes from the taxonomy and is joined in by name.
-    """
-    mine = "events.sha256 = ? AND events.source = ? AND events.locator IS NULL"
-    first, = con.execute(f"SELECT min(rowid) FROM events WHERE {mine}", [sha256, SOURCE]).fetchone()
-    if first is None:
+def _classify(con: Any, src: int) -> None:
+    """Add the action class of every operation this load brought that no earlier one did."""
+    actions = [a for (a,) in con.execute(
+        "SELECT DISTINCT action FROM ual_rows WHERE src = ? AND problem IS NULL "
+        "AND action NOT IN (SELECT action FROM ual_classes) ORDER BY action", [src]).fetchall()]
+    if not actions:
         return
-    actions = [a for (a,) in con.execute(f"SELECT DISTINCT action FROM events WHERE {mine}",
-                                         [sha256, SOURCE]).fetchall()]
     table = pa.table({"action": pa.array(actions, pa.string()),
                       "klass": pa.array([classify_action(a) for a in actions], pa.string())})
-    row = f"'row ' || (events.rowid - {int(first) - 1})"
     con.register("th_classes", table)
     try:
-        con.execute(f"UPDATE events SET locator = {row}, action_class = k.klass, "
-                    f"event_id = left(sha256(events.sha256 || chr(0) || {row}), 16) "
-                    f"FROM th_classes k WHERE events.action = k.action AND {mine}",
-                    [sha256, SOURCE])
+        con.execute("INSERT INTO ual_classes SELECT action, klass FROM th_classes")
     finally:
         con.unregister("th_classes")
 
 
-def _directory_details(con: Any, sha256: str) -> None:
-    """Role, consent, MFA and target-user details of directory changes, a batch at a time."""
+def _directory_details(con: Any, src: int) -> None:
+    """Role, consent, MFA and target-user details of directory changes, a batch at a time:
+    their attrs (read out of raw as the events view does) with the details, in dir_attrs."""
     operations = "(" + ", ".join("'" + op.replace("'", "''") + "'"
                                  for op in sorted(DIRECTORY_OPERATIONS)) + ")"
+    extraction, attrs = _attrs_parts()
     after = -1
     while True:
         # the rowids first (a scan of short columns), then attrs and raw of just those rows
         batch = con.execute(
-            "SELECT rowid, action, attrs, raw FROM events WHERE rowid IN ("
-            "  SELECT rowid FROM events WHERE sha256 = ? AND source = ? "
-            f"  AND action IN {operations} AND rowid > ? ORDER BY rowid LIMIT ?) ORDER BY rowid",
-            [sha256, SOURCE, after, DIRECTORY_BATCH]).fetchall()
+            f"SELECT u.rid, u.action, {attrs}, u.raw FROM ("
+            f"  SELECT r.rowid AS rid, r.*, {extraction} FROM ual_rows r WHERE r.rowid IN ("
+            "    SELECT rowid FROM ual_rows WHERE src = ? AND problem IS NULL "
+            f"    AND action IN {operations} AND rowid > ? ORDER BY rowid LIMIT ?)) u "
+            "ORDER BY u.rid", [src, after, DIRECTORY_BATCH]).fetchall()
         if not batch:
             return
         _update_directory_rows(con, batch)
@@ -329,24 +465,19 @@ def _directory_details(con: Any, sha256: str) -> None:
 
 
 def _update_directory_rows(con: Any, found: list[tuple]) -> None:
-    rowids, attrs_out, targets, kinds = [], [], [], []
+    rowids, attrs_out, targets = [], [], []
     for rowid, action, attrs_text, raw_text in found:
         attrs, audit = json.loads(attrs_text), json.loads(raw_text)
         details = directory_details(action, attrs["modified_properties"],
                                     f.pick(audit, *LIST_FIELDS["targets"]), attrs["object_id"])
         attrs.update(details)
-        user = details.get("target_user")
         rowids.append(rowid)
         attrs_out.append(json.dumps(attrs, sort_keys=True))
-        targets.append(user)
-        kinds.append("user" if user else None)
+        targets.append(details.get("target_user") or None)
     con.register("th_dir", pa.table({"rid": pa.array(rowids, pa.int64()), "attrs": attrs_out,
-                                     "target": pa.array(targets, pa.string()),
-                                     "kind": pa.array(kinds, pa.string())}))
+                                     "target": pa.array(targets, pa.string())}))
     try:
-        con.execute("UPDATE events SET attrs = d.attrs, "
-                    "target_id = coalesce(d.target, events.target_id), "
-                    "target_type = coalesce(d.kind, events.target_type) FROM th_dir d "
-                    "WHERE events.rowid = d.rid")
+        con.execute("UPDATE ual_rows SET dir_attrs = d.attrs, dir_target = d.target "
+                    "FROM th_dir d WHERE ual_rows.rowid = d.rid")
     finally:
         con.unregister("th_dir")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ...store import events_with_attrs
 from .sql import sql_list
 
 CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
@@ -31,7 +32,6 @@ CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "m
               "mfa_method", "target_user")
 SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code")
 _SIGNIN = len(CLOUD_KEYS)
-_PATHS = "[" + ", ".join(f"'$.{k}'" for k in CLOUD_KEYS + SIGNIN_KEYS) + "]"
 
 CLOUD = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
@@ -42,9 +42,10 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS mfa_change, v[7] AS mfa_method,
   v[8] AS target_user,
   CASE WHEN {IS_SIGNIN} THEN v[{_SIGNIN + 1}:{_SIGNIN + len(SIGNIN_KEYS)}] END AS s,
-  CASE WHEN source = 'm365:ual' AND action IN {{ops}} THEN attrs END AS a
-FROM (SELECT *, json_extract_string(attrs, {_PATHS}) AS v
-      FROM events WHERE {IS_CLOUD})
+  x.a
+FROM (SELECT *, _attrs AS v FROM ({{events}}) WHERE {IS_CLOUD})
+LEFT JOIN (SELECT sha256, locator, attrs AS a FROM events
+           WHERE source = 'm365:ual' AND action IN {{ops}}) x USING (sha256, locator)
 """
 UAL_VIEWS = r"""
 CREATE OR REPLACE TEMP VIEW th_ual_all AS
@@ -72,7 +73,8 @@ WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};
 
 
 def ensure_cloud(con: Any, detection_ops: Iterable[str]) -> None:
-    con.execute(CLOUD.format(ops=sql_list(sorted(set(detection_ops)))))
+    con.execute(CLOUD.format(ops=sql_list(sorted(set(detection_ops))),
+                             events=events_with_attrs(con, CLOUD_KEYS + SIGNIN_KEYS)))
 
 
 def ensure_ual(con: Any, detection_ops: Iterable[str]) -> None:
