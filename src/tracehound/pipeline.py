@@ -98,7 +98,7 @@ RAW_IN_STORE_BYTES = 16 * 1024 * 1024
 # A case this large gets a store that keeps at most SPILL_MEMORY in memory and spills the rest
 # to a temporary folder, so the store does not grow the process by the size of the evidence.
 SPILL_BYTES = 32 * 1024 * 1024
-SPILL_MEMORY = "1GB"
+SPILL_MEMORY = "128MB"
 STORE_BATCH = 5_000              # events handed to the store at a time while parsing
 EventSink = Callable[[Sequence[Event]], None]
 

@@ -222,6 +222,13 @@ _UNITS = {"bytes": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 10
           "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4}
 
 
+def raise_memory(con: Any, floor: int) -> None:
+    """At least `floor` bytes of DuckDB memory from now on (a limit already higher stays)."""
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    if _setting_bytes(limit) < floor:
+        con.execute(f"SET memory_limit = '{floor // 1024 ** 2}MiB'")
+
+
 @contextmanager
 def memory_at_least(con: Any, floor: int) -> Iterator[None]:
     """At least `floor` bytes of DuckDB memory while a step runs, then the limit it had.

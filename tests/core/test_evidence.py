@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tracehound.evidence import IntakeError, collect
+from tracehound.evidence import Digest, IntakeError, collect
 
 
 def write(path, data: bytes):
@@ -118,3 +118,25 @@ def test_broken_zip_is_an_intake_error(tmp_path):
     z = write(tmp_path / "broken.zip", b"PK\x03\x04garbage")
     with collect([z]) as intake:
         assert "not a readable zip" in refused(intake)
+
+
+def test_a_plain_file_is_hashed_on_the_hashing_thread_and_waited_for(tmp_path):
+    data = b'{"a":1}\n' * 100_000
+    f = write(tmp_path / "big.ndjson", data)
+    with collect([f]) as intake:
+        source = intake.sources[0]
+        assert isinstance(source.digest, Digest)
+        assert source.sha256 == hashlib.sha256(data).hexdigest()
+        assert intake.hashed_at == {source.sha256: intake.originals[0].hashed_at}
+
+
+def test_recheck_reports_a_changed_and_a_vanished_original(tmp_path):
+    kept, changed, gone = (write(tmp_path / n, b"{}\n") for n in ("k.json", "c.json", "g.json"))
+    with collect([kept, changed, gone]) as intake:
+        assert all(s.sha256 for s in intake.sources)
+        changed.write_bytes(b"[]\n")
+        gone.unlink()
+        found = {o.path.name: problem for o, problem in intake.recheck().result(timeout=30)}
+    assert found["c.json"] == "sha256 is now " + hashlib.sha256(b"[]\n").hexdigest()
+    assert found["g.json"].startswith("cannot be read any more")
+    assert "k.json" not in found

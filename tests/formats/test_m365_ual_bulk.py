@@ -8,9 +8,10 @@ import pytest
 
 from m365_support import FIXTURES, parse, records as R, source_at, source_of
 from tracehound import pipeline
+from tracehound.formats import m365_ual_bulk as bulk
 from tracehound.formats.m365_ual import UnifiedAuditLogParser
 from tracehound.pipeline import Options, analyze
-from tracehound.store import EVENT_SCHEMA, CaseStore
+from tracehound.store import EVENT_SCHEMA, CaseStore, branches, events_with_attrs
 
 PARSER = UnifiedAuditLogParser()
 COLUMNS = [f.name for f in EVENT_SCHEMA]
@@ -77,3 +78,56 @@ def test_pipeline_findings_are_the_same_through_the_bulk_path(monkeypatch):
     assert bulk.events == [] and bulk.counts == small.counts
     assert [f.to_json() for f in bulk.findings] == [f.to_json() for f in small.findings]
     assert [i.locator for i in bulk.parse_issues] == [i.locator for i in small.parse_issues]
+
+
+def test_rows_too_long_for_duckdb_are_parsed_by_python_with_their_numbers(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(bulk, "MAX_LINE", 4096)
+    short = R.login("2024-03-11T02:14:30", "a@b.c", "1.2.3.4", "x")
+    long = R.login("2024-03-11T02:15:30", "Long@B.c", "5.6.7.8", "y" * 6000)
+    text = R.ual_csv([short, long, short, long, short], R.NEW_HEADER, corrupt={4: "{not json"})
+    python_rows, python_issues, bulk_rows, bulk_issues, count = both_paths(
+        source_of(tmp_path, text, "long.csv"))
+    assert bulk_rows == python_rows and count == 4
+    assert bulk_issues == python_issues == ["row 5"]
+    assert [r["locator"] for r in bulk_rows if r["actor_id"] == "long@b.c"] == ["row 2", "row 4"]
+    with CaseStore() as store:              # the two long rows took the Python path
+        PARSER.bulk_load(source_at(tmp_path / "long.csv"), store)
+        assert store.con.execute("SELECT locator FROM parsed_events ORDER BY locator"
+                                 ).fetchall() == [("row 2",), ("row 4",)]
+
+
+def test_a_numeric_user_type_given_as_text_counts_as_a_service_in_both_paths(tmp_path):
+    record = R.login("2024-03-11T02:14:30", "sync@b.c", "1.2.3.4", "x")
+    python_rows, _, bulk_rows, _, _ = both_paths(source_of(tmp_path, R.ual_csv(
+        [{**record, "UserType": "5"}, {**record, "UserType": 5}, {**record, "UserType": True}],
+        R.NEW_HEADER), "types.csv"))
+    assert bulk_rows == python_rows
+    assert [r["actor_kind"] for r in bulk_rows] == ["service-principal", "service-principal",
+                                                    "human"]
+
+
+def test_typed_attrs_agree_with_the_attrs_json_for_every_key():
+    keys = ["workload", "client_ip", "user_agent", "operation", "user_id", "object_id",
+            "result_status", "record_id", "site_url", "app_id", "target_user", "mfa_method",
+            "mfa_change", "role_name", "scopes", "service", "country"]
+    with CaseStore() as store:
+        PARSER.bulk_load(source_at(FIXTURES / "bec" / "ual-export.csv"), store)
+        typed = store.con.execute(f"SELECT locator, _attrs FROM ({events_with_attrs(store.con, keys)}) "
+                                  "ORDER BY locator").fetchall()
+        paths = "[" + ", ".join(f"'$.{k}'" for k in keys) + "]"
+        parsed = store.con.execute(f"SELECT locator, json_extract_string(attrs, {paths}) "
+                                   "FROM events ORDER BY locator").fetchall()
+    assert len(typed) == 91 and typed == parsed
+    assert any(values[keys.index("role_name")] for _, values in typed)
+
+
+def test_the_events_view_of_a_store_on_disk_survives_reopening(tmp_path):
+    path = str(tmp_path / "case.duckdb")
+    with CaseStore(path) as store:
+        PARSER.bulk_load(source_at(FIXTURES / "bec" / "ual-export.csv"), store)
+        before = store.con.execute("SELECT event_id, attrs FROM events ORDER BY event_id").fetchall()
+    with CaseStore(path) as again:
+        assert [b.name for b in branches(again.con)] == ["m365-ual-bulk"]
+        assert again.con.execute("SELECT event_id, attrs FROM events "
+                                 "ORDER BY event_id").fetchall() == before

@@ -29,13 +29,16 @@ def event_rows(store: CaseStore) -> list[tuple]:
                              "FROM events ORDER BY locator").fetchall()
 
 
-def test_a_store_kept_small_still_loads_and_gets_its_settings_back(tmp_path):
+def test_a_store_kept_small_loads_and_then_keeps_the_rows_in_memory(tmp_path):
     with CaseStore(spill_dir=str(tmp_path), memory_limit="64MB") as small, CaseStore() as plain:
         small.con.execute("SET preserve_insertion_order = false")
-        before = settings(small)
         assert PARSER.bulk_load(source_at(BEC), small)[0] == 91
-        assert settings(small) == before
+        # insertion order is the store's own again; the memory limit stays raised, so the
+        # rows just loaded (which no Python object holds) are not evicted to disk
+        assert settings(small) == ("1.0 GiB", False)
+        before = settings(plain)
         PARSER.bulk_load(source_at(BEC), plain)
+        assert settings(plain) == before          # a limit already higher is left alone
         assert event_rows(small) == event_rows(plain)
 
 

@@ -44,7 +44,7 @@ import duckdb
 import pyarrow as pa
 
 from ..model import EvidenceRef, ParseIssue
-from ..store import EVENT_SCHEMA, EventBranch, add_branch, memory_at_least
+from ..store import EVENT_SCHEMA, EventBranch, add_branch, raise_memory
 from ..taxonomy import classify_action
 from . import m365_fields as f
 from .base import Source
@@ -58,8 +58,11 @@ from .readers import MAX_CSV_FIELD, detect_encoding
 # far below this) are read one by one by Python, up to the Python reader's own field limit.
 MAX_LINE = 2 * 1024 * 1024
 LONG_LINE = "LINE SIZE OVER MAXIMUM"
-# What the load needs at least of a spilling case store's memory.
-LOAD_MEMORY = 512 * 1024 * 1024
+# A spilling case store keeps little in memory, sized for cases whose events Python holds. Rows
+# loaded here are held by DuckDB alone, so the store may keep this much of them in memory from
+# the load on (raising the limit only for the load would evict the new table to disk as soon
+# as it ends, and every tool would read it back).
+LOAD_MEMORY = 1024 * 1024 * 1024
 DIRECTORY_BATCH = 20_000
 # DuckDB errors that mean "cannot read this file as the header says": the Python parser may
 # try it. Anything else (out of memory, disk full, interrupted) propagates.
@@ -298,13 +301,13 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
 
 @contextmanager
 def _load_settings(con: Any) -> Iterator[None]:
-    """Insertion order kept (row numbers come from it) and at least LOAD_MEMORY, then the
-    store's own settings back."""
+    """Insertion order kept while loading (row numbers come from it), then the store's own
+    setting back; at least LOAD_MEMORY from now on."""
     order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = true")
+    raise_memory(con, LOAD_MEMORY)
     try:
-        with memory_at_least(con, LOAD_MEMORY):
-            yield
+        yield
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
 
