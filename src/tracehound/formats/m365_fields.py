@@ -38,7 +38,12 @@ def _trim(value: str) -> str:
 
 
 def _trim_sql(expr: str) -> str:
-    return f"trim({expr}, ' \t\r\n')"      # the characters of SPACE, from both ends
+    """trim of the characters of SPACE from both ends; the first and last character are looked
+    at first, since a trim with a character set costs four times that check and real values
+    rarely need it."""
+    space = "(' ', '\t', '\r', '\n')"
+    return (f"CASE WHEN {expr}[1] IN {space} OR {expr}[-1] IN {space} "
+            f"THEN trim({expr}, ' \t\r\n') ELSE {expr} END")
 
 
 # --- time ---------------------------------------------------------------------------------
