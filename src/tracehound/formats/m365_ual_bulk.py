@@ -71,6 +71,10 @@ UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException,
 # text fields kept typed for every row; the other attrs keys are read out of raw on demand
 TYPED_TEXT = ("time", "operation", "user_id", "workload", "client_ip", "user_agent",
               "result_status", "object_id")
+# The record's operation and user id are kept only where they differ from the action and the
+# actor id made of them (which most records' do not): two columns less to hold per row.
+TYPED_VALUES = {"operation": "coalesce(u.operation, u.action)",
+                "user_id": "coalesce(u.user_id, u.actor_id)"}
 # attrs keys whose envelope fallback (a CSV column) the table keeps for the rows that need it
 ENVELOPE_KEPT = {"record_id": TEXT_FIELDS["record_id"], "record_type": JSON_FIELDS["record_type"]}
 ROWS_TABLE = """
@@ -179,10 +183,10 @@ SELECT {src},
     CASE WHEN coalesce(trim(audit), '') = '' THEN 'record has no AuditData'
          ELSE 'AuditData is not a JSON object' END
   WHEN act = '' THEN 'record names no Operation' END,
-  NULL, {f.utc_time_sql('t_time')}, act, t_operation, aid,
+  NULL, {f.utc_time_sql('t_time')}, act, nullif(t_operation, act), aid,
   {f.actor_kind_of_id_sql("coalesce(aid, '')", 't_user_type')},
   {f.outcome_sql('t_result_status', 'act')},
-  t_user_id, t_workload, t_result_status, t_object_id, t_identity, {f.client_ip_sql('t_client_ip')},
+  CASE WHEN t_user_id IS DISTINCT FROM aid THEN t_user_id END, t_workload, t_result_status, t_object_id, t_identity, {f.client_ip_sql('t_client_ip')},
   coalesce(t_user_agent, t_agent), e_record_id, e_record_type, NULL, NULL,
   CASE WHEN ok AND act <> '' THEN audit END
 FROM w
@@ -207,7 +211,7 @@ def _attrs_parts() -> tuple[str, str]:
         parts = [f"nullif({av.at(k)}, '')" for k in TEXT_FIELDS[name][0]]
         return f"coalesce({', '.join(parts + ([fallback] if fallback else []))})"
 
-    values = {name: f"u.{name}" for name in TYPED_TEXT if name != "time"}
+    values = {name: TYPED_VALUES.get(name, f"u.{name}") for name in TYPED_TEXT if name != "time"}
     values.update({
         "record_id": text("record_id", "u.e_record_id"),
         "app_id": f"lower({text('app_id')})",
@@ -253,7 +257,8 @@ def _branch() -> EventBranch:
                   f"{extraction} FROM ual_rows r JOIN ual_sources s USING (src) "
                   "WHERE r.problem IS NULL) u LEFT JOIN ual_classes k ON k.action = u.action"),
         columns=columns,
-        typed_attrs={name: f"u.{name}" for name in TYPED_TEXT if name != "time"},
+        typed_attrs={name: TYPED_VALUES.get(name, f"u.{name}")
+                     for name in TYPED_TEXT if name != "time"},
         json_keys=("record_id", "app_id", "site_url", "file_name", "failure_reason",
                    "record_type", "parameters", "modified_properties", "extended_properties"),
         # any other key only a directory change has, in the attrs Python worked out for it
