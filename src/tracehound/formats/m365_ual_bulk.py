@@ -112,11 +112,11 @@ class _Paths:
 
 
 def _pick_text(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
-               tv: _Paths, table: str = "") -> str:
+               tv: _Paths) -> str:
     """First non-empty text among the AuditData spellings, then the envelope columns."""
     audit_keys, envelope_keys = keys
     parts = [f"nullif({tv.at(k)}, '')" for k in audit_keys]
-    parts += [f'nullif({table}"{k}", \'\')' for k in envelope_keys if k in header]
+    parts += [f'nullif("{k}", \'\')' for k in envelope_keys if k in header]
     return f"coalesce({', '.join(parts)})"
 
 
