@@ -85,7 +85,7 @@ class EventBranch:
     columns: Mapping[str, str]
     typed_attrs: Mapping[str, str] = field(default_factory=dict)
     # keys read out of the attrs JSON; any other key, when other_attrs is set, through that
-    # expression template (with {key}) instead
+    # expression template (with {path}, the key's JSON path) instead
     json_keys: Sequence[str] = ()
     other_attrs: str = ""
 
@@ -98,9 +98,9 @@ class EventBranch:
         typed = self.typed_attrs.get(key)
         if typed is not None:
             return typed
-        if self.other_attrs and key not in self.json_keys:
-            return self.other_attrs.format(key=key)
-        return f"json_extract_string({self.columns['attrs']}, '$.\"{key}\"')"
+        if self.other_attrs and key.split(".")[0] not in self.json_keys:
+            return self.other_attrs.format(path=attr_path(key))
+        return f"json_extract_string({self.columns['attrs']}, '{attr_path(key)}')"
 
 
 class CaseStore:
@@ -199,11 +199,16 @@ def add_branch(con: Any, branch: EventBranch) -> None:
     con.execute("CREATE OR REPLACE VIEW events AS " + "\nUNION ALL\n".join(selects))
 
 
+def attr_path(key: str) -> str:
+    """The JSON path of an attrs key; a dotted key (`arguments.Bucket`) goes down the levels."""
+    return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in key.split("."))
+
+
 def events_with_attrs(con: Any, keys: Sequence[str]) -> str:
     """SQL of every event's columns but attrs and raw, plus `_attrs`: the values of `keys` (a
-    VARCHAR list in that order), read from typed columns where a branch has them and parsed
-    out of the attrs JSON (once a row) where not."""
-    paths = "[" + ", ".join(f"'$.\"{k}\"'" for k in keys) + "]"
+    VARCHAR list in that order; a dotted key goes down the levels), read from typed columns
+    where a branch has them and parsed out of the attrs JSON (once a row) where not."""
+    paths = "[" + ", ".join(f"'{attr_path(k)}'" for k in keys) + "]"
     names = [f.name for f in EVENT_SCHEMA if f.name not in ("attrs", "raw")]
     parts = [f"SELECT {', '.join(names)}, json_extract_string(attrs, {paths}) AS _attrs "
              f"FROM {PARSED}"]

@@ -131,3 +131,13 @@ def test_the_events_view_of_a_store_on_disk_survives_reopening(tmp_path):
         assert [b.name for b in branches(again.con)] == ["m365-ual-bulk"]
         assert again.con.execute("SELECT event_id, attrs FROM events "
                                  "ORDER BY event_id").fetchall() == before
+
+
+def test_iocs_across_exports_are_the_same_through_the_bulk_path(monkeypatch):
+    paths = [FIXTURES / "bec" / "ual-export.csv", FIXTURES / "bec" / "entra-signins.json"]
+    small = analyze(paths, Options(tools=[]))
+    monkeypatch.setattr(pipeline, "BULK_BYTES", 80 * 1024)        # the UAL export only
+    bulk = analyze(paths, Options(tools=[]))
+    assert [e.source for e in bulk.events] == [e.source for e in small.events
+                                               if e.source != "m365:ual"]
+    assert small.extra["iocs"] and bulk.extra["iocs"] == small.extra["iocs"]

@@ -13,6 +13,7 @@ import re
 from typing import Any, Sequence
 
 from ..model import EvidenceFile
+from ..store import events_with_attrs
 
 MAX_SIGHTINGS = 100
 
@@ -55,31 +56,30 @@ END
 """
 
 
-def _attr_paths() -> list[str]:
-    """Every attrs JSON path SOURCES reads, each once, in first-use order."""
-    paths: list[str] = []
+def _attr_keys() -> list[str]:
+    """Every attrs key SOURCES reads, each once, in first-use order."""
+    keys: list[str] = []
     for _, expr in SOURCES:
-        for path in re.findall(r"json_extract_string\(attrs, '(\$\.[^']+)'\)", expr):
-            if path not in paths:
-                paths.append(path)
-    return paths
+        for key in re.findall(r"json_extract_string\(attrs, '\$\.([^']+)'\)", expr):
+            if key not in keys:
+                keys.append(key)
+    return keys
 
 
-def _candidates_sql() -> str:
-    """(type, value, sha256, locator) of every indicator in the events table, as `norm`. One
-    scan: each row's attrs JSON is parsed once for all paths (a list extraction), the
-    (type, value) pairs of a row are unnested from two parallel lists, and the result is
-    materialized once for the queries that read it twice."""
-    paths = _attr_paths()
-    extracted = "json_extract_string(attrs, [" + ", ".join(f"'{p}'" for p in paths) + "])"
+def _candidates_sql(con: Any) -> str:
+    """(type, value, sha256, locator) of every indicator in the case, as `norm`. One scan:
+    the attrs keys come as one list a row (typed columns of a bulk-loaded source, else one
+    parse of the row's attrs JSON), the (type, value) pairs of a row are unnested from two
+    parallel lists, and the result is materialized once for the queries that read it twice."""
+    keys = _attr_keys()
     values = []
     for _, expr in SOURCES:
-        for position, path in enumerate(paths, start=1):
-            expr = expr.replace(f"json_extract_string(attrs, '{path}')", f"_j[{position}]")
+        for position, key in enumerate(keys, start=1):
+            expr = expr.replace(f"json_extract_string(attrs, '$.{key}')", f"_attrs[{position}]")
         values.append(f"CAST({expr} AS VARCHAR)")
     kinds = ", ".join(f"'{kind}'" for kind, _ in SOURCES)
     return (f"WITH parsed AS (SELECT sha256, locator, actor_id, approver, session, target_id, "
-            f"{extracted} AS _j FROM events), "
+            f"_attrs FROM ({events_with_attrs(con, keys)})), "
             f"raw AS (SELECT unnest([{kinds}]) AS type, unnest([{', '.join(values)}]) AS value, "
             f"sha256, locator FROM parsed), "
             f"norm AS MATERIALIZED (SELECT type, {_NORMALIZE} AS value, sha256, locator FROM raw "
@@ -99,7 +99,7 @@ def correlate_iocs(store: Any, evidence: Sequence[EvidenceFile]) -> list[dict[st
     # Which (type, value) pairs occur in two or more files is settled without the locators
     # (a small aggregate); only the sightings of those pairs are then deduplicated, counted
     # and cut to the first MAX_SIGHTINGS by (sha256, locator).
-    sql = _candidates_sql() + """
+    sql = _candidates_sql(store.con) + """
     , shared AS (SELECT type, value, count(DISTINCT sha256) AS files FROM norm
                  GROUP BY type, value HAVING count(DISTINCT sha256) >= 2)
     , seen AS (SELECT DISTINCT type, value, sha256, locator

@@ -262,7 +262,7 @@ def _branch() -> EventBranch:
         json_keys=("record_id", "app_id", "site_url", "file_name", "failure_reason",
                    "record_type", "parameters", "modified_properties", "extended_properties"),
         # any other key only a directory change has, in the attrs Python worked out for it
-        other_attrs="u.dir_attrs->>'$.\"{key}\"'",
+        other_attrs="u.dir_attrs->>'{path}'",
     )
 
 
