@@ -14,6 +14,7 @@ from tracehound.formats import m365_ual_bulk as bulk
 from tracehound.formats.m365_ual import UnifiedAuditLogParser
 from tracehound.pipeline import Options, analyze
 from tracehound.store import CaseStore, memory_at_least
+from tracehound.taxonomy import classify_action
 
 PARSER = UnifiedAuditLogParser()
 BEC = FIXTURES / "bec" / "ual-export.csv"
@@ -104,3 +105,20 @@ def test_memory_at_least_raises_for_a_step_and_restores():
         assert settings(store)[0] == "61.0 MiB"
         with memory_at_least(store.con, 32 * 1024 ** 2):
             assert settings(store)[0] == "61.0 MiB"
+
+
+def test_two_exports_in_one_store_keep_their_own_hashes_numbers_and_classes(tmp_path):
+    first = R.ual_csv([R.login("2024-03-11T02:14:30", "a@b.c", "1.2.3.4", "x")] * 2, R.NEW_HEADER)
+    second = R.ual_csv([R.exchange("2024-03-11T02:31:07", "New-InboxRule", "a@b.c", "1.2.3.4",
+                                   "A\\r", Name="r")] * 3, R.NEW_HEADER)
+    one, two = source_of(tmp_path, first, "one.csv"), source_of(tmp_path, second, "two.csv")
+    with CaseStore() as store:
+        assert PARSER.bulk_load(one, store)[0] == 2 and PARSER.bulk_load(two, store)[0] == 3
+        found = store.con.execute("SELECT sha256, locator, action, action_class FROM events "
+                                  "ORDER BY sha256 = ?, locator", [one.sha256]).fetchall()
+    assert [(s, loc, a) for s, loc, a, _ in found] == (
+        [(two.sha256, f"row {n}", "New-InboxRule") for n in (1, 2, 3)]
+        + [(one.sha256, f"row {n}", "UserLoggedIn") for n in (1, 2)])
+    assert [klass for *_, klass in found] == [classify_action("New-InboxRule")] * 3 + [
+        classify_action("UserLoggedIn")] * 2
+    assert classify_action("UserLoggedIn") != classify_action("New-InboxRule")
