@@ -3,13 +3,13 @@
 One `INSERT INTO ual_rows SELECT ... FROM read_csv(...)` does the work, on every DuckDB thread:
 DuckDB reads the CSV and parses each AuditData once (under try(), so a record that is not JSON
 is one issue, not an error), keeping the record as it is (`raw`) and, typed, what tools group
-and filter on for every row: time, operation, user, workload, client IP, user agent, result
-status, object id, the Identity an Exchange cmdlet names. The SQL twins of the normalizers in
-`m365_fields` apply the same rules as `m365_ual.parse`.
+and filter on for every row: time, operation, actor, workload, client IP, user agent, result
+status, object id, site, the Identity an Exchange cmdlet names. The SQL twins of the
+normalizers in `m365_fields` apply the same rules as `m365_ual.parse`.
 
 The rows are not copied into the events table. The store's `events` view shows them (an
-EventBranch) and computes locator, event id, action class, actor, outcome and the attrs JSON
-only for the rows and columns a query reads; the attrs keys nobody groups on (record id, site,
+EventBranch) and computes locator, event id, action class, target and the attrs JSON only
+for the rows and columns a query reads; the attrs keys nobody groups on (record id,
 file, app id, record type, the property maps) are read out of `raw` then, by the same rules as
 the record-by-record parser. Tools that group on client IP, workload and the like read the
 typed columns through `store.events_with_attrs` and never parse JSON.
@@ -70,7 +70,7 @@ UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException,
               duckdb.BinderException, duckdb.ParserException)
 # text fields kept typed for every row; the other attrs keys are read out of raw on demand
 TYPED_TEXT = ("time", "operation", "user_id", "workload", "client_ip", "user_agent",
-              "result_status", "object_id")
+              "result_status", "object_id", "site_url")
 # The record's operation and user id are kept only where they differ from the action and the
 # actor id made of them (which most records' do not): two columns less to hold per row.
 TYPED_VALUES = {"operation": "coalesce(u.operation, u.action)",
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS ual_rows (
   src INTEGER, problem VARCHAR, n BIGINT, time VARCHAR, action VARCHAR, operation VARCHAR,
   actor_id VARCHAR, actor_kind VARCHAR, outcome VARCHAR, user_id VARCHAR, workload VARCHAR,
   result_status VARCHAR,
-  object_id VARCHAR, identity VARCHAR, client_ip VARCHAR, user_agent VARCHAR,
+  object_id VARCHAR, identity VARCHAR, client_ip VARCHAR, user_agent VARCHAR, site_url VARCHAR,
   e_record_id VARCHAR, e_record_type VARCHAR, dir_attrs JSON, dir_target VARCHAR,
   raw VARCHAR);
 CREATE TABLE IF NOT EXISTS ual_sources (src INTEGER, sha256 VARCHAR, first BIGINT);
@@ -187,7 +187,7 @@ SELECT {src},
   {f.actor_kind_of_id_sql("coalesce(aid, '')", 't_user_type')},
   {f.outcome_sql('t_result_status', 'act')},
   CASE WHEN t_user_id IS DISTINCT FROM aid THEN t_user_id END, t_workload, t_result_status, t_object_id, t_identity, {f.client_ip_sql('t_client_ip')},
-  coalesce(t_user_agent, t_agent), e_record_id, e_record_type, NULL, NULL,
+  coalesce(t_user_agent, t_agent), t_site_url, e_record_id, e_record_type, NULL, NULL,
   CASE WHEN ok AND act <> '' THEN audit END
 FROM w
 """
@@ -215,7 +215,7 @@ def _attrs_parts() -> tuple[str, str]:
     values.update({
         "record_id": text("record_id", "u.e_record_id"),
         "app_id": f"lower({text('app_id')})",
-        "site_url": text("site_url"), "file_name": text("file_name"),
+        "file_name": text("file_name"),
         "failure_reason": text("failure_reason"),
         "record_type": _pick_json(JSON_FIELDS["record_type"][0], aj, "u.e_record_type"),
         "parameters": f.name_value_map_sql(_pick_json(LIST_FIELDS["parameters"], aj)),
@@ -259,7 +259,7 @@ def _branch() -> EventBranch:
         columns=columns,
         typed_attrs={name: TYPED_VALUES.get(name, f"u.{name}")
                      for name in TYPED_TEXT if name != "time"},
-        json_keys=("record_id", "app_id", "site_url", "file_name", "failure_reason",
+        json_keys=("record_id", "app_id", "file_name", "failure_reason",
                    "record_type", "parameters", "modified_properties", "extended_properties"),
         # any other key only a directory change has, in the attrs Python worked out for it
         other_attrs="u.dir_attrs->>'{path}'",

@@ -29,7 +29,7 @@ IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
 # attrs keys read into th_cloud, in the order of the `v` list below; the sign-in keys are kept
 # (as one list, `s`) for sign-ins only
 CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
-              "mfa_method", "target_user")
+              "mfa_method", "target_user", "site_url")
 SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code")
 _SIGNIN = len(CLOUD_KEYS)
 
@@ -40,7 +40,7 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   coalesce(v[3], v[1], v[4], split_part(source, ':', 1)) AS service,
   coalesce(target_id, v[5]) AS resource,
   coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS mfa_change, v[7] AS mfa_method,
-  v[8] AS target_user,
+  v[8] AS target_user, v[9] AS site_url,
   CASE WHEN {IS_SIGNIN} THEN v[{_SIGNIN + 1}:{_SIGNIN + len(SIGNIN_KEYS)}] END AS s,
   x.a
 FROM (SELECT *, _attrs AS v FROM ({{events}}) WHERE {IS_CLOUD})
@@ -50,7 +50,7 @@ LEFT JOIN (SELECT sha256, locator, attrs AS a FROM events
 UAL_VIEWS = r"""
 CREATE OR REPLACE TEMP VIEW th_ual_all AS
 SELECT sha256, locator, time, actor, actor_kind, target, target_type, session,
-  action AS operation, action_class, outcome, workload, client_ip, a
+  action AS operation, action_class, outcome, workload, client_ip, site_url, a
 FROM th_cloud WHERE source = 'm365:ual';
 CREATE OR REPLACE TEMP VIEW th_ual AS
 SELECT sha256, locator, time, actor, target, session, operation, outcome, workload, client_ip,

@@ -27,8 +27,9 @@ DOWNLOAD_OPS = ("FileDownloaded", "FileSyncDownloadedFull")
 APP_CREDENTIAL_OPS = ("Add service principal credentials",
                       "Update application – Certificates and secrets management",
                       "Update application - Certificates and secrets management")
+# operations whose attrs the detections read (`th_ual`); bulk downloads need only typed columns
 DETECTION_OPS = frozenset({
-    *INBOX_OPS, *DOWNLOAD_OPS, *ROLE_ADDS, *APP_CREDENTIAL_OPS, "Set-Mailbox",
+    *INBOX_OPS, *ROLE_ADDS, *APP_CREDENTIAL_OPS, "Set-Mailbox",
     "New-TransportRule", "Set-TransportRule", "Consent to application",
     "Set-AdminAuditLogConfig", "Set-MailboxAuditBypassAssociation", "Add-MailboxPermission",
     "Add-RecipientPermission", "Add-MailboxFolderPermission", "New-ComplianceSearchAction",
@@ -205,10 +206,10 @@ BULK_DOWNLOAD = Detection(
     sql=f"""
 SELECT actor, min(time) AS time, max(time) AS last, count(*) AS files,
   list(DISTINCT client_ip ORDER BY client_ip) FILTER (WHERE client_ip IS NOT NULL) AS ips,
-  list(DISTINCT a->>'$.site_url' ORDER BY a->>'$.site_url')
-    FILTER (WHERE a->>'$.site_url' IS NOT NULL) AS sites,
+  list(DISTINCT site_url ORDER BY site_url) FILTER (WHERE site_url IS NOT NULL) AS sites,
   {{bulk_download_per_hour}} AS "limit", 'high' AS severity, NULL AS target, {REFS} AS refs
-FROM th_ual WHERE operation IN {sql_list(DOWNLOAD_OPS)} AND time IS NOT NULL
+FROM th_ual_all WHERE operation IN {sql_list(DOWNLOAD_OPS)} AND time IS NOT NULL
+  AND NOT starts_with(coalesce(actor, ''), 'nt authority\')
 GROUP BY actor, substr(time, 1, 13) HAVING count(*) > {{bulk_download_per_hour}}
 ORDER BY time, actor""")
 
