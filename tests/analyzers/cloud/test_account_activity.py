@@ -33,6 +33,22 @@ def test_password_spray_needs_enough_accounts_and_names_who_got_in():
     assert run("account-activity", signins(*records[:-1]), spray_users=6) == []
 
 
+def test_failures_among_many_sign_ins_of_a_shared_office_address_are_not_a_spray():
+    office = "198.51.100.7"
+    typos = [fail(f"2024-03-11T09:{n:02d}:00Z", f"u{n}@contoso.com", office) for n in range(6)]
+    others = [R.signin(f"2024-03-11T09:{n:02d}:30Z", f"w{n}@contoso.com", office, agent="Edge")
+              for n in range(10)]
+    assert [f.rule for f in run("account-activity", signins(*typos, *others))] == []
+    def sprays(found):
+        return [f.title for f in found if f.rule == "TH-SIGNIN-PASSWORD-SPRAY"]
+    # six of sixteen accounts: a spray only where the share asked for is that low
+    assert sprays(run("account-activity", signins(*typos, *others), spray_share=0.3)) == [
+        f"Password spray from {office} against 6 accounts"]
+    # the same failures with fewer sign-ins around them (six of ten accounts) are a spray
+    assert sprays(run("account-activity", signins(*typos, *others[:4]))) == [
+        f"Password spray from {office} against 6 accounts"]
+
+
 def test_brute_force_and_interrupts_do_not_count():
     records = [fail(f"2024-03-11T02:{n:02d}:00Z", "a@contoso.com", "203.0.113.9")
                for n in range(10)]

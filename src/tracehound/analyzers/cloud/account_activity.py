@@ -3,7 +3,10 @@
 Reads every sign-in the case holds (Entra sign-in logs, Microsoft account activity, UAL
 UserLoggedIn / UserLoginFailed) as one table and reports:
 - password spray: failed sign-ins for at least `spray_users` (5) accounts from one address in
-  one hour (one finding per address-hour, naming accounts that then got in from it);
+  one hour, those accounts being at least `spray_share` (half) of the accounts that signed in
+  from it that hour (an office's shared egress address sees a few failures among many
+  sign-ins; a spraying address sees mostly failures). One finding per address-hour, naming
+  the accounts that then got in from it;
 - brute force: at least `bruteforce_failures` (10) failures for one account in one hour;
 - anomalous sign-in: a successful sign-in from a country, network (ASN) or user agent the
   account had not used before in this evidence, over legacy authentication, or from a
@@ -31,11 +34,15 @@ WITH g AS (
     count(*) AS failures, count(DISTINCT actor) AS users,
     list(DISTINCT actor ORDER BY actor) AS accounts, {refs} AS refs
   FROM th_failures WHERE ip IS NOT NULL GROUP BY ip, substr(time, 1, 13)
-  HAVING count(DISTINCT actor) >= ?)
+  HAVING count(DISTINCT actor) >= ?),
+seen AS (
+  SELECT ip, substr(time, 1, 13) AS hour, count(DISTINCT actor) AS accounts_seen
+  FROM th_signins SEMI JOIN g USING (ip) GROUP BY ip, substr(time, 1, 13))
 SELECT g.*, (SELECT list(DISTINCT s.actor ORDER BY s.actor) FROM th_signins s
              WHERE s.outcome = 'success' AND s.ip = g.ip AND s.time >= g.time
                AND list_contains(g.accounts, s.actor)) AS breached
-FROM g ORDER BY time, ip
+FROM g JOIN seen USING (ip, hour) WHERE g.users >= ? * seen.accounts_seen
+ORDER BY time, ip
 """
 BRUTE_FORCE = """
 SELECT actor, min(time) AS time, max(time) AS last, count(*) AS failures,
@@ -92,10 +99,11 @@ class AccountActivityAnalyzer(Analyzer):
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         spray_users = int(ctx.setting("spray_users", 5))
+        spray_share = float(ctx.setting("spray_share", 0.5))
         brute = int(ctx.setting("bruteforce_failures", 10))
         with connection(events, ctx) as con:
             ensure_signins(con, DETECTION_OPS)
-            sprays = rows(con, SPRAY.format(refs=REFS), [spray_users])
+            sprays = rows(con, SPRAY.format(refs=REFS), [spray_users, spray_share])
             forced = rows(con, BRUTE_FORCE.format(refs=REFS), [brute])
             spray_ips = sorted({r["ip"] for r in sprays})
             odd = rows(con, ANOMALIES.format(refs=REFS), [spray_ips])
