@@ -138,31 +138,21 @@ class Intake(AbstractContextManager):
         return self.recheck().result()
 
     def recheck(self) -> "Future[list[tuple[Original, str]]]":
-        """Hash every original again on the hashing thread (after the intake hashes, which
-        it queues behind); the result is changed_originals' list."""
-        rehashed = [(original, _hashing().submit(sha256_file, original.path))
-                    for original in self.originals]
-        done: Future[list[tuple[Original, str]]] = Future()
+        """changed_originals on the hashing thread, queued behind the intake hashes; the
+        caller may go on working and take the result when it needs it."""
+        return _hashing().submit(self._changed_now)
 
-        def compare(_: object = None) -> None:
-            if not all(future.done() for _, future in rehashed):
-                return
-            changed = []
-            for original, future in rehashed:
-                error = future.exception()
-                if isinstance(error, OSError):
-                    changed.append((original, f"cannot be read any more: {error.strerror}"))
-                    continue
-                now = future.result()
-                if now != original.sha256:
-                    changed.append((original, f"sha256 is now {now}"))
-            if not done.done():
-                done.set_result(changed)
-
-        for _, future in rehashed:
-            future.add_done_callback(compare)
-        compare()
-        return done
+    def _changed_now(self) -> list[tuple[Original, str]]:
+        changed = []
+        for original in self.originals:
+            try:
+                now = sha256_file(original.path)
+            except OSError as exc:
+                changed.append((original, f"cannot be read any more: {exc.strerror}"))
+                continue
+            if now != original.sha256:
+                changed.append((original, f"sha256 is now {now}"))
+        return changed
 
 
 def collect(paths: list[str | Path], *, expansion_limit: int = DEFAULT_EXPANSION_LIMIT,
@@ -204,8 +194,9 @@ def _take_file(intake: Intake, path: Path, shown: str, expansion_limit: int,
     if not stat.S_ISREG(mode):
         intake.issues.append(ParseIssue(shown, "file", "not a regular file; skipped"))
         return
-    if _is_zip(path) or _is_gzip(path):      # (reading the magic bytes fails early on a
-        digest = sha256_file(path)            # file we may not read)
+    # reading the first bytes here makes a file we may not read fail at intake, not later
+    if _is_zip(path) or _is_gzip(path):
+        digest = sha256_file(path)
         intake.originals.append(Original(path, digest, utc_now()))
         (_take_zip if _is_zip(path) else _take_gzip)(intake, path, shown, expansion_limit,
                                                       ratio_limit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
@@ -78,7 +78,7 @@ class EventBranch:
     clause); the view computes them only for the columns a query reads, so a JSON column such
     as attrs costs nothing to a query that does not select it. `typed_attrs` gives attrs keys
     the branch holds in typed columns, as expressions over the same relation: readers of those
-    keys (`CaseStore.events_with_attrs`) then skip building and parsing the attrs JSON."""
+    keys (`events_with_attrs`) then skip building and parsing the attrs JSON."""
 
     name: str
     relation: str
@@ -89,9 +89,11 @@ class EventBranch:
     json_keys: Sequence[str] = ()
     other_attrs: str = ""
 
-    def select(self, extra: str = "") -> str:
-        exprs = [f"{self.columns[f.name]} AS {f.name}" for f in EVENT_SCHEMA]
-        return f"SELECT {', '.join(exprs)}{extra} FROM {self.relation}"
+    def select(self, names: Sequence[str] = tuple(f.name for f in EVENT_SCHEMA),
+               extra: str = "") -> str:
+        """SELECT of the named event columns (all, in schema order, by default) and `extra`."""
+        exprs = [f"{self.columns[name]} AS {name}" for name in names] + ([extra] if extra else [])
+        return f"SELECT {', '.join(exprs)} FROM {self.relation}"
 
     def attr(self, key: str) -> str:
         """A key's value as text: the typed column, else read out of the attrs JSON."""
@@ -177,6 +179,7 @@ class CaseStore:
 
 
 def branches(con: Any) -> list[EventBranch]:
+    """The EventBranches the store's `events` view shows, by name."""
     found = con.execute("SELECT spec FROM event_branches ORDER BY name").fetchall()
     out = []
     for spec, in found:
@@ -186,14 +189,13 @@ def branches(con: Any) -> list[EventBranch]:
 
 
 def add_branch(con: Any, branch: EventBranch) -> None:
+    """CaseStore.add_branch for code that holds only the connection."""
     known = {b.name: b for b in branches(con)}
     if known.get(branch.name) == branch:
         return
-    spec = json.dumps({"name": branch.name, "relation": branch.relation,
-                       "columns": dict(branch.columns), "typed_attrs": dict(branch.typed_attrs),
-                       "json_keys": list(branch.json_keys), "other_attrs": branch.other_attrs}, sort_keys=True)
     con.execute("DELETE FROM event_branches WHERE name = ?", [branch.name])
-    con.execute("INSERT INTO event_branches VALUES (?, ?)", [branch.name, spec])
+    con.execute("INSERT INTO event_branches VALUES (?, ?)",
+                [branch.name, json.dumps(asdict(branch), sort_keys=True)])
     known[branch.name] = branch
     selects = [f"SELECT * FROM {PARSED}"] + [b.select() for _, b in sorted(known.items())]
     con.execute("CREATE OR REPLACE VIEW events AS " + "\nUNION ALL\n".join(selects))
@@ -214,8 +216,7 @@ def events_with_attrs(con: Any, keys: Sequence[str]) -> str:
              f"FROM {PARSED}"]
     for branch in branches(con):
         values = "[" + ", ".join(f"CAST({branch.attr(k)} AS VARCHAR)" for k in keys) + "]"
-        exprs = ", ".join(f"{branch.columns[name]} AS {name}" for name in names)
-        parts.append(f"SELECT {exprs}, {values} AS _attrs FROM {branch.relation}")
+        parts.append(branch.select(names, f"{values} AS _attrs"))
     return "\nUNION ALL\n".join(parts)
 
 
