@@ -228,11 +228,14 @@ _UNITS = {"bytes": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 10
           "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4}
 
 
-def raise_memory(con: Any, floor: int) -> None:
-    """At least `floor` bytes of DuckDB memory from now on (a limit already higher stays)."""
+def raise_memory(con: Any, floor: int) -> str | None:
+    """At least `floor` bytes of DuckDB memory from now on (a limit already higher stays);
+    the limit it replaced, or None when it was high enough."""
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    if _setting_bytes(limit) < floor:
-        con.execute(f"SET memory_limit = '{floor // 1024 ** 2}MiB'")
+    if _setting_bytes(limit) >= floor:
+        return None
+    con.execute(f"SET memory_limit = '{floor // 1024 ** 2}MiB'")
+    return limit
 
 
 @contextmanager
@@ -242,15 +245,12 @@ def memory_at_least(con: Any, floor: int) -> Iterator[None]:
     A spilling case store keeps little in memory; a step that cannot work below some size (the
     CSV reader holds a buffer as large as the longest row it accepts, per thread; some
     aggregates do not spill) raises the limit for its own run only."""
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    if _setting_bytes(limit) >= floor:
-        yield
-        return
-    con.execute(f"SET memory_limit = '{floor // 1024 ** 2}MiB'")
+    before = raise_memory(con, floor)
     try:
         yield
     finally:
-        con.execute("SET memory_limit = ?", [limit])
+        if before is not None:
+            con.execute("SET memory_limit = ?", [before])
 
 
 def _setting_bytes(size: str) -> float:

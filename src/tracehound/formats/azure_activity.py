@@ -25,8 +25,8 @@ from typing import Any, Iterator
 
 from ..model import Event, EvidenceRef, ParseIssue
 from ..taxonomy import classify_action
-from .base import Parser, Sample, Source
-from .cloud_records import iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, sample_records
 from .m365_fields import client_ip, utc_time
 from .registry import register
 
@@ -79,7 +79,7 @@ def looks_like_activity(record: Any) -> bool:
 
 
 @register
-class AzureActivityParser(Parser):
+class AzureActivityParser(RecordParser):
     name = "azure-activity"
     version = "1"
     priority = 55
@@ -91,12 +91,9 @@ class AzureActivityParser(Parser):
             return "Azure activity log records (operation name, time, resource, caller)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-            else:
-                yield from _one(source, item[1], item[0])
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        return _one(source, record, ref)
 
 
 def _one(source: Source, value: Any, ref: EvidenceRef) -> Iterator[Event | ParseIssue]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from ..model import EvidenceRef, ParseIssue, line_ref, pointer_ref, row_ref
-from .base import Sample, Source
+from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref, row_ref
+from .base import Parser, Sample, Source
 from .readers import decode_prefix, iter_csv, iter_ndjson, load_json
 
 CONTAINER_KEYS = ("value", "Records", "records", "items", "data")
@@ -39,6 +39,23 @@ def container_items(document: dict[str, Any]) -> list[dict[str, Any]] | None:
         if isinstance(document.get(key), list):
             return [item for item in document[key] if isinstance(item, dict)]
     return None
+
+
+class RecordParser(Parser):
+    """A parser of a cloud export: `parse` walks the export's records (`iter_records`), passes
+    its issues on, and maps each record with `record`."""
+
+    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
+        for item in iter_records(source):
+            if isinstance(item, ParseIssue):
+                yield item
+            else:
+                yield from self.record(source, *item)
+
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        """The events (or issues) of one record."""
+        raise NotImplementedError
 
 
 def iter_records(source: Source) -> Iterator[tuple[EvidenceRef, dict[str, Any]] | ParseIssue]:

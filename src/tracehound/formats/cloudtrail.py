@@ -20,8 +20,8 @@ from typing import Any, Iterator
 
 from ..model import Event, EvidenceRef, ParseIssue, pointer_ref
 from ..taxonomy import classify_action
-from .base import Parser, Sample, Source
-from .cloud_records import iter_records
+from .base import Sample, Source
+from .cloud_records import RecordParser
 from .m365_fields import client_ip, utc_time
 from .registry import register
 
@@ -53,7 +53,7 @@ def _is_bridge(value: Any) -> bool:
 
 
 @register
-class CloudTrailParser(Parser):
+class CloudTrailParser(RecordParser):
     name = "aws-cloudtrail"
     version = "1"
     priority = 60
@@ -78,19 +78,15 @@ class CloudTrailParser(Parser):
             return "large JSON object with a Records list of CloudTrail events"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, value = item
-            events = value.get("Events") if ref.locator == "json:" else None
-            if isinstance(events, list):
-                for index, inner in enumerate(events):
-                    yield from _record_events(source, inner,
-                                              pointer_ref(source.sha256, "Events", index))
-            else:
-                yield from _record_events(source, value, ref)
+    def record(self, source: Source, ref: EvidenceRef, value: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        events = value.get("Events") if ref.locator == "json:" else None
+        if isinstance(events, list):
+            for index, inner in enumerate(events):
+                yield from _record_events(source, inner,
+                                          pointer_ref(source.sha256, "Events", index))
+        else:
+            yield from _record_events(source, value, ref)
 
 
 def _record_events(source: Source, value: Any, ref: EvidenceRef

@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 from ..model import Event, EvidenceRef, ParseIssue
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import column, header_has, iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, column, header_has, sample_records
 from .registry import register
 
 SEVERITY_VALUES = {0: "low", 1: "medium", 2: "high", 3: "informational"}
@@ -34,7 +34,7 @@ def _is_graph_alert(record: dict[str, Any]) -> bool:
 
 
 @register
-class DefenderCloudAppsParser(Parser):
+class DefenderCloudAppsParser(RecordParser):
     name = "defender-cloudapps-alerts"
     version = "1"
     priority = 55
@@ -52,22 +52,18 @@ class DefenderCloudAppsParser(Parser):
                 return "JSON alerts with title, severity and evidence (Graph security alerts)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            if _is_mcas(record):
-                fields = mcas_fields(record)
-            elif _is_graph_alert(record):
-                fields = graph_fields(record)
-            else:
-                fields = csv_fields(record)
-            if not fields["title"] or fields["time"] is None:
-                yield ParseIssue(source.path, ref.locator, "alert has no title or readable time")
-                continue
-            yield alert_event(ref, fields, record)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        if _is_mcas(record):
+            fields = mcas_fields(record)
+        elif _is_graph_alert(record):
+            fields = graph_fields(record)
+        else:
+            fields = csv_fields(record)
+        if not fields["title"] or fields["time"] is None:
+            yield ParseIssue(source.path, ref.locator, "alert has no title or readable time")
+            return
+        yield alert_event(ref, fields, record)
 
 
 def _epoch_ms(value: Any) -> str | None:

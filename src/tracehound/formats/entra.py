@@ -16,8 +16,8 @@ from typing import Any, Iterator
 from ..model import Event, EvidenceRef, ParseIssue
 from ..taxonomy import classify_action
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import column, header_has, iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, column, header_has, sample_records
 from .m365_directory import NAME_TYPE, UPN_TYPE, directory_details
 from .registry import register
 
@@ -51,7 +51,7 @@ def _dict(value: Any) -> dict[str, Any]:
 # --- sign-ins -------------------------------------------------------------------------------
 
 @register
-class EntraSignInParser(Parser):
+class EntraSignInParser(RecordParser):
     name = "entra-signin"
     version = "1"
     priority = 55
@@ -69,14 +69,10 @@ class EntraSignInParser(Parser):
                 return "JSON records with createdDateTime, userPrincipalName and status (Graph signIns)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            fields = signin_fields(record) if "createdDateTime" in record else csv_signin_fields(record)
-            yield from signin_event(ref, fields, record, source.path)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        fields = signin_fields(record) if "createdDateTime" in record else csv_signin_fields(record)
+        yield from signin_event(ref, fields, record, source.path)
 
 
 def signin_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +154,7 @@ def signin_event(ref: EvidenceRef, v: dict[str, Any], raw: dict[str, Any], path:
 # --- directory audits -----------------------------------------------------------------------
 
 @register
-class EntraAuditParser(Parser):
+class EntraAuditParser(RecordParser):
     name = "entra-audit"
     version = "1"
     priority = 55
@@ -174,14 +170,10 @@ class EntraAuditParser(Parser):
                 return "JSON records with activityDisplayName and activityDateTime (Graph directoryAudits)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            fields = audit_fields(record) if "activityDisplayName" in record else csv_audit_fields(record)
-            yield from audit_event(ref, fields, record, source.path)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        fields = audit_fields(record) if "activityDisplayName" in record else csv_audit_fields(record)
+        yield from audit_event(ref, fields, record, source.path)
 
 
 def audit_fields(record: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from typing import Any, Iterator
 from ..model import Event, EvidenceRef, ParseIssue
 from ..taxonomy import classify_action
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, sample_records
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
 from .registry import register
 
@@ -62,7 +62,7 @@ WORKLOAD_TARGETS = {"Exchange": "mailbox", "SharePoint": "file", "OneDrive": "fi
 
 
 @register
-class UnifiedAuditLogParser(Parser):
+class UnifiedAuditLogParser(RecordParser):
     name = "m365-ual"
     version = "1"
     priority = 60
@@ -81,17 +81,13 @@ class UnifiedAuditLogParser(Parser):
                 return "JSON records with CreationTime, Operation and Workload (UAL AuditData)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            audit, envelope, problem = split_record(record)
-            if problem:
-                yield ParseIssue(source.path, ref.locator, problem)
-                continue
-            yield from record_event(ref, audit, envelope, source.path)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        audit, envelope, problem = split_record(record)
+        if problem:
+            yield ParseIssue(source.path, ref.locator, problem)
+            return
+        yield from record_event(ref, audit, envelope, source.path)
 
     def bulk_load(self, source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
         from .m365_ual_bulk import bulk_load_csv

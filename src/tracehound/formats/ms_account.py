@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model import Event, ParseIssue
+from ..model import Event, EvidenceRef, ParseIssue
 from ..taxonomy import classify_action
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import column, column_key, iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, column, column_key, sample_records
 from .registry import register
 
 TIME = ("Date (UTC)", "Date/time", "Date and time", "Timestamp", "Time", "Date",
@@ -42,7 +42,7 @@ def _looks_like(keys: set[str]) -> bool:
 
 
 @register
-class MicrosoftAccountActivityParser(Parser):
+class MicrosoftAccountActivityParser(RecordParser):
     name = "ms-account-activity"
     version = "1"
     priority = 20
@@ -57,20 +57,16 @@ class MicrosoftAccountActivityParser(Parser):
             return "JSON records with activity, IP and country (Microsoft account activity)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            row = {k: f.text_value(v) for k, v in record.items() if isinstance(k, str)}
-            activity = f.canonical_operation(column(row, *ACTIVITY))
-            time = f.utc_time(column(row, *TIME))
-            if not activity or time is None:
-                yield ParseIssue(source.path, ref.locator,
-                                 "activity row has no activity name or readable time")
-                continue
-            yield activity_event(ref, row, activity, time, record)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        row = {k: f.text_value(v) for k, v in record.items() if isinstance(k, str)}
+        activity = f.canonical_operation(column(row, *ACTIVITY))
+        time = f.utc_time(column(row, *TIME))
+        if not activity or time is None:
+            yield ParseIssue(source.path, ref.locator,
+                             "activity row has no activity name or readable time")
+            return
+        yield activity_event(ref, row, activity, time, record)
 
 
 def activity_event(ref: Any, row: dict[str, Any], activity: str, time: str, raw: Any) -> Event:

@@ -15,8 +15,8 @@ from typing import Any, Iterator
 
 from ..model import Event, EvidenceRef, ParseIssue, pointer_ref
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import column, header_has, iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, column, header_has, sample_records
 from .registry import register
 
 COLLECTIONS = ("oauth2PermissionGrants", "appRoleAssignments", "servicePrincipals")
@@ -53,7 +53,7 @@ def get(record: dict[str, Any], name: str) -> Any:
 
 
 @register
-class OAuthGrantParser(Parser):
+class OAuthGrantParser(RecordParser):
     name = "oauth-grants"
     version = "1"
     priority = 55
@@ -70,16 +70,12 @@ class OAuthGrantParser(Parser):
                 return f"JSON records shaped as {kind} objects (Graph)"
         return None
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            if ref.locator == "json:" and any(k in record for k in COLLECTIONS):
-                yield from self._collections(source, record)
-                continue
-            yield from record_events(ref, record, source.path)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        if ref.locator == "json:" and any(k in record for k in COLLECTIONS):
+            yield from self._collections(source, record)
+            return
+        yield from record_events(ref, record, source.path)
 
     def _collections(self, source: Source, document: dict[str, Any]
                      ) -> Iterator[Event | ParseIssue]:
@@ -125,11 +121,8 @@ def grant_event(ref: EvidenceRef, record: dict[str, Any]) -> Event:
              "principal_id": _lower(get(record, "principalId")), "consent_type": consent,
              "scopes": sorted(set(scope.split())) if isinstance(scope, str) else [],
              "permission_type": "Delegated", "record_id": get(record, "id")}
-    return Event(ref=ref, source="oauth:grant", time=_time(get(record, "startTime")),
-                 action="oauth2PermissionGrant", action_class="consent",
-                 actor_id=attrs["client_id"], actor_kind="service-principal",
-                 target_id=attrs["resource_id"], target_type="application", attrs=attrs,
-                 raw=record)
+    return _grant_event(ref, "oauth2PermissionGrant", _time(get(record, "startTime")), attrs,
+                        record)
 
 
 def app_role_event(ref: EvidenceRef, record: dict[str, Any]) -> Event:
@@ -141,11 +134,8 @@ def app_role_event(ref: EvidenceRef, record: dict[str, Any]) -> Event:
              "resource_name": get(record, "resourceDisplayName"),
              "consent_type": "AllPrincipals", "scopes": [name] if name else [],
              "permission_type": "Application", "record_id": get(record, "id")}
-    return Event(ref=ref, source="oauth:grant", time=_time(get(record, "createdDateTime")),
-                 action="appRoleAssignment", action_class="consent",
-                 actor_id=attrs["client_id"], actor_kind="service-principal",
-                 target_id=attrs["resource_id"], target_type="application", attrs=attrs,
-                 raw=record)
+    return _grant_event(ref, "appRoleAssignment", _time(get(record, "createdDateTime")), attrs,
+                        record)
 
 
 def script_row_event(ref: EvidenceRef, row: dict[str, Any]) -> Event:
@@ -160,11 +150,16 @@ def script_row_event(ref: EvidenceRef, row: dict[str, Any]) -> Event:
                  "AllPrincipals" if kind.lower().startswith("app") else None),
              "scopes": sorted(set((column(row, "Permission") or "").split())),
              "permission_type": kind}
-    return Event(ref=ref, source="oauth:grant", time=None,
-                 action="appRoleAssignment" if kind.lower().startswith("app") else "oauth2PermissionGrant",
-                 action_class="consent", actor_id=attrs["client_id"],
-                 actor_kind="service-principal", target_id=attrs["resource_id"],
-                 target_type="application", attrs=attrs, raw=row)
+    action = "appRoleAssignment" if kind.lower().startswith("app") else "oauth2PermissionGrant"
+    return _grant_event(ref, action, None, attrs, row)
+
+
+def _grant_event(ref: EvidenceRef, action: str, time: str | None, attrs: dict[str, Any],
+                 raw: Any) -> Event:
+    """A grant: the client application (a service principal) consented to the resource."""
+    return Event(ref=ref, source="oauth:grant", time=time, action=action, action_class="consent",
+                 actor_id=attrs["client_id"], actor_kind="service-principal",
+                 target_id=attrs["resource_id"], target_type="application", attrs=attrs, raw=raw)
 
 
 def service_principal_event(ref: EvidenceRef, record: dict[str, Any]) -> Event:

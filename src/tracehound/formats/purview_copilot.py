@@ -21,8 +21,8 @@ import re
 from typing import Any, Iterator, Mapping
 
 from ..model import Event, EvidenceRef, ParseIssue
-from .base import Parser, Sample, Source
-from .cloud_records import iter_records, sample_records
+from .base import Sample, Source
+from .cloud_records import RecordParser, sample_records
 from .m365_fields import utc_time
 from .registry import register
 
@@ -113,7 +113,7 @@ def _csv_sample(sample: Sample) -> list[dict[str, Any]]:
 
 
 @register
-class PurviewCopilotParser(Parser):
+class PurviewCopilotParser(RecordParser):
     name = "purview-copilot"
     version = "1"
     priority = 70
@@ -135,21 +135,17 @@ class PurviewCopilotParser(Parser):
         shape = "CSV export" if header else "JSON records"
         return f"{shape} of CopilotInteraction audit records (RecordType 261, CopilotEventData)"
 
-    def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        for item in iter_records(source):
-            if isinstance(item, ParseIssue):
-                yield item
-                continue
-            ref, record = item
-            audit, envelope, problem = split_audit(record)
-            if problem:
-                yield ParseIssue(source.path, ref.locator, problem)
-            elif not is_copilot(audit, envelope):
-                operation = audit.text("Operation") or envelope.text("Operation", "Operations")
-                yield ParseIssue(source.path, ref.locator, "not a CopilotInteraction record "
-                                 f"(Operation {operation or 'missing'}); skipped")
-            else:
-                yield interaction_event(ref, audit, envelope, record)
+    def record(self, source: Source, ref: EvidenceRef, record: dict[str, Any]
+               ) -> Iterator[Event | ParseIssue]:
+        audit, envelope, problem = split_audit(record)
+        if problem:
+            yield ParseIssue(source.path, ref.locator, problem)
+        elif not is_copilot(audit, envelope):
+            operation = audit.text("Operation") or envelope.text("Operation", "Operations")
+            yield ParseIssue(source.path, ref.locator, "not a CopilotInteraction record "
+                             f"(Operation {operation or 'missing'}); skipped")
+        else:
+            yield interaction_event(ref, audit, envelope, record)
 
 
 def interaction_event(ref: EvidenceRef, audit: Fields, envelope: Fields, raw: Any) -> Event:
