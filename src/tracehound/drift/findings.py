@@ -39,6 +39,25 @@ TITLES = {
     ("D6", "unlisted-version"): "Agent version not in the baseline",
     ("D6", "no-ticket"): "Agent version without an approved change ticket",
 }
+# The sentence of each hard-signal kind; evidence values arrive quoted (see quoted()).
+HARD_STATEMENTS = {
+    "tool": "{who} used tool {subject}, which its baseline does not allow ({times}).",
+    "operation": ("{who} used tool {subject} with operation {detail}; its baseline allows "
+                  "only {operations} ({times})."),
+    "action": ("{who} took {subject} actions, outside its action envelope ({actions}) "
+               "({times})."),
+    "scope": "{who} accessed {subject}, which matches none of its data_sources patterns ({times}).",
+    "prohibited-label": ("{who} accessed {subject}, labelled {detail}, a label its baseline "
+                         "prohibits ({times}; blocked {blocked} of {occurrences})."),
+    "policy-block": ("Policy {detail} blocked or restricted the access of agent {agent} to "
+                     "{subject} ({times})."),
+    "label-not-allowed": ("{who} accessed {subject}, labelled {detail}, outside its allowed "
+                          "labels ({allowed}) ({times})."),
+    "unlisted-version": ("{who} ran as version {subject}, which its baseline does not list "
+                         "({times})."),
+    "no-ticket": ("{who} ran as version {subject}, which its baseline lists without an approved "
+                  "change ticket ({times})."),
+}
 MEASURES = {
     "weekly-volume": ("actions", "volume_factor", "prior_median", "prior_weeks"),
     "rate-minute": ("peak_per_minute", "limit", "minutes_over"),
@@ -72,34 +91,13 @@ def statement(hit: Mapping[str, Any], agent: AgentBaseline, m: Mapping[str, Any]
 
 
 def _hard_statement(hit: Mapping[str, Any], agent: AgentBaseline) -> str:
-    kind, who, times = hit["kind"], f"Agent {agent.agent_id}", _times(hit)
-    subject, detail = quoted(hit["subject"]), quoted(hit["detail"])
-    if kind == "tool":
-        return f"{who} used tool {subject}, which its baseline does not allow ({times})."
-    if kind == "operation":
-        allowed = next((", ".join(t.operations) for t in agent.tools
-                        if t.name.lower() == hit["subject"].lower()), "")
-        return (f"{who} used tool {subject} with operation {detail}; its baseline allows "
-                f"only {allowed} ({times}).")
-    if kind == "action":
-        return (f"{who} took {subject} actions, outside its action envelope "
-                f"({', '.join(agent.actions) or 'none'}) ({times}).")
-    if kind == "scope":
-        return (f"{who} accessed {subject}, which matches none of its data_sources patterns "
-                f"({times}).")
-    if kind == "prohibited-label":
-        return (f"{who} accessed {subject}, labelled {detail}, a label its baseline prohibits "
-                f"({times}; blocked {hit['blocked']} of {hit['occurrences']}).")
-    if kind == "policy-block":
-        return (f"Policy {detail} blocked or restricted the access of agent {agent.agent_id} "
-                f"to {subject} ({times}).")
-    if kind == "label-not-allowed":
-        return (f"{who} accessed {subject}, labelled {detail}, outside its allowed labels "
-                f"({', '.join(agent.labels.allowed)}) ({times}).")
-    if kind == "unlisted-version":
-        return f"{who} ran as version {subject}, which its baseline does not list ({times})."
-    return (f"{who} ran as version {subject}, which its baseline lists without an approved "
-            f"change ticket ({times}).")
+    operations = next((", ".join(t.operations) for t in agent.tools
+                       if t.name.lower() == str(hit["subject"]).lower()), "")
+    return HARD_STATEMENTS[hit["kind"]].format(
+        who=f"Agent {agent.agent_id}", agent=agent.agent_id, times=_times(hit),
+        subject=quoted(hit["subject"]), detail=quoted(hit["detail"]),
+        blocked=hit["blocked"], occurrences=hit["occurrences"], operations=operations,
+        actions=", ".join(agent.actions) or "none", allowed=", ".join(agent.labels.allowed))
 
 
 def _soft_statement(hit: Mapping[str, Any], agent: AgentBaseline, m: Mapping[str, Any]) -> str:

@@ -13,10 +13,9 @@ from typing import Any, Sequence
 
 from ...model import EvidenceRef, Event
 from ...taxonomy import classify_action
-from .steps import NO_SESSION, Step, TraceSet
+from .steps import NO_SESSION, Step, TraceSet, is_mcp_call
 
 IN, OUT, UNKNOWN = "in-scope", "out-of-scope", "unknown"
-MCP_CALL = "tools/call"
 
 
 @dataclass(eq=False)
@@ -111,8 +110,7 @@ def build_graphs(events: Sequence[Event], traces: TraceSet) -> list[Graph]:
     for event in events:
         if event.source == "agent:mcp_node":
             node = _export_node(event, traces)
-        elif event.source == "mcp:request" and (event.attrs.get("method") or
-                                                 event.action) == MCP_CALL:
+        elif is_mcp_call(event):
             node = _jsonrpc_node(event, traces, graphs)
         else:
             continue

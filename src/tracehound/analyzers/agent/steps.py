@@ -276,9 +276,14 @@ def _call_events(by_source: dict[str, list[Event]]) -> list[Event]:
     calls = list(by_source.get("agent:tool_call", ()))
     covered = {e.session or NO_SESSION for e in calls}
     calls += [e for e in by_source.get("mcp:request", ())
-              if (e.attrs.get("method") or e.action) == MCP_CALL
-              and (e.session or NO_SESSION) not in covered]
+              if is_mcp_call(e) and (e.session or NO_SESSION) not in covered]
     return calls
+
+
+def is_mcp_call(event: Event) -> bool:
+    """An MCP JSON-RPC tools/call request (the method as logged, else the event's action)."""
+    return (event.source == "mcp:request"
+            and (event.attrs.get("method") or event.action) == MCP_CALL)
 
 
 def _steps_of(session: str, calls: list[Event], by_source: dict[str, list[Event]]) -> list[Step]:

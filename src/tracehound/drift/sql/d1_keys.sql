@@ -1,8 +1,7 @@
 -- drift_d1_keys: what D1 flags, worked out over distinct values. D1 new connector / tool
 -- (hard): a tool the agent's allowlist (B1) does not name ('tool'), an operation the allowlist
 -- does not grant for a tool it names ('operation'), or an action category outside the agent's
--- envelope (B4, 'action'; flagged by the source words that map to it). Checked only for
--- agents whose baseline sets `tools` / `actions`.
+-- envelope (B4, 'action'). Checked only for agents whose baseline sets `tools` / `actions`.
 WITH used AS (
     SELECT DISTINCT t.agent_key, t.tool_key, t.operation
     FROM drift_tools AS t
@@ -24,23 +23,21 @@ bad_operations AS (
       ON a.agent_key = u.agent_key AND a.tool_key = u.tool_key AND a.operation = u.operation
     WHERE u.operation IS NOT NULL AND a.agent_key IS NULL
 ),
-bad_words AS (
-    SELECT c.agent_key, c.category, m.word
+bad_categories AS (
+    SELECT c.agent_key, c.category
     FROM (SELECT DISTINCT agent_key, category FROM drift_categorized) AS c
     JOIN drift_agents AS g ON g.agent_key = c.agent_key AND g.checks_actions
-    JOIN drift_action_map AS m ON m.category = c.category
     LEFT JOIN drift_allowed_actions AS a
       ON a.agent_key = c.agent_key AND a.action_key = lower(c.category)
     WHERE a.agent_key IS NULL
 )
 SELECT 'tool' AS kind, agent_key, tool_key, CAST(NULL AS VARCHAR) AS operation,
-       CAST(NULL AS VARCHAR) AS category, CAST(NULL AS VARCHAR) AS word
+       CAST(NULL AS VARCHAR) AS category
 FROM bad_tools
 UNION ALL
-SELECT 'operation' AS kind, agent_key, tool_key, operation, CAST(NULL AS VARCHAR) AS category,
-       CAST(NULL AS VARCHAR) AS word
+SELECT 'operation' AS kind, agent_key, tool_key, operation, CAST(NULL AS VARCHAR) AS category
 FROM bad_operations
 UNION ALL
 SELECT 'action' AS kind, agent_key, CAST(NULL AS VARCHAR) AS tool_key,
-       CAST(NULL AS VARCHAR) AS operation, category, word
-FROM bad_words
+       CAST(NULL AS VARCHAR) AS operation, category
+FROM bad_categories

@@ -27,30 +27,25 @@ volume AS (
     CROSS JOIN drift_settings AS s
     WHERE p.weeks >= s.min_prior_weeks AND p.n > g.volume_factor * p.med
 ),
-minutes AS (
-    SELECT a.agent_key, a.week, date_trunc('minute', a.ts) AS slot, count(*) AS n,
-           max(g.max_per_minute) AS lim
+slots AS (
+    -- rate-minute: actions per minute; notify-hour: Notify actions per hour
+    SELECT 'rate-minute' AS kind, a.agent_key, a.week, date_trunc('minute', a.ts) AS slot,
+           count(*) AS n, max(g.max_per_minute) AS lim
     FROM drift_activity AS a
     JOIN drift_agents AS g ON g.agent_key = a.agent_key AND g.max_per_minute IS NOT NULL
     GROUP BY a.agent_key, a.week, date_trunc('minute', a.ts)
-),
-over_minute AS (
-    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
-           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
-    FROM minutes AS o WHERE o.n > o.lim
-),
-hours AS (
-    SELECT c.agent_key, c.week, date_trunc('hour', c.ts) AS slot, count(*) AS n,
-           max(g.max_notify_per_hour) AS lim
+    UNION ALL
+    SELECT 'notify-hour' AS kind, c.agent_key, c.week, date_trunc('hour', c.ts) AS slot,
+           count(*) AS n, max(g.max_notify_per_hour) AS lim
     FROM drift_categorized AS c
     JOIN drift_agents AS g ON g.agent_key = c.agent_key AND g.max_notify_per_hour IS NOT NULL
     WHERE c.category = 'Notify'
     GROUP BY c.agent_key, c.week, date_trunc('hour', c.ts)
 ),
-over_hour AS (
-    SELECT o.*, max(o.n) OVER (PARTITION BY o.agent_key, o.week) AS peak,
-           count(*) OVER (PARTITION BY o.agent_key, o.week) AS slots
-    FROM hours AS o WHERE o.n > o.lim
+over_limit AS (
+    SELECT o.*, max(o.n) OVER (PARTITION BY o.kind, o.agent_key, o.week) AS peak,
+           count(*) OVER (PARTITION BY o.kind, o.agent_key, o.week) AS slots_over
+    FROM slots AS o WHERE o.n > o.lim
 ),
 offsets AS (
     -- each zone's offset from UTC, worked out once per hour rather than once per action
@@ -85,15 +80,10 @@ SELECT 'weekly-volume' AS kind, agent_key, week, CAST(NULL AS TIMESTAMP) AS slot
        CAST(med AS DOUBLE) AS m3, CAST(weeks AS DOUBLE) AS m4
 FROM volume
 UNION ALL
-SELECT 'rate-minute' AS kind, agent_key, week, slot, CAST(NULL AS TIMESTAMP) AS ts,
-       CAST(peak AS DOUBLE) AS m1, CAST(lim AS DOUBLE) AS m2, CAST(slots AS DOUBLE) AS m3,
+SELECT kind, agent_key, week, slot, CAST(NULL AS TIMESTAMP) AS ts,
+       CAST(peak AS DOUBLE) AS m1, CAST(lim AS DOUBLE) AS m2, CAST(slots_over AS DOUBLE) AS m3,
        CAST(NULL AS DOUBLE) AS m4
-FROM over_minute
-UNION ALL
-SELECT 'notify-hour' AS kind, agent_key, week, slot, CAST(NULL AS TIMESTAMP) AS ts,
-       CAST(peak AS DOUBLE) AS m1, CAST(lim AS DOUBLE) AS m2, CAST(slots AS DOUBLE) AS m3,
-       CAST(NULL AS DOUBLE) AS m4
-FROM over_hour
+FROM over_limit
 UNION ALL
 SELECT 'off-hours' AS kind, agent_key, CAST(date_trunc('week', ts) AS DATE) AS week,
        CAST(NULL AS TIMESTAMP) AS slot, ts, CAST(NULL AS DOUBLE) AS m1,
