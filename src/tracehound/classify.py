@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from .model import EvidenceRef, Event, Finding
+from .model import CLOUD_CATEGORIES, EvidenceRef, Event, Finding
 
 AGENT, CLOUD, INJECTION, INSIDER = ("agent-runaway", "cloud-account-compromise",
                                     "prompt-injection", "insider-threat")
@@ -37,7 +37,7 @@ SIGNAL_WEIGHTS: dict[str, tuple[str, float]] = {
     "human-approved-or-performed": (INSIDER, 0.45),
 }
 AGENT_SOURCES = ("agent:", "mcp:")
-CLOUD_ESCALATION_RULES = ("role-assignment", "rbac-change")
+CLOUD_ESCALATION_CATEGORIES = ("role-assignment", "rbac-change")
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,7 @@ def _agent_signals(findings: Sequence[Finding], events: Sequence[Event],
                      "with no human approver.", _refs(unattended))
 
 
-def _cloud_signals(findings: Sequence[Finding], events: Sequence[Event],
-                   has_agent: bool) -> Iterable[Signal]:
+def _cloud_signals(findings: Sequence[Finding], has_agent: bool) -> Iterable[Signal]:
     consent = [f for f in _by_category(findings, "oauth-consent")
                if "allprincipals" in (f.statement + str(f.details)).lower()
                or "tenant-wide" in (f.statement + f.title).lower()]
@@ -115,15 +114,17 @@ def _cloud_signals(findings: Sequence[Finding], events: Sequence[Event],
     if mail:
         yield Signal("mail-rule-tampering", f"{len(mail)} mail rule or forwarding change(s) "
                      "were made.", _refs(mail))
-    cloud = [f for f in findings if f.category in _CLOUD_CATEGORY_SET]
+    cloud = _by_category(findings, *CLOUD_CATEGORIES)
     actors = {f.actor.lower() for f in cloud if f.actor}
     if len(actors) >= 3 and not has_agent:
         yield Signal("spread-across-users", f"Suspicious activity spans {len(actors)} accounts "
                      "with no agent trace or MCP record in the evidence.", _refs(cloud))
-    escalation = _by_category(findings, *CLOUD_ESCALATION_RULES)
-    leaked = _by_category(findings, "credential-exposure") + [
-        f for f in escalation if "access key" in f.statement.lower()]
-    if escalation and leaked and not has_agent:
+    escalation = _by_category(findings, *CLOUD_ESCALATION_CATEGORIES)
+    keys = [f for f in escalation if "access key" in f.statement.lower()]
+    leaked = _by_category(findings, "credential-exposure") + keys
+    # a new access key is the credential half only; the escalation half is a further grant
+    escalated = len(keys) < len(escalation)
+    if escalated and leaked and not has_agent:
         yield Signal("credential-then-iam-escalation", "A credential was exposed or created "
                      "and IAM privileges were escalated, with no agent runtime in the path.",
                      _refs(escalation + leaked))
@@ -150,17 +151,11 @@ def _injection_and_insider(findings: Sequence[Finding], events: Sequence[Event]
                      "the out-of-scope actions.", refs[:MAX_REFS])
 
 
-_CLOUD_CATEGORY_SET = frozenset((
-    "inbox-rule", "mail-forwarding", "transport-rule", "bulk-download", "role-assignment",
-    "oauth-consent", "audit-tampering", "anomalous-signin", "mfa-change", "rbac-change",
-    "network-change", "resource-change", "defender-alert"))
-
-
 def collect_signals(findings: Sequence[Finding], events: Sequence[Event],
                     graphs: Sequence[dict], traces: Sequence[dict]) -> list[Signal]:
     has_agent = any(e.source.startswith(AGENT_SOURCES) for e in events)
     signals = [*_agent_signals(findings, events, graphs, traces),
-               *_cloud_signals(findings, events, has_agent),
+               *_cloud_signals(findings, has_agent),
                *_injection_and_insider(findings, events)]
     return sorted(signals, key=lambda s: (-s.weight, s.name))
 

@@ -88,3 +88,16 @@ def test_runbook_rows_and_rung():
     assert book["eradication_owner"] == "platform and IAM"
     assert runbook_for("privilege-escape", ["persistence"])["containment_rung"] == "kill"
     assert runbook_for("none", []) is None
+
+
+def test_a_new_access_key_alone_is_not_credential_then_escalation():
+    key = finding("role-assignment", line=1, sha=SHA_UAL, actor="a",
+                  statement="a from 192.0.2.1 in us-east-1 created an access key for itself.")
+    grant = finding("role-assignment", line=2, sha=SHA_UAL, actor="a",
+                    statement="a called AttachUserPolicy on bob (AdministratorAccess).")
+    events = [event("aws:cloudtrail", 1, sha=SHA_UAL)]
+
+    def signals(found):
+        return {s["signal"] for s in classify(found, events, [], [])["signals"]}
+    assert "credential-then-iam-escalation" not in signals([key])
+    assert "credential-then-iam-escalation" in signals([key, grant])

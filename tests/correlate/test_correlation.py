@@ -98,7 +98,7 @@ def test_timeline_orders_events_and_findings_and_fits_timesketch():
     assert all(parsed[0][c] for c in TIMESKETCH_REQUIRED)
     assert parsed[2]["actor"] == "'=cmd|' /C calc'!A0"
     assert not any(v.startswith("=") for row in parsed for v in row.values())
-    assert json.loads(json.dumps(ts))
+    assert json.loads(json.dumps(ts)) == ts
 
 
 def test_preservation_checklist_names_what_is_missing_with_the_window():

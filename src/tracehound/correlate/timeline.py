@@ -84,7 +84,8 @@ def finding_rows(findings: Sequence[Finding], paths: dict[str, str]
 
 def build_timeline(store: Any, findings: Sequence[Finding], evidence: Sequence[EvidenceFile]
                    ) -> list[dict[str, Any]]:
-    """All timed events and findings, ordered by time, then events before findings, then id."""
+    """All timed events and findings, ordered by time, then events before findings, then by
+    evidence (sha256, locator) and id."""
     paths = {e.sha256: e.path for e in evidence}
     rows = list(event_rows(store, paths)) + list(finding_rows(findings, paths))
     rows.sort(key=lambda r: (r["timestamp"] if r["timestamp"] is not None else -1,

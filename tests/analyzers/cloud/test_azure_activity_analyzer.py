@@ -73,3 +73,17 @@ def test_operations_timeline_artifact_lists_each_operation_once():
          "Succeeded"),
         ("2024-03-12T17:50:00Z", "Microsoft.Compute/virtualMachines/delete", "Succeeded")]
     assert all(len(e["refs"]) == 2 for e in entries)
+
+
+def test_begin_and_end_in_one_second_give_the_end_status_whatever_their_order():
+    import json
+    from tracehound.formats.azure_activity import to_event
+    from tracehound.model import pointer_ref
+    begin, end = json.loads((FIXTURES / "benign_admin_day.json").read_text())["value"][:2]
+    begin["eventTimestamp"] = end["eventTimestamp"] = "2024-03-12T08:10:00Z"
+    for first, second in ((begin, end), (end, begin)):
+        events = [to_event(record, pointer_ref("e" * 64, n))
+                  for n, record in enumerate((first, second))]
+        for order in (events, events[::-1]):
+            [entry] = get("azure-activity").artifacts(order, Context())["azure_operations"]
+            assert (entry["status"], len(entry["refs"])) == ("Succeeded", 2)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from goldens import check_golden
 
 from tracehound.analyzers import Context, get
 from tracehound.evidence import collect
-from tracehound.model import SEVERITY_RANK
+from tracehound.formats.cloudtrail import to_event
+from tracehound.model import SEVERITY_RANK, Event, pointer_ref
 from tracehound.pipeline import Options, analyze, parse_sources
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "cloud" / "cloudtrail"
@@ -73,3 +75,40 @@ def test_same_findings_without_a_case_store():
         _, events, _, _ = parse_sources(intake, None, None)
     alone = list(get("cloudtrail").run(events, Context()))
     assert [f.to_json() for f in alone] == [f.to_json() for f in findings("attack_trail.json")]
+
+
+SHA = "d" * 64
+
+
+def record(n: int, name: str, when: str, identity: dict, region: str = "us-east-1",
+           account: str = "111122223333") -> Event:
+    return to_event({"eventTime": when, "eventName": name, "eventSource": "iam.amazonaws.com",
+                     "awsRegion": region, "sourceIPAddress": "192.0.2.77",
+                     "recipientAccountId": account, "userIdentity": identity},
+                    pointer_ref(SHA, "Records", n))
+
+
+def test_secret_reads_in_one_second_are_one_burst_whatever_their_order():
+    reader = {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/svc",
+              "userName": "svc"}
+    reads = [record(n, "GetSecretValue", "2024-03-11T03:00:00Z", reader) for n in range(12)]
+    for seed in range(6):
+        random.Random(seed).shuffle(reads)
+        found = list(get("cloudtrail").run(reads, Context()))
+        assert [(f.rule, f.details["calls"], len(f.refs)) for f in found] == [
+            ("TH-AWS-SECRET-READ-BURST", 12, 12)]
+
+
+def test_root_activity_is_per_account_and_names_every_region():
+    def root(account):
+        return {"type": "Root", "arn": f"arn:aws:iam::{account}:root"}
+    calls = [record(1, "GetAccountSummary", "2024-03-11T09:21:13Z", root("111122223333")),
+             record(2, "ListUsers", "2024-03-11T09:22:00Z", root("111122223333"), "eu-west-1"),
+             record(3, "ListUsers", "2024-03-11T09:23:00Z", root("444455556666"),
+                    account="444455556666")]
+    found = list(get("cloudtrail").run(calls, Context()))
+    assert [(f.details["account"], f.details["region"], len(f.refs)) for f in found] == [
+        ("111122223333", "eu-west-1, us-east-1", 2), ("444455556666", "us-east-1", 1)]
+    assert found[0].statement == (
+        "The root user of account 111122223333 made 2 API calls from 192.0.2.77 in eu-west-1, "
+        "us-east-1 within the hour (GetAccountSummary, ListUsers).")

@@ -19,6 +19,10 @@ from .sql import REFS, connection, rows
 from .sql_rules import SqlRule, has_events, run_rules
 
 TABLE = "th_azure_ops"
+# an operation's records, first to last; records of one second: the one with an outcome (the
+# EndRequest) last, then by evidence position, so the same records give the same operation
+FIRST = "time, outcome IS NOT NULL, sha256, locator"
+LAST = "time DESC, outcome IS NULL, sha256, locator"
 BASE = f"""
 CREATE OR REPLACE TEMP TABLE {TABLE} AS
 WITH rec AS (
@@ -26,19 +30,19 @@ WITH rec AS (
          coalesce(session, sha256 || locator) AS corr,
          CAST(attrs->'$.request_body' AS VARCHAR) AS body_text
   FROM events WHERE source = 'azure:activity')
-SELECT min(time) AS time, op, any_value(action ORDER BY time) AS operation,
-       any_value(actor_id ORDER BY time) AS actor, any_value(target_id ORDER BY time) AS target,
-       any_value(session) AS session,
-       any_value(attrs->>'$.client_ip' ORDER BY time) AS source_ip,
-       any_value(attrs->>'$.subscription_id') AS subscription,
-       CAST(lower(any_value(body_text ORDER BY time) FILTER (WHERE body_text IS NOT NULL))
+SELECT min(time) AS time, op, any_value(action ORDER BY {FIRST}) AS operation,
+       any_value(actor_id ORDER BY {FIRST}) AS actor,
+       any_value(target_id ORDER BY {FIRST}) AS target, any_value(session) AS session,
+       any_value(attrs->>'$.client_ip' ORDER BY {FIRST}) AS source_ip,
+       any_value(attrs->>'$.subscription_id' ORDER BY {FIRST}) AS subscription,
+       CAST(lower(any_value(body_text ORDER BY {FIRST}) FILTER (WHERE body_text IS NOT NULL))
             AS JSON) AS body,
-       any_value(body_text ORDER BY time) FILTER (WHERE body_text IS NOT NULL) AS body_raw,
+       any_value(body_text ORDER BY {FIRST}) FILTER (WHERE body_text IS NOT NULL) AS body_raw,
        bool_or(outcome = 'failure') AND NOT bool_or(outcome = 'success') AS failed,
        bool_or(outcome = 'success') AS succeeded,
-       any_value(coalesce(attrs->>'$.sub_status', attrs->>'$.status') ORDER BY time DESC)
+       any_value(coalesce(attrs->>'$.sub_status', attrs->>'$.status') ORDER BY {LAST})
          FILTER (WHERE outcome = 'failure') AS error,
-       any_value(attrs->>'$.status' ORDER BY time DESC) AS status,
+       any_value(attrs->>'$.status' ORDER BY {LAST}) AS status,
        min(sha256) AS sha256, min(locator) AS locator, {REFS} AS refs, count(*) AS records
 FROM rec GROUP BY op, resource_key, corr
 """

@@ -151,15 +151,16 @@ RULES: tuple[SqlRule, ...] = (
             ("T1078.004",), ("coalesce(extra->>'$.MFAUsed', 'unknown') AS mfa",)),
 )
 
+# one row per account, address and hour; every region the calls went to is named
 ROOT_ACTIVITY = f"""
-SELECT min(time) AS time, any_value(actor) AS actor, source_ip, any_value(region) AS region,
-       any_value(account) AS account, count(*) AS calls,
+SELECT min(time) AS time, any_value(actor ORDER BY time, sha256, locator) AS actor, source_ip,
+       string_agg(DISTINCT region, ', ' ORDER BY region) AS region, account, count(*) AS calls,
        list_sort(list_distinct(list(event_name))) AS event_names,
        {REFS} AS refs
 FROM {TABLE}
 WHERE identity_type = 'Root' AND event_name <> 'ConsoleLogin' AND invoked_by IS NULL
-GROUP BY source_ip, date_trunc('hour', time::TIMESTAMP)
-ORDER BY time, source_ip
+GROUP BY account, source_ip, date_trunc('hour', time::TIMESTAMP)
+ORDER BY time, account, source_ip
 """
 ROOT_RULE = SqlRule(
     "TH-AWS-ROOT-ACTIVITY", "anomalous-signin", "medium", "Root account used for API calls",
@@ -173,11 +174,15 @@ WITH reads AS (
 windowed AS (
   SELECT *, count(*) OVER (PARTITION BY actor ORDER BY ts
                            RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING AND CURRENT ROW) AS recent,
-         CASE WHEN ts - lag(ts) OVER (PARTITION BY actor ORDER BY ts) <= INTERVAL 10 MINUTE
+         CASE WHEN ts - lag(ts) OVER (PARTITION BY actor ORDER BY ts, sha256, locator)
+                   <= INTERVAL 10 MINUTE
               THEN 0 ELSE 1 END AS starts
   FROM reads),
+-- the lag above and this running sum walk the reads in one order, so reads of the same
+-- second cannot start an island of their own
 islands AS (
-  SELECT *, sum(starts) OVER (PARTITION BY actor ORDER BY ts, locator) AS island FROM windowed)
+  SELECT *, sum(starts) OVER (PARTITION BY actor ORDER BY ts, sha256, locator) AS island
+  FROM windowed)
 SELECT min(time) AS time, actor, max(recent) AS peak, count(*) AS calls,
        list_sort(list_distinct(list(source_ip))) AS source_ips,
        list_sort(list_distinct(list(region))) AS regions,

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ...formats.m365_directory import ROLE_ADDS
 from ...model import Finding
+from ..registry import Context
 from .entra_roles import PRIVILEGED_ROLES
 from .cloud_tables import ensure_ual
 from .oauth_risk import consent_severity, grade
@@ -34,6 +35,12 @@ DETECTION_OPS = frozenset({
     "Set-AdminAuditLogConfig", "Set-MailboxAuditBypassAssociation", "Add-MailboxPermission",
     "Add-RecipientPermission", "Add-MailboxFolderPermission", "New-ComplianceSearchAction",
     "SearchExported", "SearchExportDownloaded"})
+# the settings the detection SQL reads (`{name}` placeholders), with their defaults
+DEFAULT_SETTINGS = {"bulk_download_per_hour": 50}
+
+
+def detection_settings(ctx: Context) -> dict[str, Any]:
+    return {name: int(ctx.setting(name, default)) for name, default in DEFAULT_SETTINGS.items()}
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,11 @@ class Detection:
     techniques: tuple[str, ...] = ()
     details: tuple[str, ...] = ()   # row columns kept in Finding.details
     refine: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+
+
+def inbox_rule_name(params: str) -> str:
+    """SQL: an inbox rule's name from the cmdlet parameters JSON `params`."""
+    return f"coalesce({params}->>'$.Name', {params}->>'$.RuleName', {params}->>'$.Identity')"
 
 
 def prepare(con: Any) -> None:
@@ -123,7 +135,7 @@ INBOX_RULE = Detection(
 WITH r AS (
   SELECT * REPLACE (coalesce(nullif(p->>'$.Mailbox', ''), nullif(split_part(target, '\\', 1), ''),
                              actor) AS target),
-    coalesce(p->>'$.Name', p->>'$.RuleName', p->>'$.Identity') AS rule_name,
+    {inbox_rule_name("p")} AS rule_name,
     coalesce(nullif(p->>'$.ForwardTo', ''), nullif(p->>'$.ForwardAsAttachmentTo', ''),
              nullif(p->>'$.RedirectTo', '')) AS forward_to,
     coalesce(p->>'$.MoveToFolder', '') AS folder,

@@ -10,18 +10,12 @@ detections are SQL in `m365_detections`, shared with the UAL analyzer and the vi
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
 from .sql import connection, shared_rows
-
-DEFAULT_SETTINGS = {"bulk_download_per_hour": 50}
-
-
-def detection_settings(ctx: Context) -> dict[str, Any]:
-    return {name: int(ctx.setting(name, default)) for name, default in DEFAULT_SETTINGS.items()}
 
 
 @register
@@ -35,5 +29,5 @@ class O365AuditAnalyzer(Analyzer):
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
-            return detections.run(con, detections.O365_DETECTIONS, self.NAME,
-                                  self.engine_version, detection_settings(ctx), shared_rows(ctx))
+            return detections.run(con, detections.O365_DETECTIONS, self.NAME, self.engine_version,
+                                  detections.detection_settings(ctx), shared_rows(ctx))

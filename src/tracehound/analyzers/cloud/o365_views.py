@@ -14,7 +14,6 @@ from typing import Any, Iterable, Mapping, Sequence
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
-from .o365_audit import detection_settings
 from .sql import connection, rows, shared_rows, sql_list
 
 UAL = "FROM th_ual_all"
@@ -37,9 +36,7 @@ SELECT client_ip, count(*) AS events, min(time) AS first, max(time) AS last,
 SELECT time, actor, operation, target, client_ip, outcome, sha256, locator
 {UAL} WHERE workload = 'Exchange'""", "time, sha256, locator"),
     "inbox_rules": (f"""
-SELECT time, actor, operation,
-  coalesce(a->'$.parameters'->>'$.Name', a->'$.parameters'->>'$.RuleName',
-           a->'$.parameters'->>'$.Identity') AS rule_name,
+SELECT time, actor, operation, {detections.inbox_rule_name("(a->'$.parameters')")} AS rule_name,
   CAST(a->'$.parameters' AS VARCHAR) AS parameters, client_ip, sha256, locator
 {UAL} WHERE operation IN {sql_list(detections.INBOX_OPS)}""", "time, sha256, locator"),
 }
@@ -61,7 +58,7 @@ class O365ViewsAnalyzer(Analyzer):
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("view_limit", 5000))
         with connection(events, ctx) as con:
-            return {"o365_views": build_views(con, detection_settings(ctx), limit,
+            return {"o365_views": build_views(con, detections.detection_settings(ctx), limit,
                                               shared_rows(ctx))}
 
 

@@ -1,8 +1,9 @@
 """How much an OAuth scope lets an app do, as data, and the grading of a consent or grant.
 
 Levels: critical (the app can make itself or anyone an admin, or read every mailbox),
-high (read-write to mail, files, sites or the directory; send as the user), medium (read of
-mail / files / directory, write to calendars or contacts), low (sign-in and profile).
+high (read-write to mail, files, sites or the directory; reading mail, or sending it, as the
+user), medium (read of files / directory, write to calendars or contacts), low (sign-in and
+profile).
 Patterns are case-insensitive, `*` matches any run of characters. Microsoft Graph, Exchange
 and Google Workspace scopes are listed; an unlisted scope grades as low, with a `.ReadWrite`
 or `write` in its name as medium.
@@ -23,11 +24,11 @@ SCOPE_LEVELS: tuple[tuple[str, str], ...] = (
     ("RoleAssignmentSchedule.ReadWrite.Directory", "critical"),
     ("Application.ReadWrite.All", "critical"),
     ("full_access_as_app", "critical"),
-    ("EWS.AccessAsUser.All", "high"),
     ("https://www.googleapis.com/auth/admin.directory.user", "critical"),
     ("https://www.googleapis.com/auth/admin.directory.rolemanagement", "critical"),
     ("https://www.googleapis.com/auth/cloud-platform", "critical"),
-    # high: read-write to mail, files, sites, directory; sending as the user
+    # high: read-write to mail, files, sites, directory; reading or sending mail as the user
+    ("EWS.AccessAsUser.All", "high"),
     ("Mail.ReadWrite", "high"), ("Mail.ReadWrite.Shared", "high"), ("Mail.Send", "high"),
     ("Mail.Send.Shared", "high"), ("MailboxSettings.ReadWrite", "high"),
     ("Files.ReadWrite.All", "high"), ("Files.ReadWrite", "high"), ("Sites.*", "high"),

@@ -13,13 +13,13 @@ table (cloud_tables), where service, resource and address are read out of attrs 
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from .cloud_tables import CLOUD_SOURCES, ensure_cloud
 from .m365_detections import DETECTION_OPS
-from .sql import connection, rows
+from .sql import connection, rows, with_ref
 
 TIMELINE = """
 SELECT time, service, actor, action, resource, client_ip, outcome, source, sha256, locator
@@ -51,9 +51,4 @@ class SaasCorrelatorAnalyzer(Analyzer):
             ensure_cloud(con, DETECTION_OPS)
             timeline = rows(con, TIMELINE, [limit])
             cross = rows(con, CROSS, [pairs])
-        return {"saas_timeline": [_with_ref(r) for r in timeline], "saas_cross_service": cross}
-
-
-def _with_ref(row: dict[str, Any]) -> dict[str, Any]:
-    ref = {"sha256": row.pop("sha256"), "locator": row.pop("locator")}
-    return {**row, "ref": ref}
+        return {"saas_timeline": [with_ref(r) for r in timeline], "saas_cross_service": cross}

@@ -66,6 +66,12 @@ def refs_of(row: dict[str, Any]) -> tuple[EvidenceRef, ...]:
     return (EvidenceRef(row["sha256"], row["locator"]),)
 
 
+def with_ref(row: dict[str, Any]) -> dict[str, Any]:
+    """An artifact row of one event: its `sha256` and `locator` columns moved into `ref`."""
+    ref = {"sha256": row.pop("sha256"), "locator": row.pop("locator")}
+    return {**row, "ref": ref}
+
+
 def sql_list(values: Sequence[str]) -> str:
     """A SQL list literal of constant strings (for detection definitions kept as data)."""
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"

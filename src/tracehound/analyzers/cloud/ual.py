@@ -15,8 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
 from . import m365_detections as detections
-from .o365_audit import detection_settings
-from .sql import connection, rows, shared_rows
+from .sql import connection, rows, shared_rows, with_ref
 
 KEPT = "coalesce(actor, '(unknown)') IN (SELECT user FROM th_ual_users)"
 USERS = """
@@ -62,8 +61,8 @@ class UnifiedAuditLogAnalyzer(Analyzer):
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
-            return detections.run(con, detections.UAL_DETECTIONS, self.NAME,
-                                  self.engine_version, detection_settings(ctx), shared_rows(ctx))
+            return detections.run(con, detections.UAL_DETECTIONS, self.NAME, self.engine_version,
+                                  detections.detection_settings(ctx), shared_rows(ctx))
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:
         limit = int(ctx.setting("timeline_per_user", 50))
@@ -84,12 +83,7 @@ def user_summaries(con: Any, limit: int, user_limit: int = 5000) -> list[dict[st
     for r in rows(con, COUNTS.format(key="operation", where=DATA_ACCESS)):
         users[r["user"]]["data_access"][r["key"]] = r["n"]
     for r in rows(con, PRIVILEGE):
-        users[r.pop("user")]["privilege_changes"].append(_with_ref(r))
+        users[r.pop("user")]["privilege_changes"].append(with_ref(r))
     for r in rows(con, TIMELINE, [limit]):
-        users[r.pop("user")]["timeline"].append(_with_ref(r))
+        users[r.pop("user")]["timeline"].append(with_ref(r))
     return list(users.values())
-
-
-def _with_ref(row: dict[str, Any]) -> dict[str, Any]:
-    ref = {"sha256": row.pop("sha256"), "locator": row.pop("locator")}
-    return {**row, "ref": ref}
