@@ -29,7 +29,8 @@ AGENT_TOOLS = ["trace-reconstructor", "prompt-action-divergence", "accountabilit
                "exfiltration-detector"]
 SESSION_STEPS = 1_000
 SIZES = (100_000, 1_000_000)
-TARGET_SECONDS, TARGET_RSS_MB, TARGET_SCALING = 60.0, 2048.0, 12.0
+# scaling: 10x the input in at most 12x the time, i.e. 1.2x linear for any pair of sizes
+TARGET_SECONDS, TARGET_RSS_MB, TARGET_SCALING = 60.0, 2048.0, 1.2
 BUCKETS = tuple(f"kepler-bucket-{n:03d}" for n in range(40))
 
 
@@ -170,6 +171,10 @@ def report(result: dict) -> None:
     print(f"  {'':9}  findings: {json.dumps(result['findings'], sort_keys=True)}")
 
 
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, nargs="*", default=list(SIZES))
@@ -189,19 +194,21 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         report(result)
     big = results[-1]
+    verdicts = []
     if len(results) > 1:
         small = results[-2]
         ratio = big["wall_s"] / small["wall_s"]
         cpu_ratio = big["cpu_s"] / small["cpu_s"]
         grow = big["steps"] / small["steps"]
+        verdicts.append(ratio <= TARGET_SCALING * grow)
         print(f"  scaling: {grow:.0f}x the input took {ratio:.2f}x the wall time and "
-              f"{cpu_ratio:.2f}x the CPU time (target <= {TARGET_SCALING:.0f}x): "
-              f"{'ok' if ratio <= TARGET_SCALING else 'MISSED'}")
+              f"{cpu_ratio:.2f}x the CPU time (target <= {TARGET_SCALING * grow:.0f}x): "
+              f"{verdict(verdicts[-1])}")
+    verdicts += [big["wall_s"] <= TARGET_SECONDS, big["peak_rss_mb"] <= TARGET_RSS_MB]
     print(f"  largest: {big['wall_s']:.1f} s (target <= {TARGET_SECONDS:.0f} s): "
-          f"{'ok' if big['wall_s'] <= TARGET_SECONDS else 'MISSED'}; peak RSS "
-          f"{big['peak_rss_mb']:,} MB (target <= {TARGET_RSS_MB:,.0f} MB): "
-          f"{'ok' if big['peak_rss_mb'] <= TARGET_RSS_MB else 'MISSED'}")
-    return 0
+          f"{verdict(verdicts[-2])}; peak RSS {big['peak_rss_mb']:,} MB (target <= "
+          f"{TARGET_RSS_MB:,.0f} MB): {verdict(verdicts[-1])}")
+    return 0 if all(verdicts) else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 1-5 stay inside the baseline and week 6 (from 2026-03-09) drifts on D1-D6.
 
 Written to tests/fixtures/drift/multiweek/ by `python tests/drift/drift_fixture.py`;
-tests/drift/test_fixture.py checks the committed files equal what this module renders.
+tests/drift/test_multiweek.py checks the committed files equal what this module renders.
 
 Agents: hr-policy-assistant (zone 3, the one that drifts), it-helpdesk-agent (zone 2: its
 15:30 UTC answers fall inside New York business hours until the clocks change on 2026-03-08,

@@ -89,5 +89,6 @@ def test_each_finding_cites_the_fixture(shape):
     assert evidence.format == {"claude_code": "claude-code", "otel_genai": "otel-genai",
                                "mcp_jsonrpc": "mcp-jsonrpc", "openai_chat": "openai-chat",
                                "langfuse": "langfuse"}[shape]
+    assert case.findings
     for finding in case.findings:
         assert {ref.sha256 for ref in finding.refs} == {evidence.sha256}

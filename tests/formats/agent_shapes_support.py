@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tracehound.formats import get
 from tracehound.formats.base import Source
@@ -117,6 +117,29 @@ def json_values(keys: list[str], words: list[str]) -> st.SearchStrategy:
     key = st.sampled_from(keys) | st.text(max_size=6)
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                         | st.dictionaries(key, inner, max_size=5), max_leaves=16)
+
+
+def never_raise_properties(parser: str, keys: list[str], words: list[str]):
+    """The two never-raise properties every agent shape has: arbitrary bytes, and arbitrary
+    JSON (one document or NDJSON lines) built from the shape's own keys and words. A test
+    module binds them to its own test names:
+
+        test_arbitrary_bytes_never_raise, test_arbitrary_json_never_raises = \
+            never_raise_properties(PARSER, KEYS, WORDS)
+    """
+    def bytes_property(data):
+        assert_well_formed(parse_bytes(parser, data))
+
+    def json_property(value, as_lines):
+        assert_well_formed(parse_bytes(parser, encode(value, as_lines)))
+
+    # named per parser before @given sees them, so each shape has its own example database
+    for test, what in ((bytes_property, "bytes"), (json_property, "json")):
+        test.__name__ = test.__qualname__ = (
+            f"test_arbitrary_{what}_never_raises_{parser.replace('-', '_')}")
+    bytes_property = PROPERTY(given(st.binary(max_size=600))(bytes_property))
+    json_property = PROPERTY(given(json_values(keys, words), st.booleans())(json_property))
+    return bytes_property, json_property
 
 
 def encode(value: Any, as_lines: bool) -> bytes:

@@ -1,4 +1,6 @@
-"""Helpers for the Microsoft cloud parser tests: bytes -> Source, parse -> (events, issues)."""
+"""Helpers for the Microsoft cloud parser tests: bytes -> Source, parse -> (events, issues),
+and sql_values for comparing the field normalizers with their SQL twins (see the twin_con
+fixture in conftest.py)."""
 
 from __future__ import annotations
 
@@ -35,3 +37,10 @@ def parse(parser, source: Source) -> tuple[list[Event], list[ParseIssue]]:
 
 def sniffed(parser, source: Source) -> str | None:
     return parser.sniff(Sample.of(source))
+
+
+def sql_values(con, expr: str, values: list, kind: str = "VARCHAR") -> list:
+    """expr over column v, evaluated for every value in one query, in order."""
+    return [r[0] for r in con.execute(
+        f"SELECT {expr} FROM (SELECT unnest(?::{kind}[]) AS v, "
+        f"generate_subscripts(?::{kind}[], 1) AS i) ORDER BY i", [values, values]).fetchall()]

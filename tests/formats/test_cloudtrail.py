@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tracehound.evidence import collect, sha256_file
-from tracehound.formats.base import Source
+from cloud_support import assert_located, parse_bytes, sniff_and_parse
 from tracehound.formats.cloudtrail import CloudTrailParser
 from tracehound.model import Event, ParseIssue, pointer_ref
-from tracehound.sniff import sniff
 from shared_data import PLASO_SAMPLES
 
 HERE = Path(__file__).resolve().parents[1]
@@ -21,18 +18,9 @@ PLASO = PLASO_SAMPLES / "aws_cloudtrail.jsonl"
 PARSER = CloudTrailParser()
 
 
-def parse(path: Path) -> tuple[list[Event], list[ParseIssue], str, str]:
-    with collect([path]) as intake:
-        source = intake.sources[0]
-        found = sniff(source)
-        items = list(found.parser.parse(source)) if found.parser else []
-    events = [i for i in items if isinstance(i, Event)]
-    issues = [i for i in items if isinstance(i, ParseIssue)]
-    return events, issues, found.parser.name if found.parser else None, source.sha256
-
 
 def test_records_file_one_event_per_record_with_pointer_locators():
-    events, issues, name, _ = parse(FIXTURES / "attack_trail.json")
+    events, issues, name, _ = sniff_and_parse(FIXTURES / "attack_trail.json")
     assert name == "aws-cloudtrail" and issues == []
     assert [e.ref.locator for e in events] == [f"json:/Records/{n}" for n in range(36)]
     assert {e.source for e in events} == {"aws:cloudtrail"}
@@ -41,7 +29,7 @@ def test_records_file_one_event_per_record_with_pointer_locators():
 
 
 def test_create_access_key_full_field_set():
-    events, _, _, sha = parse(FIXTURES / "attack_trail.json")
+    events, _, _, sha = sniff_and_parse(FIXTURES / "attack_trail.json")
     record = json.loads((FIXTURES / "attack_trail.json").read_text())["Records"][5]
     assert events[5] == Event(
         ref=pointer_ref(sha, "Records", 5), source="aws:cloudtrail",
@@ -65,7 +53,7 @@ def test_create_access_key_full_field_set():
 
 
 def test_failed_call_and_console_login_outcomes():
-    events, _, _, _ = parse(FIXTURES / "attack_trail.json")
+    events, _, _, _ = sniff_and_parse(FIXTURES / "attack_trail.json")
     by_locator = {e.ref.locator: e for e in events}
     denied = by_locator["json:/Records/8"]
     assert (denied.action, denied.outcome, denied.attrs["error_code"]) == (
@@ -79,7 +67,7 @@ def test_failed_call_and_console_login_outcomes():
 
 
 def test_lookup_events_decodes_cloudtrail_event_and_reports_a_broken_one():
-    events, issues, name, sha = parse(FIXTURES / "lookup_events.json")
+    events, issues, name, sha = sniff_and_parse(FIXTURES / "lookup_events.json")
     assert name == "aws-cloudtrail"
     assert [e.ref.locator for e in events] == ["json:/Events/0", "json:/Events/1",
                                                "json:/Events/2"]
@@ -95,7 +83,7 @@ def test_lookup_events_decodes_cloudtrail_event_and_reports_a_broken_one():
 
 
 def test_ndjson_with_eventbridge_wrapper_corrupt_line_and_foreign_record():
-    events, issues, name, _ = parse(FIXTURES / "trail.ndjson")
+    events, issues, name, _ = sniff_and_parse(FIXTURES / "trail.ndjson")
     assert name == "aws-cloudtrail"
     assert [e.ref.locator for e in events] == ["line 1", "line 2", "line 3", "line 4", "line 6"]
     assert events[-1].action == "CreateLoginProfile"
@@ -105,7 +93,7 @@ def test_ndjson_with_eventbridge_wrapper_corrupt_line_and_foreign_record():
 
 
 def test_plaso_lookup_events_ndjson_sample_parses():
-    events, issues, name, _ = parse(PLASO)
+    events, issues, name, _ = sniff_and_parse(PLASO)
     assert name == "aws-cloudtrail" and issues == []
     assert [(e.ref.locator, e.action) for e in events] == [
         ("line 1", "DescribeInstances"), ("line 2", "TerminateInstances"),
@@ -117,22 +105,13 @@ def test_plaso_lookup_events_ndjson_sample_parses():
     assert events[5].target_type == "security-group"
 
 
-def test_sniff_leaves_other_json_alone():
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.json"
-        path.write_text(json.dumps({"Records": [{"kind": "not cloudtrail"}]}))
-        with collect([path]) as intake:
-            assert sniff(intake.sources[0]).parser is None or \
-                sniff(intake.sources[0]).parser.name != "aws-cloudtrail"
+def test_sniff_leaves_other_json_alone(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({"Records": [{"kind": "not cloudtrail"}]}))
+    assert sniff_and_parse(path)[2] != "aws-cloudtrail"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400) | st.text(max_size=300).map(str.encode))
-def test_never_raises_on_arbitrary_bytes_and_issues_have_locators(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "blob"
-        path.write_bytes(b'{"Records": [' + data if data[:1] == b"," else data)
-        source = Source(str(path), path, sha256_file(path), path.stat().st_size)
-        for item in PARSER.parse(source):
-            if isinstance(item, ParseIssue):
-                assert item.locator.startswith(("line ", "row ", "json:"))
+def test_never_raises_on_arbitrary_bytes_and_items_have_locators(data):
+    assert_located(parse_bytes(PARSER, b'{"Records": [' + data if data[:1] == b"," else data))

@@ -231,6 +231,7 @@ def test_ndjson_sniffs_do_not_claim_each_other():
                      NETWORK: "agent-network-ndjson"}
 
 
-def test_issue_type_is_parse_issue(tmp_path):
+def test_undecodable_bytes_are_one_located_issue(tmp_path):
     events, issues = parse("agent-tool-call-ndjson", variant(tmp_path, TRACE, b"\xff\xfe{\n"))
-    assert events == [] and all(isinstance(i, ParseIssue) for i in issues) and issues
+    assert events == []
+    assert issues == [ParseIssue(TRACE, "line 1", "invalid JSON: Expecting value at column 1")]

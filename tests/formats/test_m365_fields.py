@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import json
 
-import duckdb
-import pytest
 from hypothesis import given, settings, strategies as st
 
+from m365_support import sql_values
 from tracehound.formats import m365_fields as f
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    connection.execute(f.TIME_MACRO)
-    yield connection
-    connection.close()
-
-
-def sql_values(con, expr: str, values: list, kind: str = "VARCHAR") -> list:
-    """expr over column v, evaluated for every value in one query, in order."""
-    return [r[0] for r in con.execute(
-        f"SELECT {expr} FROM (SELECT unnest(?::{kind}[]) AS v, generate_subscripts(?::{kind}[], 1) AS i) "
-        "ORDER BY i", [values, values]).fetchall()]
 
 
 TIMES = {
@@ -42,9 +26,9 @@ TIMES = {
 }
 
 
-def test_time_spellings(con):
+def test_time_spellings(twin_con):
     assert {t: f.utc_time(t) for t in TIMES} == TIMES
-    assert sql_values(con, f.utc_time_sql("v"), list(TIMES)) == list(TIMES.values())
+    assert sql_values(twin_con, f.utc_time_sql("v"), list(TIMES)) == list(TIMES.values())
 
 
 IPS = {"185.73.124.135:19823": "185.73.124.135", "[2001:db8::1]:443": "2001:db8::1",
@@ -52,28 +36,28 @@ IPS = {"185.73.124.135:19823": "185.73.124.135", "[2001:db8::1]:443": "2001:db8:
        "": None, "[]": None, "0.0.0.0": "0.0.0.0"}
 
 
-def test_client_ip_spellings(con):
+def test_client_ip_spellings(twin_con):
     assert {ip: f.client_ip(ip) for ip in IPS} == IPS
-    assert sql_values(con, f.client_ip_sql("v"), list(IPS)) == list(IPS.values())
+    assert sql_values(twin_con, f.client_ip_sql("v"), list(IPS)) == list(IPS.values())
 
 
-def test_user_kind_operation_and_outcome(con):
+def test_user_kind_operation_and_outcome(twin_con):
     users = ["Megan.Bowen@Contoso.com ", "NT AUTHORITY\\SYSTEM (Microsoft.Exchange.Servicehost)",
              "ServicePrincipal_8a2f", "app@sharepoint", "S-1-5-18", ""]
-    assert [f.actor_id(u) for u in users] == sql_values(con, f.actor_id_sql("v"), users)
+    assert [f.actor_id(u) for u in users] == sql_values(twin_con, f.actor_id_sql("v"), users)
     assert [f.actor_kind(u) for u in users] == ["human", "service-principal",
                                                 "service-principal", "service-principal",
                                                 "unknown", "unknown"]
-    assert sql_values(con, f.actor_kind_sql("v", "'0'"), users) == [
+    assert sql_values(twin_con, f.actor_kind_sql("v", "'0'"), users) == [
         f.actor_kind(u, 0) for u in users]
     assert f.actor_kind("bob", 5) == "service-principal" and f.actor_kind("bob", True) == "unknown"
     ops = ["Add member to role.", " Consent to application. ", "New-InboxRule", "a..", ""]
     assert [f.canonical_operation(o) for o in ops] == sql_values(
-        con, f.canonical_operation_sql("v"), ops) == [
+        twin_con, f.canonical_operation_sql("v"), ops) == [
         "Add member to role", "Consent to application", "New-InboxRule", "a.", ""]
     statuses = ["Succeeded", "True", " failed ", "PartiallySucceeded", "Unknown", None]
     assert [f.outcome(s) for s in statuses] == sql_values(
-        con, f.outcome_sql("v", "'x'"), statuses) == [
+        twin_con, f.outcome_sql("v", "'x'"), statuses) == [
         "success", "success", "failure", "success", None, None]
     assert f.outcome("Success", "UserLoginFailed") == "failure"
 
@@ -85,16 +69,16 @@ PROPERTY_LISTS = [
 ]
 
 
-def test_property_maps_match_by_name_first_wins(con):
+def test_property_maps_match_by_name_first_wins(twin_con):
     assert f.name_value_map(json.loads(PROPERTY_LISTS[0])) == {"ForwardTo": "a@b.c"}
     assert f.name_value_map(json.loads(PROPERTY_LISTS[1])) == {
         "MarkAsRead": "true", "N": '{"x":[1,2]}'}
     python = [f.name_value_map(json.loads(p)) for p in PROPERTY_LISTS]
-    assert [json.loads(v) for v in sql_values(con, f.name_value_map_sql("v"), PROPERTY_LISTS,
+    assert [json.loads(v) for v in sql_values(twin_con, f.name_value_map_sql("v"), PROPERTY_LISTS,
                                               "JSON")] == python
     python = [f.modified_map(json.loads(p.replace('"Value"', '"NewValue"'))) for p in PROPERTY_LISTS]
     assert [json.loads(v) for v in sql_values(
-        con, f.modified_map_sql("v"), [p.replace('"Value"', '"NewValue"') for p in PROPERTY_LISTS],
+        twin_con, f.modified_map_sql("v"), [p.replace('"Value"', '"NewValue"') for p in PROPERTY_LISTS],
         "JSON")] == python
 
 
@@ -115,13 +99,13 @@ text = st.text(alphabet=st.sampled_from(list("0123456789:/-.TZ +[]abcAPM\t")), m
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.one_of(time_like, us_like, text), min_size=1, max_size=40))
-def test_time_twins_agree_on_generated_strings(con, values):
-    assert sql_values(con, f.utc_time_sql("v"), values) == [f.utc_time(v) for v in values]
+def test_time_twins_agree_on_generated_strings(twin_con, values):
+    assert sql_values(twin_con, f.utc_time_sql("v"), values) == [f.utc_time(v) for v in values]
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(text, min_size=1, max_size=40))
-def test_ip_and_operation_twins_agree_on_generated_strings(con, values):
-    assert sql_values(con, f.client_ip_sql("v"), values) == [f.client_ip(v) for v in values]
-    assert sql_values(con, f.canonical_operation_sql("v"), values) == [
+def test_ip_and_operation_twins_agree_on_generated_strings(twin_con, values):
+    assert sql_values(twin_con, f.client_ip_sql("v"), values) == [f.client_ip(v) for v in values]
+    assert sql_values(twin_con, f.canonical_operation_sql("v"), values) == [
         f.canonical_operation(v) for v in values]

@@ -3,24 +3,8 @@ at the edges of those shortcuts."""
 
 from __future__ import annotations
 
-import duckdb
-import pytest
-
+from m365_support import sql_values
 from tracehound.formats import m365_fields as f
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    connection.execute(f.TIME_MACRO)
-    yield connection
-    connection.close()
-
-
-def sql_values(con, expr: str, values: list) -> list:
-    return [r[0] for r in con.execute(
-        f"SELECT {expr} FROM (SELECT unnest(?::VARCHAR[]) AS v, "
-        "generate_subscripts(?::VARCHAR[], 1) AS i) ORDER BY i", [values, values]).fetchall()]
 
 
 TIMES = ["2024-02-29T23:59:59", "2023-02-29T00:00:00", "1900-02-29T00:00:00",
@@ -34,15 +18,15 @@ IPS = ["10.0.0.1", " 10.0.0.1\t", "", " ", "fe80::1", "[fe80::1]:443", "1.2.3.4:
 OPERATIONS = ["Add member to role.", "Add member to role..", " x. ", ".", "", "\tNew-InboxRule\r\n"]
 
 
-def test_time_shortcut_edges(con):
-    assert sql_values(con, f.utc_time_sql("v"), TIMES) == [f.utc_time(t) for t in TIMES]
+def test_time_shortcut_edges(twin_con):
+    assert sql_values(twin_con, f.utc_time_sql("v"), TIMES) == [f.utc_time(t) for t in TIMES]
 
 
-def test_ip_user_operation_and_outcome_shortcut_edges(con):
-    assert sql_values(con, f.client_ip_sql("v"), IPS) == [f.client_ip(v) for v in IPS]
-    assert sql_values(con, f.actor_id_sql("v"), IPS) == [f.actor_id(v) for v in IPS]
-    assert sql_values(con, f.canonical_operation_sql("v"), OPERATIONS) == [
+def test_ip_user_operation_and_outcome_shortcut_edges(twin_con):
+    assert sql_values(twin_con, f.client_ip_sql("v"), IPS) == [f.client_ip(v) for v in IPS]
+    assert sql_values(twin_con, f.actor_id_sql("v"), IPS) == [f.actor_id(v) for v in IPS]
+    assert sql_values(twin_con, f.canonical_operation_sql("v"), OPERATIONS) == [
         f.canonical_operation(v) for v in OPERATIONS]
     statuses = [" Succeeded\n", "\tfalse", "true ", "  "]
-    assert sql_values(con, f.outcome_sql("v", "'x'"), statuses) == [
+    assert sql_values(twin_con, f.outcome_sql("v", "'x'"), statuses) == [
         f.outcome(s) for s in statuses]

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from agent_shapes_support import (
     PROPERTY, TIMES, assert_well_formed, by_source, call_rows, encode, fields, fixture,
-    json_values, parse_bytes, parse_fixture, projection, shaped,
+    json_values, never_raise_properties, parse_bytes, parse_fixture, projection, shaped,
 )
 from goldens import check_golden
 
@@ -160,16 +160,8 @@ ENVELOPED = shaped(ANY, ts=TIMES, session=st.sampled_from(["s1", "s2"]), message
                    direction=st.sampled_from(["send", "recv"]))
 
 
-@PROPERTY
-@given(st.binary(max_size=600))
-def test_arbitrary_bytes_never_raise(data):
-    assert_well_formed(parse_bytes(PARSER, data))
-
-
-@PROPERTY
-@given(json_values(KEYS, WORDS), st.booleans())
-def test_arbitrary_json_never_raises(value, as_lines):
-    assert_well_formed(parse_bytes(PARSER, encode(value, as_lines)))
+test_arbitrary_bytes_never_raise, test_arbitrary_json_never_raises = never_raise_properties(
+    PARSER, KEYS, WORDS)
 
 
 @PROPERTY

@@ -28,7 +28,7 @@ def test_service_principals_keep_publisher_verification():
     assert [(e.source, e.actor_id, e.attrs["app_name"], e.attrs["verified_publisher"])
             for e in events] == [
         ("oauth:app", R.gid("sp/Mail Sync Helper"), "Mail Sync Helper", None),
-        ("oauth:app", R.gid("sp/Adobe Acrobat"), "Adobe Inc." and "Adobe Acrobat", "Adobe Inc."),
+        ("oauth:app", R.gid("sp/Adobe Acrobat"), "Adobe Acrobat", "Adobe Inc."),
         ("oauth:app", R.gid("sp/Microsoft Graph"), "Microsoft Graph", None)]
 
 

@@ -6,19 +6,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sigma_case import AZURE, CLOUDTRAIL, SIGMAHQ, loaded_store
-
-from tracehound.sigma import load_rules, run_rules
+from sigma_case import AZURE, CLOUDTRAIL, SIGMAHQ, run_folder
 
 assert SIGMAHQ.is_dir(), f"SigmaHQ rules expected at {SIGMAHQ} (../shared/data beside the repo)"
 
 
 @pytest.fixture(scope="module")
 def sigmahq():
-    ruleset = load_rules(SIGMAHQ)
-    with loaded_store(CLOUDTRAIL, AZURE) as (store, names):
-        runs = run_rules(store.con, ruleset.converted)
-    return ruleset, runs, names
+    return run_folder(SIGMAHQ, CLOUDTRAIL, AZURE)
 
 
 def test_all_225_rules_convert(sigmahq):
