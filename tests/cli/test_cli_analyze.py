@@ -152,3 +152,14 @@ def test_tools_lists_the_seven_agent_tools():
                  "credential-audit", "mcp-call-graph", "persistence-detector",
                  "exfiltration-detector"):
         assert name in out
+
+
+def test_evidence_cannot_send_control_sequences_to_the_terminal(tmp_path):
+    hostile = tmp_path / "x\x1b]52;c;ZXZpbA==\x07\x1b[2J.json"
+    hostile.write_bytes(b'{"hello": "world"}')
+    (tmp_path / "good.ndjson").write_bytes(b"")
+    result = runner.invoke(app, ["analyze", str(tmp_path)])
+    assert "unknown format" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "x<U+001B>]52;c;ZXZpbA==<U+0007><U+001B>[2J.json" in result.stderr
+    assert "\x1b" not in result.stdout and "<U+001B>" in result.stdout

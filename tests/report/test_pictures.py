@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -46,9 +47,23 @@ def test_fallback_layout_without_graphviz(monkeypatch):
     assert len(set(ys)) == 3                      # three layers: root, list, get
 
 
-def test_dot_failure_falls_back(monkeypatch):
-    monkeypatch.setattr(graphs, "DOT_TIMEOUT", 0.000001)
-    assert graph_picture(GRAPH, {}, {})["svg"]
+@pytest.mark.parametrize("failure", [subprocess.TimeoutExpired("dot", 20),
+                                     subprocess.CalledProcessError(1, "dot"),
+                                     OSError("exec format error")])
+def test_dot_failure_falls_back(monkeypatch, failure):
+    def failing_run(*args, **kwargs):
+        raise failure
+    monkeypatch.setattr(graphs.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graphs.subprocess, "run", failing_run)
+    picture = graph_picture(GRAPH, {}, {})
+    assert picture["engine"] == "python" and len(labels(picture["svg"])) == 3
+
+
+def test_garbled_dot_output_falls_back(monkeypatch):
+    monkeypatch.setattr(graphs.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graphs.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="{not json"))
+    assert graph_picture(GRAPH, {}, {})["engine"] == "python"
 
 
 def test_wide_fan_is_laid_out_left_to_right():

@@ -11,30 +11,24 @@ from rich.table import Table
 from rich.text import Text
 
 from . import app
-from .common import (AS_FORMAT, BASELINE, OUT, PATHS, SETTING, check_severity, fail, finish,
-                     parse_settings, run_case)
+from .common import (AS_FORMAT, BASELINE, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail,
+                     finish, parse_settings, run_case, table_console, write_output)
 
 OUTPUT_FORMATS = ("table", "json", "ndjson", "csv")
 
 
 def _emit(case, output: str, out: Optional[Path]) -> None:
-    from ..report import serialize, tables
+    from ..report import serialize, terminal
     doc = case.to_json()
     if output == "json":
-        text = serialize.to_json(doc)
+        write_output(serialize.to_json(doc), out)
     elif output == "ndjson":
-        text = serialize.to_ndjson(doc["findings"])
+        write_output(serialize.to_ndjson(doc["findings"]), out)
     elif output == "csv":
-        text = serialize.findings_csv(doc["findings"])
+        write_output(serialize.findings_csv(doc["findings"]), out)
     else:
-        console = Console(file=open(out, "w", encoding="utf-8") if out else None, width=160
-                          if out else None, highlight=False)
-        tables.render_case(doc, console)
-        return
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+        with table_console(out) as console:
+            terminal.render_case(doc, console)
 
 
 def _check_output(output: str) -> str:
@@ -49,8 +43,7 @@ def analyze(
     baseline: Optional[Path] = BASELINE,
     output: str = typer.Option("table", "--format", help="table | json | ndjson | csv"),
     out: Optional[Path] = OUT,
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at "
-                                          "or above this severity (info..critical)."),
+    fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
     setting: list[str] = SETTING,
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out hashing times."),
@@ -81,7 +74,7 @@ def run(
     baseline: Optional[Path] = BASELINE,
     output: str = typer.Option("table", "--format", help="table | json | ndjson | csv"),
     out: Optional[Path] = OUT,
-    fail_on: Optional[str] = typer.Option(None, "--fail-on"),
+    fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
     setting: list[str] = SETTING,
 ) -> None:

@@ -1,10 +1,16 @@
-"""What the commands share: option definitions, error printing, exit codes, progress."""
+"""What the commands share: option definitions, error printing, output, exit codes, progress.
+
+Every message on stderr goes through `warn`, which makes control characters visible: file
+names and parse problems come from evidence, and an ESC sequence in them must not reach the
+terminal (clear the screen, hide text, write the clipboard).
+"""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -12,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from ..evidence import IntakeError
 from ..model import SEVERITIES
+from ..report.escaping import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_CHANGED = 0, 1, 2, 3, 4
 MAX_ISSUES_ON_STDERR = 50
@@ -27,12 +34,38 @@ BASELINE = typer.Option(None, "--baseline", help="Scope baseline YAML (B1-B5 per
 OUT = typer.Option(None, "--out", help="Write the output to this file instead of stdout.")
 SETTING = typer.Option([], "--setting", help="Analyzer setting KEY=VALUE, e.g. "
                        "exfil_bytes=1000000 (repeatable).")
+FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this "
+                       "severity (info..critical).")
+
+
+def warn(message: str, style: Optional[str] = None) -> None:
+    """Print `tracehound: message` on stderr, control characters made visible."""
+    err.print(f"tracehound: {visible(message)}", markup=False, style=style)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     """Print `tracehound: message` on stderr and return the Exit to raise."""
-    err.print(f"tracehound: {message}", markup=False)
+    warn(message)
     return typer.Exit(code)
+
+
+def write_output(text: str, out: Optional[Path]) -> None:
+    """The rendered output to --out, or to stdout."""
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@contextmanager
+def table_console(out: Optional[Path]) -> Iterator[Console]:
+    """A Console for `--format table`: stdout, or the --out file (160 wide), closed after."""
+    handle = open(out, "w", encoding="utf-8") if out else None
+    try:
+        yield Console(file=handle, width=160 if out else None, highlight=False)
+    finally:
+        if handle:
+            handle.close()
 
 
 def parse_settings(pairs: list[str]) -> dict[str, Any]:
@@ -95,18 +128,16 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
     except ValueError as exc:
         raise fail(str(exc)) from None
     for issue in case.parse_issues[:MAX_ISSUES_ON_STDERR]:
-        err.print(issue.render(), markup=False)
+        err.print(visible(issue.render()), markup=False)
     hidden = len(case.parse_issues) - MAX_ISSUES_ON_STDERR
     if hidden > 0:
-        err.print(f"tracehound: {hidden} more parse issues (all are listed in the JSON output)",
-                  markup=False)
+        warn(f"{hidden} more parse issues (all are listed in the JSON output)")
     for run in case.extra.get("tool_runs", []):
         if run["status"] == "error":
-            err.print(f"tracehound: tool {run['tool']} failed and its findings are missing: "
-                      f"{run['error']}", markup=False, style="bold red")
+            warn(f"tool {run['tool']} failed and its findings are missing: {run['error']}",
+                 style="bold red")
     for change in case.changed:
-        err.print(f"tracehound: EVIDENCE CHANGED DURING ANALYSIS: {change}", markup=False,
-                  style="bold red")
+        warn(f"EVIDENCE CHANGED DURING ANALYSIS: {change}", style="bold red")
     return case
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 
 from . import app
-from .common import (AS_FORMAT, OUT, PATHS, SETTING, check_severity, err, fail, finish,
-                     parse_settings, run_case)
+from .common import (AS_FORMAT, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail, finish,
+                     parse_settings, run_case, table_console, warn, write_output)
 
 ENGINES = ("duckdb", "spark")
 OUTPUT_FORMATS = ("table", "json")
@@ -35,28 +35,19 @@ def _load_baseline(path: Path) -> Any:
         return load_baseline(path)
     except BaselineError as exc:
         for problem in exc.problems:
-            err.print(f"tracehound: {problem}", markup=False)
+            warn(str(problem))
         raise typer.Exit(2) from None
 
 
 def _render(doc: dict[str, Any], output: str, out: Optional[Path]) -> None:
     from ..drift.metrics import metrics_table
-    from ..report import serialize, tables
+    from ..report import serialize, terminal
     if output == "json":
-        text = serialize.to_json(doc)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            typer.echo(text, nl=False)
+        write_output(serialize.to_json(doc), out)
         return
-    handle = open(out, "w", encoding="utf-8") if out else None
-    try:
-        console = Console(file=handle, width=160 if out else None, highlight=False)
-        console.print(Group(tables.evidence_table(doc), tables.findings_table(doc),
+    with table_console(out) as console:
+        console.print(Group(terminal.evidence_table(doc), terminal.findings_table(doc),
                             metrics_table(doc["drift_metrics"])))
-    finally:
-        if handle:
-            handle.close()
 
 
 @app.command()
@@ -68,8 +59,7 @@ def drift(
                                "local mode; needs a Java runtime)."),
     output: str = typer.Option("table", "--format", help="table | json"),
     out: Optional[Path] = OUT,
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at "
-                                          "or above this severity (info..critical)."),
+    fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
     setting: list[str] = SETTING,
 ) -> None:

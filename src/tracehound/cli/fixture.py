@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .common import EXIT_OK, err, fail, finish, run_case
+from .common import EXIT_OK, fail, finish, run_case, warn
 
 fixture_app = typer.Typer(help="Write reference evidence packs (generated, deterministic).",
                           no_args_is_help=True)
@@ -28,7 +28,7 @@ def kepler(
     if verify:
         problems = kepler_fixture.verify(out_dir)
         for problem in problems:
-            err.print(f"tracehound: {problem}", markup=False)
+            warn(str(problem))
         if problems:
             raise typer.Exit(1)
         typer.echo(f"verified: {len(written)} files match the regenerated pack and the goldens")

@@ -8,7 +8,9 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import AS_FORMAT, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case
+from .common import (AS_FORMAT, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case,
+                     warn, write_output)
+
 
 @app.command()
 def timeline(
@@ -30,14 +32,8 @@ def timeline(
     if output not in TIMELINE_FORMATS:
         raise fail(f"--format {output!r}: choose one of {', '.join(TIMELINE_FORMATS)}")
     case = run_case(paths, forced=as_format, settings=parse_settings(setting), timeline=True)
-    text = render_timeline(case, output)
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+    write_output(render_timeline(case, output), out)
     untimed = case.extra.get("timeline_untimed_events", 0)
     if untimed:
-        from .common import err
-        err.print(f"tracehound: {untimed} events carry no time and are not on the timeline",
-                  markup=False)
+        warn(f"{untimed} events carry no time and are not on the timeline")
     finish(case, None)

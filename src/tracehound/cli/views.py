@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import AS_FORMAT, OUT, PATHS, fail, finish, run_case
+from .common import AS_FORMAT, OUT, PATHS, fail, finish, run_case, write_output
 
 SIGNINS = "signins"
 
@@ -43,8 +43,5 @@ def views(
     else:
         names = ", ".join(sorted(available) + [SIGNINS])
         raise fail(f"--view {view!r}: choose one of {names}")
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+    write_output(text, out)
     finish(case, None)

@@ -1,1 +1,1 @@
-"""Rendering only: a Case in, bytes out (JSON, NDJSON, CSV, Rich tables, HTML, PDF)."""
+"""Rendering only: a Case in, bytes out (JSON, NDJSON, CSV, terminal tables, HTML, PDF)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from ..model import SEVERITY_RANK
+from .facts import instant
 
 DECLARED_FROM = "medium"       # findings at or above this severity are numbered in the outline
 
@@ -36,7 +37,8 @@ def finding_lines(findings: Sequence[Mapping[str, Any]], steps: Mapping[tuple, M
     for key, members in groups.items():
         step = steps.get(key) if members[0].get("step") is not None else None
         lines.append(_line(members, step))
-    return sorted(lines, key=lambda line: (line["time"] or "", line["sort"]))
+    return sorted(lines, key=lambda line: (bool(line["time"]), instant(line["time"]),
+                                           line["sort"]))
 
 
 def _line(members: Sequence[Mapping[str, Any]], step: Mapping[str, Any] | None
@@ -54,7 +56,7 @@ def _line(members: Sequence[Mapping[str, Any]], step: Mapping[str, Any] | None
         what = first["title"]
         where = [f"{link['code']} {link['locator']}" for link in (first.get("links") or [])[:3]
                  if link.get("code")]
-        sort = (1, first["number"])
+        sort = (1, int(first["number"][1:]))
     return {"time": first.get("time") or (step or {}).get("time"), "where": ", ".join(where),
             "what": what, "is_step": step is not None, "categories": categories, "sort": sort,
             "findings": [{"number": f["number"], "anchor": f["anchor"]} for f in members]}

@@ -36,14 +36,25 @@ PHASE_LEGEND = {
 }
 
 
-def parse_time(iso: str | None) -> datetime | None:
-    if not iso:
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def parse_time(iso: Any) -> datetime | None:
+    """An ISO 8601 time as an aware datetime (naive means UTC); None when it is not one."""
+    if not isinstance(iso, str) or not iso:
         return None
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def instant(iso: Any) -> tuple[datetime, str]:
+    """Sort key putting ISO times in time order; the text alone would not, since the canonical
+    form carries a fraction only when it is non-zero ("…:00.5Z" sorts before "…:00Z").
+    Unreadable times go last."""
+    return parse_time(iso) or LATEST, str(iso)
 
 
 def duration_text(seconds: float) -> str:
@@ -58,10 +69,10 @@ def duration_text(seconds: float) -> str:
 
 def window(times: Iterable[str | None]) -> dict[str, Any] | None:
     """Start, end and a plain-words length of the times given (None when there are none)."""
-    parsed = sorted((t, p) for t in times if t and (p := parse_time(t)) is not None)
+    parsed = sorted((p, t) for t in times if t and (p := parse_time(t)) is not None)
     if not parsed:
         return None
-    (start, first), (end, last) = parsed[0], parsed[-1]
+    (first, start), (last, end) = parsed[0], parsed[-1]
     seconds = (last - first).total_seconds()
     same_day = first.date() == last.date()
     text = duration_text(seconds)

@@ -160,7 +160,8 @@ def dot_layout(nodes: list[Node], edges: Sequence[tuple[int, int]], left_right: 
         return None
     try:
         done = subprocess.run([binary, "-Tjson"], input=dot_source(nodes, edges, left_right),
-                              capture_output=True, text=True, timeout=DOT_TIMEOUT, check=True)
+                              capture_output=True, encoding="utf-8", timeout=DOT_TIMEOUT,
+                              check=True)
         data = json.loads(done.stdout)
         _, _, right, top = (float(v) for v in data["bb"].split(","))
         for item in data.get("objects") or ():

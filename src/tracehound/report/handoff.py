@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from .facts import instant
+
 NOT_SHOWN = "not shown by the supplied evidence"
 
 
@@ -100,7 +102,7 @@ def privacy(f: Mapping[str, Any]) -> list[dict[str, Any]]:
         items = [_item("Data categories", "No record labels the data by category; the "
                        "exfiltration findings name these objects." if data["objects"] else
                        f"data categories {NOT_SHOWN}", data["objects"])]
-    times = sorted(r["time"] for r in data["rows"] if r.get("time"))
+    times = sorted((r["time"] for r in data["rows"] if r.get("time")), key=instant)
     if times:
         text = (f"Earliest recorded egress: {times[0]}; latest: {times[-1]}. Bytes named by "
                 f"exfiltration findings: {data['finding_bytes_text'] or 'not recorded'}. "
@@ -124,8 +126,8 @@ def vendor(f: Mapping[str, Any]) -> list[dict[str, Any]]:
                    f"model version {NOT_SHOWN}", models)]
     spans = f["export_spans"]
     if spans:
-        first = min(e["first"] for e in spans)
-        last = max(e["last"] for e in spans)
+        first = min((e["first"] for e in spans), key=instant)
+        last = max((e["last"] for e in spans), key=instant)
         text = (f"The records in the {len(spans)} timed export(s) run from {first} to {last}; "
                 "the preservation log gives each file's own range"
                 + (" and when it was hashed." if f["hashed_times"] else "."))

@@ -1,18 +1,20 @@
 """Machine-readable renderings of a Case: JSON (CONTRACT.md), NDJSON and CSV of findings.
 
 Output is deterministic: keys sorted, lists already sorted by the pipeline. CSV cells that a
-spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) are defused with a
-leading apostrophe, since every string here may come from an attacker.
+spreadsheet would run as a formula (=, +, -, @, tab, CR or NUL at the start: OWASP ASVS 5.0
+V1.2.10) are defused with a leading apostrophe, since every string here may come from an
+attacker.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from typing import Any
+from typing import Any, Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 FINDING_COLUMNS = ("id", "time", "severity", "category", "rule", "tool", "session", "step",
                    "actor", "target", "title", "statement", "refs", "techniques")
 
@@ -34,22 +36,34 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def findings_csv(findings: list[dict[str, Any]]) -> str:
+def _csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """Header and rows, each line ending in LF, every cell through `safe_cell`.
+
+    The writer's line terminator is CRLF so that it quotes any cell holding a bare CR (it
+    quotes only for characters of its terminator); unquoted, a spreadsheet starts a new row
+    at that CR, and what follows it (`=HYPERLINK(...)`) would be a formula cell.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FINDING_COLUMNS)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for cells in itertools.chain([list(columns)],
+                                 ([safe_cell(row.get(c)) for c in columns] for row in rows)):
+        writer.writerow(cells)
+        lines.append(buffer.getvalue()[:-2] + "\n")
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(lines)
+
+
+def findings_csv(findings: list[dict[str, Any]]) -> str:
+    rows = []
     for finding in findings:
         row = dict(finding)
         row["refs"] = " ".join(f"{r['sha256']}:{r['locator']}" for r in finding["refs"])
         row["techniques"] = " ".join(finding["techniques"])
-        writer.writerow([safe_cell(row.get(c)) for c in FINDING_COLUMNS])
-    return buffer.getvalue()
+        rows.append(row)
+    return _csv_lines(FINDING_COLUMNS, rows)
 
 
 def rows_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([safe_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+    return _csv_lines(columns, rows)

@@ -13,8 +13,8 @@ from .charts import drift_chart, drift_rows, finding_timeline, step_timeline
 from .citations import Citations, anchor_of, file_name
 from .declaration import expert_paragraph, outline
 from .excerpts import MAX_EXCERPT_CHARS, collect_excerpts
-from .facts import (PHASE_LEGEND, PHASE_ORDER, deployed_scope, events_by_ref, number_findings,
-                    sessions, severity_counts, step_rows, window)
+from .facts import (PHASE_LEGEND, PHASE_ORDER, deployed_scope, events_by_ref, instant,
+                    number_findings, sessions, severity_counts, step_rows, window)
 from .graphs import graph_picture
 from .handoff import handoff
 from .impact import approvals, credentials, data_and_egress, persistence
@@ -30,7 +30,8 @@ def _evidence_rows(doc: Mapping[str, Any], hashed_at: Mapping[str, str], events:
     for event in events:
         if event.time:
             first, last = spans.get(event.ref.sha256, (event.time, event.time))
-            spans[event.ref.sha256] = (min(first, event.time), max(last, event.time))
+            spans[event.ref.sha256] = (min(first, event.time, key=instant),
+                                       max(last, event.time, key=instant))
     rows = []
     for number, e in enumerate(doc.get("evidence") or (), start=1):
         first, last = spans.get(e["sha256"], (None, None))

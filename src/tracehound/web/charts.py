@@ -8,11 +8,12 @@ Content-Security-Policy needs no inline style). Nothing here is evidence-depende
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ..model import ACTION_CLASSES, SEVERITIES
 from ..report.escaping import shorten
+from ..report.facts import parse_time
 
 CLASS_COLOURS = {
     "list": "#4e79a7", "read": "#59a14f", "write": "#f28e2b", "delete": "#e15759",
@@ -27,16 +28,6 @@ NODE_W, NODE_H, COL_GAP, ROW_GAP = 190, 34, 56, 12
 MAX_GRAPH_NODES = 150
 MAX_COLUMN_NODES = 10
 MAX_MARKS = 2000
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def describe_span(seconds: float) -> str:

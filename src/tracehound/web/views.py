@@ -13,7 +13,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import SEVERITIES
-from .charts import describe_span, graph_layout, parse_time, timeline_chart
+from ..report.facts import parse_time
+from .charts import describe_span, graph_layout, timeline_chart
 from .excerpt import LOCATOR
 
 CONTRACT_SECTIONS = frozenset({"schema", "engine", "evidence", "traces", "findings", "graphs",

@@ -1,4 +1,9 @@
-"""Rich tables for the terminal. Evidence strings go in as Text, never as markup."""
+"""The case as Rich tables for the terminal (`analyze` / `run` / `drift` with `--format table`).
+
+Evidence strings go in as Text, never as markup, and through `visible` first: Rich passes
+ESC and other control characters straight to the terminal, so an evidence string could
+otherwise clear the screen, hide text, retitle the window or write the clipboard (OSC 52).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from .escaping import visible
+
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
                   "info": "dim"}
 
 
-def _t(value: Any) -> Text:
-    return Text("" if value is None else str(value))
+def _t(value: Any, style: str = "") -> Text:
+    return Text(visible("" if value is None else str(value)), style=style)
 
 
 def evidence_table(doc: dict[str, Any]) -> Table:
@@ -34,7 +41,7 @@ def findings_table(doc: dict[str, Any]) -> Table:
         refs = ", ".join(f"{r['sha256'][:12]} {r['locator']}" for r in f["refs"][:3])
         if len(f["refs"]) > 3:
             refs += f" (+{len(f['refs']) - 3})"
-        table.add_row(_t(f["time"]), Text(f["severity"], style=SEVERITY_STYLE[f["severity"]]),
+        table.add_row(_t(f["time"]), _t(f["severity"], SEVERITY_STYLE[f["severity"]]),
                       _t(f["category"]), _t(f["step"]), _t(f["statement"]), _t(refs))
     return table
 
@@ -44,10 +51,10 @@ def classification_text(doc: dict[str, Any]) -> Text:
     if not c:
         return Text("")
     text = Text("Case type: ", style="bold")
-    text.append(f"{c['case_type']} (confidence {c['confidence']:.2f}), "
-                f"incident type: {c.get('incident_type')}")
+    text.append(visible(f"{c['case_type']} (confidence {c['confidence']:.2f}), "
+                        f"incident type: {c.get('incident_type')}"))
     if c.get("explanation"):
-        text.append("\n" + c["explanation"])
+        text.append("\n" + visible(c["explanation"]))
     return text
 
 
@@ -60,10 +67,10 @@ def preservation_table(doc: dict[str, Any]) -> Table | None:
     table.add_column("artifact", overflow="fold")
     table.add_column("status", overflow="fold")
     for item in checklist["supplied"]:
-        table.add_row(_t(item["artifact"]), Text("supplied: " + ", ".join(item["evidence"]),
-                                                 style="green"))
+        table.add_row(_t(item["artifact"]),
+                      _t("supplied: " + ", ".join(item["evidence"]), "green"))
     for item in checklist["missing"]:
-        table.add_row(_t(item["artifact"]), Text(item["note"], style="yellow"))
+        table.add_row(_t(item["artifact"]), _t(item["note"], "yellow"))
     return table
 
 
