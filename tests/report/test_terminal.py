@@ -43,3 +43,19 @@ def test_control_sequences_in_evidence_are_shown_not_sent():
 def test_plain_evidence_is_unchanged():
     text = rendered(document("plain"))
     assert "copied plain" in text and "because plain" in text and "tracepl" in text
+
+
+def test_drift_metrics_show_control_sequences_in_agent_resource_and_policy():
+    from tracehound.report.terminal import metrics_table
+    metric = {"agent_id": "agent" + ESCAPES, "governed": True, "week": "2026-W15",
+              "actions": {"blocked": 1, "total": 3}, "drift_events_total": 1,
+              "drift_events_by_type": {"D1": 1}, "s1": {"events": 0},
+              "top_new_resources": [{"resource": "s3://b" + ESCAPES}],
+              "top_policy_blocks": [{"policy": "deny" + ESCAPES}]}
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=800, highlight=False).print(
+        metrics_table([metric]))
+    text = out.getvalue()
+    for raw in ("\x1b[2J", "\x1b]", "\x07", "\x9b"):
+        assert raw not in text, repr(raw)
+    assert text.count("<U+001B>[2J") == 3

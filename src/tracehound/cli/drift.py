@@ -40,14 +40,13 @@ def _load_baseline(path: Path) -> Any:
 
 
 def _render(doc: dict[str, Any], output: str, out: Optional[Path]) -> None:
-    from ..drift.metrics import metrics_table
     from ..report import serialize, terminal
     if output == "json":
         write_output(serialize.to_json(doc), out)
         return
     with table_console(out) as console:
         console.print(Group(terminal.evidence_table(doc), terminal.findings_table(doc),
-                            metrics_table(doc["drift_metrics"])))
+                            terminal.metrics_table(doc["drift_metrics"])))
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Weekly drift metrics per agent (seed 003's dashboard feeders), as JSON and as a Rich table.
+"""Weekly drift metrics per agent (seed 003's dashboard feeders), as JSON
+(`report.terminal.metrics_table` draws them for the terminal).
 
 The numbers come from the metrics SQL; this module only shapes them: one record per agent and
 week with drift_events_total, drift_events_by_type (D1-D6), blocked vs allowed actions, the
@@ -9,10 +10,7 @@ no S1 finding of that week has a ticket or escalating decision to time it by).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Mapping
-
-from rich.table import Table
-from rich.text import Text
+from typing import Any
 
 from ..baseline import Baseline
 from .run import DriftResult
@@ -53,31 +51,3 @@ def weekly_metrics(result: DriftResult, baseline: Baseline | None) -> list[dict[
 
 def _seconds(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = seconds / 60
-    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
-
-
-def metrics_table(metrics: list[Mapping[str, Any]]) -> Table:
-    table = Table(title=f"Weekly drift metrics ({len(metrics)} agent-weeks)", title_justify="left")
-    for column in ("agent", "week", "actions blocked/total", "drift", "by type", "S1",
-                   "MTTD / MTTR", "top new resource", "top policy block"):
-        table.add_column(column, overflow="fold")
-    for m in metrics:
-        by_type = " ".join(f"{d}:{n}" for d, n in m["drift_events_by_type"].items() if n)
-        top_resource = m["top_new_resources"][0]["resource"] if m["top_new_resources"] else ""
-        top_policy = m["top_policy_blocks"][0]["policy"] if m["top_policy_blocks"] else ""
-        s1 = m["s1"]
-        table.add_row(
-            Text(m["agent_id"] + ("" if m["governed"] else " (no baseline)")), Text(m["week"]),
-            Text(f"{m['actions']['blocked']}/{m['actions']['total']}"),
-            Text(str(m["drift_events_total"]), style="bold" if m["drift_events_total"] else ""),
-            Text(by_type), Text(str(s1["events"]) if s1["events"] else ""),
-            Text(f"{_duration(s1['mttd_seconds'])} / {_duration(s1['mttr_seconds'])}"
-                 if s1["events"] else ""),
-            Text(top_resource), Text(top_policy))
-    return table

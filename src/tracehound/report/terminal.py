@@ -7,7 +7,7 @@ otherwise clear the screen, hide text, retitle the window or write the clipboard
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -85,3 +85,31 @@ def render_case(doc: dict[str, Any], console: Console) -> None:
     if doc["parse_issues"]:
         parts.append(Text(f"{len(doc['parse_issues'])} parse issues (see stderr or --format json)"))
     console.print(Group(*parts))
+
+
+def metrics_table(metrics: list[Mapping[str, Any]]) -> Table:
+    table = Table(title=f"Weekly drift metrics ({len(metrics)} agent-weeks)", title_justify="left")
+    for column in ("agent", "week", "actions blocked/total", "drift", "by type", "S1",
+                   "MTTD / MTTR", "top new resource", "top policy block"):
+        table.add_column(column, overflow="fold")
+    for m in metrics:
+        by_type = " ".join(f"{d}:{n}" for d, n in m["drift_events_by_type"].items() if n)
+        top_resource = m["top_new_resources"][0]["resource"] if m["top_new_resources"] else ""
+        top_policy = m["top_policy_blocks"][0]["policy"] if m["top_policy_blocks"] else ""
+        s1 = m["s1"]
+        table.add_row(
+            _t(m["agent_id"] + ("" if m["governed"] else " (no baseline)")), _t(m["week"]),
+            Text(f"{m['actions']['blocked']}/{m['actions']['total']}"),
+            Text(str(m["drift_events_total"]), style="bold" if m["drift_events_total"] else ""),
+            _t(by_type), Text(str(s1["events"]) if s1["events"] else ""),
+            Text(f"{_duration(s1['mttd_seconds'])} / {_duration(s1['mttr_seconds'])}"
+                 if s1["events"] else ""),
+            _t(top_resource), _t(top_policy))
+    return table
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
