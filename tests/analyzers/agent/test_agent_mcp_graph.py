@@ -1,9 +1,10 @@
 """MCP call graph: one finding per out-of-scope branch, tool-list changes, DOT output."""
 
-from agent_builders import config, mcp_message, mcp_node, run, tool_call
+from agent_builders import config, mcp_message, mcp_node, prompt, run, tool_call
 
 from tracehound.analyzers import Context, get
 from tracehound.analyzers.agent.mcp_graph import to_dot
+from tracehound.analyzers.agent.steps import NO_SESSION
 
 SCOPE = config(actions=["list", "read"], resources=["arn:aws:s3:::kepler-*"])
 
@@ -95,3 +96,15 @@ def test_dot_output_is_valid_graphviz():
                          text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("<g id=\"node") == 6
+
+
+def test_a_tool_list_change_without_a_session_is_judged_by_that_session_s_task():
+    tools_a = [{"name": "read_file", "description": "Read a file"}]
+    tools_b = tools_a + [{"name": "send_email", "description": "Send mail"}]
+    events = [prompt("Please read the quarterly report files and summarise them.", session=None),
+              tool_call(1, "read_file", "/reports/q1.csv", session=None),
+              mcp_message("mcp:tools_list", 1, method="tools/list", tools=tools_a, session=None),
+              mcp_message("mcp:tools_list", 3, method="tools/list", tools=tools_b, session=None)]
+    [found] = [f for f in run("mcp-call-graph", events) if f.rule == "TH-AGENT-MCP-TOOLS-CHANGED"]
+    # the session's task asks for reading only: a mail-sending tool added to it is high
+    assert (found.severity, found.session) == ("high", NO_SESSION)

@@ -76,7 +76,7 @@ class McpCallGraph(Analyzer):
             **anchor)
 
     def tool_list_finding(self, change: ToolListChange, traces: TraceSet) -> Finding:
-        trace = traces.traces.get(change.session or "")
+        trace = traces.traces.get(change.session)       # (NO_SESSION for a session-less change)
         envelope = trace.envelope if trace is not None else traces.envelope(change.agent)
         risky = [t for t in change.added
                  if envelope.leaves(classify_action(t), None, t) is not None]
