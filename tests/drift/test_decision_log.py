@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tracehound.evidence import sha256_file
 from tracehound.formats.base import Source
-from tracehound.formats.decision_log import DecisionLogParser
+from tracehound.formats.drift.decision_log import DecisionLogParser
 from tracehound.model import Event, ParseIssue
 
 FIXTURE_CHECK = HealthCheck.function_scoped_fixture      # tmp_path is reused across examples

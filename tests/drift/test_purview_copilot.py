@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from drift_builders import copilot, resource
 from tracehound.evidence import sha256_file
 from tracehound.formats.base import Sample, Source
-from tracehound.formats.purview_copilot import PurviewCopilotParser, policy
+from tracehound.formats.drift.purview_copilot import PurviewCopilotParser, policy
 from tracehound.model import Event, ParseIssue
 
 FIXTURE_CHECK = HealthCheck.function_scoped_fixture      # tmp_path is reused across examples

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tracehound.formats import m365_fields
+from tracehound.formats.cloud import m365_fields
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from agent_shapes_support import PROPERTY, json_values
-from tracehound.formats.agent_actions import describe_call
-from tracehound.formats.agent_common import epoch_iso, normalize_arguments, text_of, time_key
+from tracehound.formats.agent.actions import describe_call
+from tracehound.formats.agent.common import epoch_iso, normalize_arguments, text_of, time_key
 from tracehound.model import ACTION_CLASSES
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cloud_support import assert_located, parse_bytes, sniff_and_parse
-from tracehound.formats.azure_activity import AzureActivityParser
+from tracehound.formats.cloud.azure_activity import AzureActivityParser
 from tracehound.model import Event, pointer_ref
 from shared_data import PLASO_SAMPLES
 

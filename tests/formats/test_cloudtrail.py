@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cloud_support import assert_located, parse_bytes, sniff_and_parse
-from tracehound.formats.cloudtrail import CloudTrailParser
+from tracehound.formats.cloud.cloudtrail import CloudTrailParser
 from tracehound.model import Event, ParseIssue, pointer_ref
 from shared_data import PLASO_SAMPLES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from m365_support import FIXTURES, parse, sniffed, source_at, source_of
-from tracehound.formats.defender_cloudapps import DefenderCloudAppsParser
+from tracehound.formats.cloud.defender_cloudapps import DefenderCloudAppsParser
 
 PARSER = DefenderCloudAppsParser()
 

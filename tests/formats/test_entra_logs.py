@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from m365_support import FIXTURES, parse, sniffed, source_at, source_of
-from tracehound.formats.entra import EntraAuditParser, EntraSignInParser
+from tracehound.formats.cloud.entra import EntraAuditParser, EntraSignInParser
 from tracehound.model import Event, pointer_ref
 
 SIGNINS, AUDITS = EntraSignInParser(), EntraAuditParser()

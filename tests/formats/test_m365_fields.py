@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings, strategies as st
 
 from m365_support import sql_values
-from tracehound.formats import m365_fields as f
+from tracehound.formats.cloud import m365_fields as f
 
 
 TIMES = {

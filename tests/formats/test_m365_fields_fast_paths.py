@@ -4,7 +4,7 @@ at the edges of those shortcuts."""
 from __future__ import annotations
 
 from m365_support import sql_values
-from tracehound.formats import m365_fields as f
+from tracehound.formats.cloud import m365_fields as f
 
 
 TIMES = ["2024-02-29T23:59:59", "2023-02-29T00:00:00", "1900-02-29T00:00:00",

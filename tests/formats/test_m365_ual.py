@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cloud_support import assert_located
 from m365_support import FIXTURES, parse, records as R, sniffed, source_at, source_of
-from tracehound.formats.m365_ual import UnifiedAuditLogParser
+from tracehound.formats.cloud.m365_ual import UnifiedAuditLogParser
 from tracehound.model import Event, row_ref
 from shared_data import PLASO_SAMPLES
 

@@ -10,8 +10,8 @@ import pytest
 
 from m365_support import FIXTURES, parse, records as R, source_at, source_of
 from tracehound import pipeline
-from tracehound.formats import m365_ual_bulk as bulk
-from tracehound.formats.m365_ual import UnifiedAuditLogParser
+from tracehound.formats.cloud import m365_ual_bulk as bulk
+from tracehound.formats.cloud.m365_ual import UnifiedAuditLogParser
 from tracehound.pipeline import Options, analyze
 from tracehound.store import CaseStore, memory_at_least
 from tracehound.taxonomy import classify_action

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from m365_support import parse, sniffed, source_of
-from tracehound.formats.ms_account import MicrosoftAccountActivityParser
+from tracehound.formats.cloud.ms_account import MicrosoftAccountActivityParser
 
 PARSER = MicrosoftAccountActivityParser()
 CSV = ("Date (UTC),Activity,Result,IP address,Country/region,Browser/app,Account\n"

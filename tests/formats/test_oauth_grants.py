@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from m365_support import FIXTURES, parse, records as R, sniffed, source_at, source_of
-from tracehound.formats.oauth_grants import OAuthGrantParser
+from tracehound.formats.cloud.oauth_grants import OAuthGrantParser
 
 PARSER = OAuthGrantParser()
 

@@ -8,7 +8,7 @@ import io
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from m365_support import parse, sniffed, source_of
-from tracehound.formats.saas_audit import SaasAuditCsvParser, header_roles
+from tracehound.formats.cloud.saas_audit import SaasAuditCsvParser, header_roles
 
 PARSER = SaasAuditCsvParser()
 

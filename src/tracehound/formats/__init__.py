@@ -1,4 +1,5 @@
-"""Vendor shapes -> Events. One module per shape; importing this package registers them all.
+"""Vendor shapes -> Events. One module per shape, in families (`agent/`, `cloud/`, `drift/`;
+shared readers, records loop and times at the top); importing this package registers them all.
 
 The list is explicit so a reader can see every built-in format in one place.
 """
@@ -9,13 +10,13 @@ from .registry import all_parsers, get, load_plugins, register  # noqa: F401
 
 BUILTIN_MODULES = (
     # agent runtimes
-    "kepler", "kepler_documents", "kepler_artifacts", "otel_genai", "mcp_jsonrpc",
-    "claude_code", "openai_chat", "langfuse",
+    "agent.kepler", "agent.kepler_documents", "agent.kepler_artifacts", "agent.otel_genai",
+    "agent.mcp_jsonrpc", "agent.claude_code", "agent.openai_chat", "agent.langfuse",
     # cloud account compromise
-    "m365_ual", "entra", "ms_account", "azure_activity", "oauth_grants", "defender_cloudapps",
-    "saas_audit", "cloudtrail",
+    "cloud.m365_ual", "cloud.entra", "cloud.ms_account", "cloud.azure_activity",
+    "cloud.oauth_grants", "cloud.defender_cloudapps", "cloud.saas_audit", "cloud.cloudtrail",
     # scope drift
-    "purview_copilot", "decision_log",
+    "drift.purview_copilot", "drift.decision_log",
 )
 
 for _module in BUILTIN_MODULES:

@@ -17,9 +17,9 @@ sys.path.insert(0, str(FIXTURES))
 import m365_records as R  # noqa: E402
 
 from tracehound.analyzers import Context, get  # noqa: E402
-from tracehound.formats.entra import signin_event, signin_fields  # noqa: E402
-from tracehound.formats.m365_ual import record_event  # noqa: E402
-from tracehound.formats.oauth_grants import record_events  # noqa: E402
+from tracehound.formats.cloud.entra import signin_event, signin_fields  # noqa: E402
+from tracehound.formats.cloud.m365_ual import record_event  # noqa: E402
+from tracehound.formats.cloud.oauth_grants import record_events  # noqa: E402
 from tracehound.model import Event, Finding, line_ref  # noqa: E402
 
 SHA_UAL, SHA_SIGNIN, SHA_OAUTH = "a" * 64, "b" * 64, "c" * 64

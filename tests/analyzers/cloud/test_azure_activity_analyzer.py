@@ -77,7 +77,7 @@ def test_operations_timeline_artifact_lists_each_operation_once():
 
 def test_begin_and_end_in_one_second_give_the_end_status_whatever_their_order():
     import json
-    from tracehound.formats.azure_activity import to_event
+    from tracehound.formats.cloud.azure_activity import to_event
     from tracehound.model import pointer_ref
     begin, end = json.loads((FIXTURES / "benign_admin_day.json").read_text())["value"][:2]
     begin["eventTimestamp"] = end["eventTimestamp"] = "2024-03-12T08:10:00Z"

@@ -24,7 +24,7 @@ def test_user_summaries_past_the_cap_keep_the_most_active_users():
 
 
 def test_cross_service_pairs_are_capped():
-    from tracehound.formats.saas_audit import row_event
+    from tracehound.formats.cloud.saas_audit import row_event
     events = [row_event(line_ref("e" * 64, n), {"actor": "a@contoso.com", "action": "share",
                                                  "resource": resource, "service": service},
                         f"2024-03-11T03:{n:02d}:00Z", {})

@@ -9,7 +9,7 @@ from goldens import check_golden
 
 from tracehound.analyzers import Context, get
 from tracehound.evidence import collect
-from tracehound.formats.cloudtrail import to_event
+from tracehound.formats.cloud.cloudtrail import to_event
 from tracehound.model import SEVERITY_RANK, Event, pointer_ref
 from tracehound.pipeline import Options, analyze, parse_sources
 

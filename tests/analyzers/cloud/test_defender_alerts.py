@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from m365_builders import R, run
-from tracehound.formats.defender_cloudapps import alert_event, mcas_fields
+from tracehound.formats.cloud.defender_cloudapps import alert_event, mcas_fields
 from tracehound.model import line_ref
 
 

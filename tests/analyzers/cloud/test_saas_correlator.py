@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from m365_builders import R, artifacts, run, signins, ual
-from tracehound.formats.saas_audit import row_event
+from tracehound.formats.cloud.saas_audit import row_event
 from tracehound.model import line_ref
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ...formats.m365_directory import ROLE_ADDS
+from ...formats.cloud.m365_directory import ROLE_ADDS
 from ...model import Finding
 from ..registry import Context
 from .entra_roles import PRIVILEGED_ROLES

@@ -16,14 +16,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from .agent_actions import byte_count
-from .agent_common import (
+from ...model import Event, EvidenceRef, ParseIssue
+from .actions import byte_count
+from .common import (
     Ref, ToolCall, TraceBuilder, as_dict, as_list, as_text, epoch_iso, first_of,
     json_documents, nearest_call, time_key,
 )
-from .base import Parser, Sample, Source
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..registry import register
 
 RUNTIME = "otel"
 TOOL_OPERATION = "execute_tool"

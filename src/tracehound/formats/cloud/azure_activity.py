@@ -23,12 +23,12 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from ..taxonomy import classify_action
-from .base import Sample, Source
-from .cloud_records import RecordParser, sample_records
+from ...model import Event, EvidenceRef, ParseIssue
+from ...taxonomy import classify_action
+from ..base import Sample, Source
+from ..records import RecordParser, sample_records
 from .m365_fields import client_ip, utc_time
-from .registry import register
+from ..registry import register
 
 SOURCE = "azure:activity"
 TIME_KEYS = ("eventtimestamp", "time", "timegenerated", "submissiontimestamp")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..model import Event, ParseIssue, line_ref
-from .base import Parser, Sample, Source
-from .m365_fields import utc_time
-from .readers import iter_ndjson
-from .registry import register
+from ...model import Event, ParseIssue, line_ref
+from ..base import Parser, Sample, Source
+from ..times import utc_time
+from ..readers import iter_ndjson
+from ..registry import register
 
 SOURCE = "decision:log"
 DECISION_KEYS = {"confidence_band", "routing", "action_result", "policy_ids", "tool_calls"}

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
+from ...model import Event, EvidenceRef, ParseIssue
 from . import m365_fields as f
-from .base import Sample, Source
-from .cloud_records import RecordParser, column, header_has, sample_records
-from .registry import register
+from ..base import Sample, Source
+from ..records import RecordParser, column, header_has, sample_records
+from ..registry import register
 
 SEVERITY_VALUES = {0: "low", 1: "medium", 2: "high", 3: "informational"}
 USER_TYPES = ("account", "user", "useraccount")

@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
-from ..taxonomy import classify_action
-from .agent_actions import describe_call
-from .agent_common import (
+from ...model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from ...taxonomy import classify_action
+from .actions import describe_call
+from .common import (
     ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
     normalize_arguments, text_of,
 )
-from .base import Parser, Sample, Source
-from .readers import iter_text_lines, load_json
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..readers import iter_text_lines, load_json
+from ..registry import register
 
 RUNTIME = "mcp"
 MESSAGE_KEYS = ("message", "msg", "payload", "data", "body", "jsonrpc_message", "rpc")

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from ..taxonomy import classify_action
+from ...model import Event, EvidenceRef, ParseIssue
+from ...taxonomy import classify_action
 from . import m365_fields as f
-from .base import Sample, Source
-from .cloud_records import RecordParser, sample_records
+from ..base import Sample, Source
+from ..records import RecordParser, sample_records
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
-from .registry import register
+from ..registry import register
 
 SOURCE = "m365:ual"
 AUDIT_DATA_KEYS = ("AuditData", "auditData")

@@ -43,15 +43,15 @@ from typing import Any, Iterator
 import duckdb
 import pyarrow as pa
 
-from ..model import EvidenceRef, ParseIssue
-from ..store import EVENT_SCHEMA, EventBranch, add_branch, raise_memory
-from ..taxonomy import classify_action
+from ...model import EvidenceRef, ParseIssue
+from ...store import EVENT_SCHEMA, EventBranch, add_branch, raise_memory
+from ...taxonomy import classify_action
 from . import m365_fields as f
-from .base import Source
+from ..base import Source
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
 from .m365_ual import (AUDIT_DATA_KEYS, JSON_FIELDS, LIST_FIELDS, SOURCE, TEXT_FIELDS,
                        WORKLOAD_TARGETS, record_event, split_record)
-from .readers import MAX_CSV_FIELD, detect_encoding
+from ..readers import MAX_CSV_FIELD, detect_encoding
 
 # The longest CSV line DuckDB reads itself; it holds a buffer of this size per thread, so a
 # larger limit costs memory and time on every export. Longer rows (rare: AuditData is capped

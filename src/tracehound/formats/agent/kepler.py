@@ -15,12 +15,12 @@ from sys import intern
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from ..model import Event, ParseIssue, line_ref
-from ..taxonomy import classify_action
-from .agent_common import ToolCall, tool_call_event, utc_iso
-from .base import Parser, Sample, Source
-from .readers import iter_ndjson, iter_ndjson_file
-from .registry import register
+from ...model import Event, ParseIssue, line_ref
+from ...taxonomy import classify_action
+from .common import ToolCall, tool_call_event, utc_iso
+from ..base import Parser, Sample, Source
+from ..readers import iter_ndjson, iter_ndjson_file
+from ..registry import register
 
 RUNTIME = "kepler-ndjson"
 STREAM_BYTES = 32 * 1024 * 1024      # larger exports are read from disk a line at a time

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from .agent_common import (
+from ...model import Event, EvidenceRef, ParseIssue
+from .common import (
     Ref, ToolCall, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, json_documents,
     nearest_call, text_of, time_key,
 )
-from .base import Parser, Sample, Source
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..registry import register
 
 RUNTIME = "langfuse"
 OBSERVATION_TYPES = ("TOOL", "SPAN", "GENERATION", "AGENT", "EVENT", "CHAIN", "RETRIEVER",

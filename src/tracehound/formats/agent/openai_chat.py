@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from .agent_common import (
+from ...model import Event, EvidenceRef, ParseIssue
+from .common import (
     Ref, ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
     json_documents, text_of,
 )
-from .base import Parser, Sample, Source
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..registry import register
 
 RUNTIME = "openai"
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")

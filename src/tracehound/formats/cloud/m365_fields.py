@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
 from typing import Any, Mapping
 
+from ..times import ISO_TIME, US_TIME, format_utc, utc_time  # noqa: F401  (the twins' Python side)
+
 SPACE = "[ \t\r\n]"
-ISO_TIME = (r"^[ \t\r\n]*(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2}):(\d{2})"
-            r"(?:[.,](\d{1,9}))?[ \t\r\n]*(Z|z|[+-]\d{2}:?\d{2})?[ \t\r\n]*$")
-US_TIME = (r"^[ \t\r\n]*(\d{1,2})/(\d{1,2})/(\d{4})[ \t]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-           r"(?:[.](\d{1,9}))?[ \t]*([AaPp][Mm])?[ \t\r\n]*$")
 FAST_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-_ISO = re.compile(ISO_TIME)
-_US = re.compile(US_TIME)
 _BRACKETED = re.compile(r"\[([^\]]*)\](?::\d+)?")
 _V4_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}):\d+")
 _TRIM = re.compile(r"^[ \t\r\n]+|[ \t\r\n]+$")
@@ -47,48 +42,8 @@ def _trim_sql(expr: str) -> str:
 
 
 # --- time ---------------------------------------------------------------------------------
-
-def utc_time(value: Any) -> str | None:
-    """UTC ISO 8601 with Z (fraction only when non-zero), or None when unreadable."""
-    if not isinstance(value, str):
-        return None
-    match = _ISO.match(value)
-    if match:
-        y, mo, d, h, mi, s, frac, zone = match.groups()
-    else:
-        match = _US.match(value)
-        if not match:
-            return None
-        mo, d, y, h, mi, s, frac, half = match.groups()
-        s = s or "0"
-        zone = None
-        if half:
-            if not 1 <= int(h) <= 12:
-                return None
-            h = str(int(h) % 12 + (12 if half.lower() == "pm" else 0))
-    try:
-        stamp = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
-                         int((frac or "").ljust(6, "0")[:6]))
-    except ValueError:
-        return None
-    if zone and zone not in ("Z", "z"):
-        sign = -1 if zone[0] == "+" else 1
-        digits = zone[1:].replace(":", "")
-        try:
-            stamp += sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        except OverflowError:
-            return None
-    if not 1 <= stamp.year <= 9999:
-        return None
-    return format_utc(stamp)
-
-
-def format_utc(stamp: datetime) -> str:
-    text = f"{stamp.year:04d}-" + stamp.strftime("%m-%dT%H:%M:%S")
-    if stamp.microsecond:
-        text += "." + f"{stamp.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
+# utc_time / format_utc live in formats/times.py (every family reads times); their SQL twin
+# is here, beside the other twins.
 
 def utc_time_sql(expr: str) -> str:
     """DuckDB twin of utc_time over a VARCHAR expression.

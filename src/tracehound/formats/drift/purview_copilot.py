@@ -20,11 +20,11 @@ import json
 import re
 from typing import Any, Iterator, Mapping
 
-from ..model import Event, EvidenceRef, ParseIssue
-from .base import Sample, Source
-from .cloud_records import RecordParser, sample_records
-from .m365_fields import utc_time
-from .registry import register
+from ...model import Event, EvidenceRef, ParseIssue
+from ..base import Sample, Source
+from ..records import RecordParser, sample_records
+from ..times import utc_time
+from ..registry import register
 
 SOURCE = "copilot:interaction"
 RECORD_TYPE = 261

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model import Event, ParseIssue
-from ..taxonomy import classify_action
+from ...model import Event, ParseIssue
+from ...taxonomy import classify_action
 from . import m365_fields as f
-from .base import Parser, Sample, Source
-from .cloud_records import column, column_key, iter_csv_records
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..records import column, column_key, iter_csv_records
+from ..registry import register
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "time": ("timestamp", "time", "date", "datetime", "date time", "created", "created at",

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, pointer_ref
+from ...model import Event, EvidenceRef, ParseIssue, pointer_ref
 from . import m365_fields as f
-from .base import Sample, Source
-from .cloud_records import RecordParser, column, header_has, sample_records
-from .registry import register
+from ..base import Sample, Source
+from ..records import RecordParser, column, header_has, sample_records
+from ..registry import register
 
 COLLECTIONS = ("oauth2PermissionGrants", "appRoleAssignments", "servicePrincipals")
 # Application permissions (app roles) whose ids are stable across tenants.

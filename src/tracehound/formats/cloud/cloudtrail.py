@@ -18,12 +18,12 @@ import ipaddress
 import json
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue, pointer_ref
-from ..taxonomy import classify_action
-from .base import Sample, Source
-from .cloud_records import RecordParser
+from ...model import Event, EvidenceRef, ParseIssue, pointer_ref
+from ...taxonomy import classify_action
+from ..base import Sample, Source
+from ..records import RecordParser
 from .m365_fields import client_ip, utc_time
-from .registry import register
+from ..registry import register
 
 SOURCE = "aws:cloudtrail"
 RECORD_KEYS = ("eventName", "eventSource")

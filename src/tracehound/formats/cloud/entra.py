@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from ..taxonomy import classify_action
+from ...model import Event, EvidenceRef, ParseIssue
+from ...taxonomy import classify_action
 from . import m365_fields as f
-from .base import Sample, Source
-from .cloud_records import RecordParser, column, header_has, sample_records
+from ..base import Sample, Source
+from ..records import RecordParser, column, header_has, sample_records
 from .m365_directory import NAME_TYPE, UPN_TYPE, directory_details
-from .registry import register
+from ..registry import register
 
 LEGACY_CLIENTS = frozenset(c.lower() for c in (
     "Exchange ActiveSync", "IMAP4", "IMAP", "POP3", "POP", "Authenticated SMTP", "SMTP",

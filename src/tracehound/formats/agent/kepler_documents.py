@@ -13,13 +13,13 @@ import fnmatch
 import hashlib
 from typing import Any, Callable, Iterator
 
-from ..model import Event, ParseIssue, json_pointer, pointer_ref
-from ..taxonomy import classify_action
-from .agent_common import utc_iso
-from .base import Parser, Sample, Source
+from ...model import Event, ParseIssue, json_pointer, pointer_ref
+from ...taxonomy import classify_action
+from .common import utc_iso
+from ..base import Parser, Sample, Source
 from .kepler import as_int, as_str
-from .readers import load_json
-from .registry import register
+from ..readers import load_json
+from ..registry import register
 
 
 def listed(value: Any) -> list[Any]:

@@ -19,12 +19,12 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
-from .agent_actions import (CallShape, as_text, describe_call, first_of,  # noqa: F401
+from ...model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from .actions import (CallShape, as_text, describe_call, first_of,  # noqa: F401
                             host_of, mutation_of)
-from .base import Source
-from .m365_fields import format_utc, utc_time
-from .readers import iter_ndjson, load_json
+from ..base import Source
+from ..times import format_utc, utc_time
+from ..readers import iter_ndjson, load_json
 
 Ref = Callable[..., EvidenceRef]        # path tokens inside the record -> its EvidenceRef
 

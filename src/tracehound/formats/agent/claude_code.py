@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..model import Event, ParseIssue, line_ref
-from .agent_common import (
+from ...model import Event, ParseIssue, line_ref
+from .common import (
     ToolCall, ToolResult, TraceBuilder, as_dict, as_list, as_text, nearest_call, text_of,
     utc_iso,
 )
-from .base import Parser, Sample, Source
-from .readers import iter_ndjson
-from .registry import register
+from ..base import Parser, Sample, Source
+from ..readers import iter_ndjson
+from ..registry import register
 
 RUNTIME = "claude-code"
 CONVERSATION_TYPES = ("user", "assistant")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from ..taxonomy import classify_action, tokens
+from ...taxonomy import classify_action, tokens
 
 
 def first_of(mapping: Mapping[str, Any], *keys: str) -> Any:

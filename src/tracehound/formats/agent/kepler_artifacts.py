@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model import Event, ParseIssue, pointer_ref
-from ..taxonomy import classify_action
-from .base import Sample, Source
+from ...model import Event, ParseIssue, pointer_ref
+from ...taxonomy import classify_action
+from ..base import Sample, Source
 from .kepler import as_int, as_str
 from .kepler_documents import DocumentParser, document_items, listed, map_items, time_of
-from .registry import register
+from ..registry import register
 
 MECHANISM_NAMES = {
     "eventbridge-schedule": "eventbridge-schedule", "eventbridge-rule": "eventbridge-schedule",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model import Event, EvidenceRef, ParseIssue
-from ..taxonomy import classify_action
+from ...model import Event, EvidenceRef, ParseIssue
+from ...taxonomy import classify_action
 from . import m365_fields as f
-from .base import Sample, Source
-from .cloud_records import RecordParser, column, column_key, sample_records
-from .registry import register
+from ..base import Sample, Source
+from ..records import RecordParser, column, column_key, sample_records
+from ..registry import register
 
 TIME = ("Date (UTC)", "Date/time", "Date and time", "Timestamp", "Time", "Date",
         "activityDateTime", "createdDateTime")

@@ -1,0 +1,1 @@
+"""Agent runtime session logs and the kepler reference exports."""

@@ -1,0 +1,1 @@
+"""Microsoft 365 / Entra / Azure / AWS / SaaS audit exports."""

@@ -1,0 +1,1 @@
+"""Scope-drift inputs: Purview CopilotInteraction records and agent decision logs."""
