@@ -11,7 +11,7 @@ import re
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -36,6 +36,7 @@ class Options:
     progress: Progress | None = None
     store_path: str = ":memory:"                  # a file keeps the case store (web UI cases)
     timeline: bool = False                         # build the super-timeline into case.extra
+    tz: str | None = None                          # --tz: the zone of times that name none
 
 
 @dataclass
@@ -104,7 +105,7 @@ EventSink = Callable[[Sequence[Event]], None]
 
 
 def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
-                  store: Any = None, stream: bool = False
+                  store: Any = None, stream: bool = False, tz: str | None = None
                   ) -> tuple[list[EvidenceFile], list[Event], list[ParseIssue], dict]:
     """Evidence, events, issues and counts of every source. With `stream`, each source's
     events also go into the store in batches as they are parsed (the caller then does not
@@ -119,6 +120,8 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
             progress(f"parsing {source.path}", done, total)
         sink = (StoreSink(store, release_raw=source.size >= RAW_IN_STORE_BYTES)
                 if stream and store is not None else None)
+        if tz:
+            source = replace(source, tz=tz)
         try:
             found, problems, file, loaded = parse_one(source, forced, store, sink)
         except BaseException:
@@ -286,7 +289,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
     with collect(list(paths)) as intake, case_store(options.store_path,
                                                     intake.sources) as store, _no_gc_pauses():
         evidence, events, issues, counts = parse_sources(
-            intake, options.forced_format, options.progress, store, stream=True)
+            intake, options.forced_format, options.progress, store, stream=True, tz=options.tz)
         # every file is read: hash the originals again on the hashing thread while the tools
         # run (they work on the case store, never on the files)
         recheck = intake.recheck()

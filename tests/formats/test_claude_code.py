@@ -55,7 +55,7 @@ def test_credential_read_event_whole():
                                 "description": "Show AWS config"},
                   "command": "cat ~/.aws/credentials", "cwd": "/home/dev/northwind-billing",
                   "is_error": False, "model": "claude-sonnet-4-20250514", "mutation": "read",
-                  "runtime": "claude-code",
+                  "runtime": "claude-code", "seq": 11,
                   "stated_intent": "To compare against production I need the deployment "
                                    "credentials.",
                   "tool": "Bash", "tool_call_id": "toolu_0176f21a9038865abcafb67a"}}
@@ -85,10 +85,12 @@ def test_benign_session():
 def test_corrupt_line_is_one_issue_and_the_rest_is_read():
     events, issues = parse_fixture("claude_code", "corrupt")
     assert [(i.locator, i.problem) for i in issues] == [
-        ("line 3", "invalid JSON: Unterminated string starting at at column 85")]
+        ("line 3", "invalid JSON: Unterminated string starting at at column 85"),
+        ("line 4", "result for call toolu_011deb786e2cd251c6a494dc whose call is not in this "
+                   "file (kept as an unmatched result)")]
     assert by_source(events) == {"agent:prompt": 1, "agent:tool_result": 1}
     orphan = next(e for e in events if e.source == "agent:tool_result")
-    assert (orphan.ref.locator, orphan.step) == ("line 4", None)
+    assert (orphan.ref.locator, orphan.step, orphan.attrs["unmatched"]) == ("line 4", None, True)
 
 
 def record(kind: str, uuid: str, parent: str | None, content, **extra) -> bytes:

@@ -6,7 +6,8 @@ import json
 from hypothesis import given, settings, strategies as st
 
 from tracehound.formats.agent.actions import describe_call
-from tracehound.formats.agent.common import normalize_arguments, shape_of, utc_iso
+from tracehound.formats.agent.builder import shape_of
+from tracehound.formats.agent.common import normalize_arguments, utc_iso
 from tracehound.formats.cloud.m365_fields import utc_time
 from tracehound.formats.readers import (iter_file_lines, iter_ndjson, iter_ndjson_file,
                                         iter_text_lines)

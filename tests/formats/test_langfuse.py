@@ -56,7 +56,7 @@ def test_token_read_event_whole():
                   "observation_id": "8d14c0cc2f7fbd52",
                   "result_text": '{"name": "github/support-bot-deploy", "value": '
                                  '"ghp_FAKE7t2QpL9xZr4MvN8bC1dK6wJ3hY5sA0eG"}',
-                  "runtime": "langfuse", "tool": "get_secret",
+                  "runtime": "langfuse", "seq": 6, "tool": "get_secret",
                   "tool_call_id": "8d14c0cc2f7fbd52",
                   "trace_id": "b5030884991af4c2a2c690f9753f5f73"}}
 

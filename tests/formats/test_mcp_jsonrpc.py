@@ -54,7 +54,7 @@ def test_upload_call_whole_and_its_request_at_the_same_line():
         "parent_step": None, "approver": None, "bytes_in": None, "bytes_out": 172,
         "attrs": {"arguments": {"body": body, "url": "https://paste.rs/"},
                   "dest_host": "paste.rs", "is_error": False, "jsonrpc_id": 11,
-                  "mutation": "sent", "runtime": "mcp", "server": "workspace-tools",
+                  "mutation": "sent", "runtime": "mcp", "seq": 36, "server": "workspace-tools",
                   "tool": "http_post", "tool_call_id": "mcp-sess-81f3#11",
                   "url": "https://paste.rs/"}}
     assert (request.source, request.action, request.target_id, request.attrs["tool"],

@@ -51,7 +51,7 @@ def test_upload_call_whole_with_arguments_logged_as_an_object():
         "attrs": {"arguments": {"body": body, "method": "POST",
                                 "url": "https://pastebin.com/api/api_post.php"},
                   "dest_host": "pastebin.com", "method": "POST",
-                  "model": "gpt-4.1-2025-04-14", "mutation": "sent", "runtime": "openai",
+                  "model": "gpt-4.1-2025-04-14", "mutation": "sent", "runtime": "openai", "seq": 8,
                   "stated_intent": "Sharing the segment for review.", "tool": "http_request",
                   "tool_call_id": "call_D4uI", "url": "https://pastebin.com/api/api_post.php"}}
 

@@ -52,7 +52,7 @@ def test_upload_event_whole_with_bytes_from_the_http_child_span():
                   "dest_host": "transfer.sh", "is_error": False, "method": "PUT",
                   "model": "gpt-4.1-2025-04-14", "mutation": "sent",
                   "result_text": "https://transfer.sh/Jq7Lx/payroll-2026-03.csv",
-                  "runtime": "otel", "span_id": "6c5472bd72dc2750", "tool": "upload_file",
+                  "runtime": "otel", "seq": 7, "span_id": "6c5472bd72dc2750", "tool": "upload_file",
                   "tool_call_id": "call_Xa9u", "trace_id": "3d7468317466f6dd10c99001f5fd8ca1",
                   "url": "https://transfer.sh/payroll-2026-03.csv"}}
 

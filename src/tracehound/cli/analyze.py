@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import app
-from .common import (AS_FORMAT, BASELINE, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail,
+from .common import (AS_FORMAT, TZ, BASELINE, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail,
                      finish, parse_settings, run_case, table_console, write_output)
 
 OUTPUT_FORMATS = ("table", "json", "ndjson", "csv")
@@ -45,6 +45,7 @@ def analyze(
     out: Optional[Path] = OUT,
     fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out hashing times."),
     sigma: Optional[str] = typer.Option(None, "--sigma", help="Also run this folder of Sigma "
@@ -61,7 +62,7 @@ def analyze(
         if sigma != "builtin" and not Path(sigma).is_dir():
             raise fail(f"--sigma {sigma!r}: not a folder of Sigma rules")
         settings["sigma_dir"] = sigma
-    case = run_case(paths, forced=as_format, baseline=baseline,
+    case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
                     settings=settings, reproducible=reproducible)
     _emit(case, output, out)
     finish(case, fail_on)
@@ -76,6 +77,7 @@ def run(
     out: Optional[Path] = OUT,
     fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
 ) -> None:
     """Run one tool only, e.g. `tracehound run exfiltration kepler-pack`."""
@@ -86,7 +88,7 @@ def run(
         analyzers.get(tool)
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
-    case = run_case(paths, forced=as_format, baseline=baseline, tools=[tool],
+    case = run_case(paths, forced=as_format, tz=tz, baseline=baseline, tools=[tool],
                     settings=parse_settings(setting))
     _emit(case, output, out)
     finish(case, fail_on)

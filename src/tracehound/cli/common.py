@@ -34,6 +34,9 @@ BASELINE = typer.Option(None, "--baseline", help="Scope baseline YAML (B1-B5 per
 OUT = typer.Option(None, "--out", help="Write the output to this file instead of stdout.")
 SETTING = typer.Option([], "--setting", help="Analyzer setting KEY=VALUE, e.g. "
                        "exfil_bytes=1000000 (repeatable).")
+TZ = typer.Option(None, "--tz", help="Time zone (IANA name, e.g. Europe/Berlin) for sources "
+                  "whose times carry none; without it such times stay empty, never taken "
+                  "as UTC.")
 FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this "
                        "severity (info..critical).")
 
@@ -106,15 +109,28 @@ def progress_reporter():
     return bar, report
 
 
+def check_tz(value: Optional[str]) -> Optional[str]:
+    """The --tz value when it names a zone this machine knows; a usage error otherwise."""
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"--tz {value!r}: not a time zone name (e.g. UTC, Europe/Berlin, "
+                   "America/New_York)") from None
+    return value
+
+
 def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optional[Path] = None,
              tools: Optional[list[str]] = None, settings: Optional[dict] = None,
-             reproducible: bool = False, timeline: bool = False):
+             reproducible: bool = False, timeline: bool = False, tz: Optional[str] = None):
     """Run the pipeline, printing parse issues and integrity problems on stderr."""
     from ..pipeline import Options, analyze
     bar, report = progress_reporter()
     options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
                       settings=settings or {}, reproducible=reproducible, progress=report,
-                      timeline=timeline)
+                      timeline=timeline, tz=check_tz(tz))
     try:
         if bar:
             with bar:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Group
 
 from . import app
-from .common import (AS_FORMAT, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail, finish,
+from .common import (AS_FORMAT, TZ, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail, finish,
                      parse_settings, run_case, table_console, warn, write_output)
 
 ENGINES = ("duckdb", "spark")
@@ -60,6 +60,7 @@ def drift(
     out: Optional[Path] = OUT,
     fail_on: Optional[str] = FAIL_ON,
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
 ) -> None:
     """Scope-creep drift: new tools, data scopes, label breaches, volume, policy hit rate and
@@ -76,7 +77,7 @@ def drift(
     loaded = _load_baseline(baseline)
     settings = {**parse_settings(setting), "drift_engine": engine}
     try:
-        case = run_case(paths, forced=as_format, baseline=baseline, tools=["drift"],
+        case = run_case(paths, forced=as_format, tz=tz, baseline=baseline, tools=["drift"],
                         settings=settings)
     except RuntimeError as exc:           # the Spark engine without Java or pyspark
         raise fail(str(exc)) from None

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import AS_FORMAT, BASELINE, PATHS, SETTING, finish, parse_settings, run_case
+from .common import AS_FORMAT, TZ, BASELINE, PATHS, SETTING, finish, parse_settings, run_case
 
 
 @app.command()
@@ -25,6 +25,7 @@ def report(
     timeline: bool = typer.Option(False, "--timeline", help="Also list every timed record "
                                   "and finding (the super-timeline) in the report."),
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
 ) -> None:
     """A case report a lawyer and an engineer can both read: summary, steps, grants, data,
@@ -34,7 +35,7 @@ def report(
     Example: tracehound report kepler-pack --html kepler.html --pdf kepler.pdf --reproducible
     """
     from ..report.html import write_reports
-    case = run_case(paths, forced=as_format, baseline=baseline,
+    case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
                     settings=parse_settings(setting), reproducible=reproducible,
                     timeline=timeline)
     if case.readable:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import (AS_FORMAT, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case,
+from .common import (AS_FORMAT, TZ, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case,
                      warn, write_output)
 
 
@@ -19,6 +19,7 @@ def timeline(
                                help="timesketch-csv | jsonl (both import into Timesketch)."),
     out: Optional[Path] = OUT,
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
 ) -> None:
     """Super-timeline of every event and finding across all inputs, ready for Timesketch.
@@ -31,7 +32,7 @@ def timeline(
     from ..report.timesketch import TIMELINE_FORMATS, render_timeline
     if output not in TIMELINE_FORMATS:
         raise fail(f"--format {output!r}: choose one of {', '.join(TIMELINE_FORMATS)}")
-    case = run_case(paths, forced=as_format, settings=parse_settings(setting), timeline=True)
+    case = run_case(paths, forced=as_format, tz=tz, settings=parse_settings(setting), timeline=True)
     write_output(render_timeline(case, output), out)
     untimed = case.extra.get("timeline_untimed_events", 0)
     if untimed:

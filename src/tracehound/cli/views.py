@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import AS_FORMAT, OUT, PATHS, fail, finish, run_case, write_output
+from .common import AS_FORMAT, TZ, OUT, PATHS, fail, finish, run_case, write_output
 
 SIGNINS = "signins"
 
@@ -20,6 +20,7 @@ def views(
                                        "(omit to list the views and their row counts)."),
     out: Optional[Path] = OUT,
     as_format: Optional[str] = AS_FORMAT,
+    tz: Optional[str] = TZ,
 ) -> None:
     """Spreadsheet-safe CSV of an M365 view (timeline, suspicious, users, ips, mailbox,
     inbox_rules) or of the sign-in table (`--view signins`).
@@ -28,7 +29,7 @@ def views(
     """
     from ..report.cloud_views import signins_csv, view_csv
     tools = ["o365-views", "account-activity"]
-    case = run_case(paths, forced=as_format, tools=tools)
+    case = run_case(paths, forced=as_format, tz=tz, tools=tools)
     available = {v["view"]: v for v in case.artifacts.get("o365_views", [])}
     signins = case.artifacts.get("account_activity", [])
     if view is None:

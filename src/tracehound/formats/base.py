@@ -28,6 +28,7 @@ class Source:
     fs_path: Path      # where the bytes are on disk (a temp copy for archive members)
     digest: Any        # the hex SHA-256, or an evidence.Digest still being computed
     size: int
+    tz: str | None = field(default=None, compare=False)   # --tz: zone of times naming none
 
     @property
     def sha256(self) -> str:

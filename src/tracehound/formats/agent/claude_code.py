@@ -15,10 +15,8 @@ import re
 from typing import Any, Iterator
 
 from ...model import Event, ParseIssue, line_ref
-from .common import (
-    ToolCall, ToolResult, TraceBuilder, as_dict, as_list, as_text, nearest_call, text_of,
-    utc_iso,
-)
+from .builder import ToolCall, ToolResult, TraceBuilder, nearest_call
+from .common import as_dict, as_list, as_text, text_of, utc_iso
 from ..base import Parser, Sample, Source
 from ..readers import iter_ndjson
 from ..registry import register

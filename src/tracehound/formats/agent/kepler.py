@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ...model import Event, ParseIssue, line_ref
 from ...taxonomy import classify_action
-from .common import ToolCall, tool_call_event, utc_iso
+from .builder import ToolCall, tool_call_event
+from .common import utc_iso
 from ..base import Parser, Sample, Source
 from ..readers import iter_ndjson, iter_ndjson_file
 from ..registry import register

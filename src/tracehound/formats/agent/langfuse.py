@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ...model import Event, EvidenceRef, ParseIssue
+from .builder import ToolCall, TraceBuilder, nearest_call
 from .common import (
-    Ref, ToolCall, TraceBuilder, any_time, as_dict, as_list, as_text, first_of, json_documents,
-    nearest_call, text_of, time_key,
+    Ref, any_time, as_dict, as_list, as_text, first_of, json_documents, text_of, time_key,
 )
 from ..base import Parser, Sample, Source
 from ..registry import register

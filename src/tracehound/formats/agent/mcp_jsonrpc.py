@@ -19,10 +19,8 @@ from typing import Any, Iterator
 from ...model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
 from ...taxonomy import classify_action
 from .actions import describe_call
-from .common import (
-    ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
-    normalize_arguments, text_of,
-)
+from .builder import ToolCall, ToolResult, TraceBuilder
+from .common import any_time, as_dict, as_list, as_text, first_of, normalize_arguments, text_of
 from ..base import Parser, Sample, Source
 from ..readers import iter_text_lines, load_json
 from ..registry import register

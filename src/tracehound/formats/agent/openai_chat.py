@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ...model import Event, EvidenceRef, ParseIssue
-from .common import (
-    Ref, ToolCall, ToolResult, TraceBuilder, any_time, as_dict, as_list, as_text, first_of,
-    json_documents, text_of,
-)
+from .builder import ToolCall, ToolResult, TraceBuilder
+from .common import Ref, any_time, as_dict, as_list, as_text, first_of, json_documents, text_of
 from ..base import Parser, Sample, Source
 from ..registry import register
 

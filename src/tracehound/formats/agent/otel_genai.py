@@ -18,10 +18,8 @@ from typing import Any, Iterator
 
 from ...model import Event, EvidenceRef, ParseIssue
 from .actions import byte_count
-from .common import (
-    Ref, ToolCall, TraceBuilder, as_dict, as_list, as_text, epoch_iso, first_of,
-    json_documents, nearest_call, time_key,
-)
+from .builder import ToolCall, TraceBuilder, nearest_call
+from .common import Ref, as_dict, as_list, as_text, epoch_iso, first_of, json_documents, time_key
 from ..base import Parser, Sample, Source
 from ..registry import register
 
