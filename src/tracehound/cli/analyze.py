@@ -101,9 +101,10 @@ def tools(formats: bool = typer.Option(False, "--formats", help="List input form
     console = Console(highlight=False)
     if formats:
         from ..formats import all_parsers
-        table = Table("format", "version", "reads")
+        table = Table("format", "version", "reads", "e.g.")
         for parser in all_parsers():
-            table.add_row(parser.name, parser.version, Text(parser.description))
+            table.add_row(parser.name, parser.version, Text(parser.description),
+                          Text(parser.example))
     else:
         from ..analyzers import all_analyzers
         table = Table("tool", "family", "version", "what it does")

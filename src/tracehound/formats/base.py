@@ -111,6 +111,9 @@ class Parser:
     version: ClassVar[str] = "1"
     priority: ClassVar[int] = 50        # higher sniffs first (more specific shapes)
     description: ClassVar[str] = ""
+    # the name of one real file of this format (tests/data/real/, or the export it is named
+    # after), shown by `tracehound tools --formats`
+    example: ClassVar[str] = ""
 
     def sniff(self, sample: Sample) -> str | None:
         """A one-line reason when the content looks like this format, else None."""
