@@ -1,7 +1,8 @@
 """Imports point one way (STYLE.md): model <- formats <- analyzers <- correlate <- report <- cli.
 
 A module may import its own layer or lower ones, never a higher one. Checked on the source
-with ast, so a lazy import inside a function counts too.
+with ast, so a lazy import inside a function counts too. The effects layer and session
+assembly (DESIGN.md) import only `model`; parsers never import either.
 """
 
 import ast
@@ -13,7 +14,8 @@ SRC = Path(__file__).parents[2] / "src" / "tracehound"
 
 LAYERS = {
     "model": 0, "taxonomy": 0, "__init__": 0,
-    "formats": 1, "evidence": 1, "sniff": 1, "store": 1, "fixtures": 1,
+    "formats": 1, "evidence": 1, "sniff": 1, "store": 1, "fixtures": 1, "effects": 1,
+    "assembly": 1,
     "analyzers": 2, "scope": 2, "scope_roots": 2, "credential_stores": 2, "baseline": 2,
     "drift": 2, "sigma": 2,
     "correlate": 3, "classify": 3, "runbook": 3,
@@ -64,3 +66,32 @@ def test_no_module_imports_a_higher_layer(path, parts):
             if target in LAYERS and LAYERS[target] > own:
                 bad.append(f"line {node.lineno}: imports {target} (layer {LAYERS[target]})")
     assert not bad, f"{'/'.join(parts)} (layer {own}) " + "; ".join(bad)
+
+
+ONLY_MODEL = ("effects", "assembly")
+
+
+def _tracehound_imports(path, parts):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            targets = imported_top(node, parts)
+            for target in ([targets] if isinstance(targets, str) else targets or []):
+                if target in LAYERS:
+                    yield node.lineno, target
+
+
+@pytest.mark.parametrize("path,parts", [(p, parts) for p, parts in modules()
+                                        if parts[0].removesuffix(".py") in ONLY_MODEL
+                                        or parts[0] == "formats"],
+                         ids=lambda v: str(v)[-50:] if isinstance(v, Path) else None)
+def test_effects_and_assembly_import_only_model_and_parsers_never_them(path, parts):
+    own = parts[0].removesuffix(".py")
+    allowed = {"model", own, "__init__"} if own in ONLY_MODEL else None
+    bad = []
+    for line, target in _tracehound_imports(path, parts):
+        if allowed is not None and target not in allowed:
+            bad.append(f"line {line}: imports {target}")
+        if allowed is None and target in ONLY_MODEL:
+            bad.append(f"line {line}: a parser imports {target}")
+    assert not bad, f"{'/'.join(parts)}: " + "; ".join(bad)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..analyzers.agent.secret_scan import scrub
+from ..effects.secrets import scrub
 from ..formats.readers import decode_text, iter_text_lines, load_json
 
 MAX_EXCERPT_CHARS = 1000

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..analyzers.agent.secret_scan import scrub
+from ..effects.secrets import scrub
 from .escaping import visible
 from .pdf import render_pdf
 from .view import build_view

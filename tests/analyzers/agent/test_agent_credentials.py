@@ -5,7 +5,7 @@ import json
 from agent_builders import config, grant, run, tool_call
 
 from tracehound.analyzers.agent.credentials import excess_permissions, iam_action_of
-from tracehound.analyzers.agent.secret_scan import digest, scan_text, scrub
+from tracehound.effects.secrets import digest, scan_text, scrub
 from tracehound.scope import UNKNOWN
 
 AKIA = "AKIA" + "Q" * 12 + "7ZX2"          # shaped like a key id; never valid anywhere

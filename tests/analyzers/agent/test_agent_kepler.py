@@ -128,3 +128,36 @@ def test_golden_per_tool(kepler, tool):
     if tool == "mcp-call-graph":
         out["graphs"] = [g for g in case.artifacts["graphs"] if g["kind"] == "mcp-call-graph"]
     check_golden(f"kepler/{tool}.json", out)
+
+
+# (tool, category, severity) -> count: the whole of what the seven tools say on kepler. A
+# change here is a change of the product's answer on the reference case and must be argued.
+KEPLER_COUNTS = {
+    ("accountability-tracer", "unattended-action", "high"): 5,
+    ("accountability-tracer", "unattended-action", "medium"): 1,
+    ("credential-audit", "credential-exposure", "high"): 1,
+    ("credential-audit", "over-privileged-grant", "critical"): 2,
+    ("credential-audit", "over-privileged-grant", "high"): 1,
+    ("exfiltration-detector", "exfiltration", "critical"): 2,
+    ("mcp-call-graph", "mcp-tool-escalation", "high"): 2,
+    ("persistence-detector", "persistence", "high"): 1,
+    ("prompt-action-divergence", "prompt-action-divergence", "high"): 3,
+    ("prompt-action-divergence", "prompt-action-divergence", "medium"): 1,
+    ("prompt-action-divergence", "scope-creep", "high"): 5,
+    ("prompt-action-divergence", "scope-creep", "medium"): 1,
+}
+
+
+def test_counts_and_severities_of_all_seven_tools():
+    import tempfile
+    from collections import Counter
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as folder:
+        write_pack(Path(folder))
+        case = analyze([folder], Options(reproducible=True))
+    got = Counter((f.tool, f.category, f.severity) for f in case.findings
+                  if f.tool in AGENT_TOOLS)
+    assert dict(got) == KEPLER_COUNTS
+    verdict = case.classification
+    assert (verdict["case_type"], verdict["incident_type"]) == ("agent-runaway",
+                                                                "privilege-escape")

@@ -21,7 +21,7 @@ from ...scope import (ALWAYS_ALLOWED, Envelope, classes_in_text, resource_matche
 from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
 from .impact import describe_step
-from .secret_scan import SecretHit, scan_text, scan_value
+from ...effects.secrets import SecretHit, scan_text, scan_value
 from .steps import AGENT_SOURCES, Step, TraceSet, traces_of
 
 GRANT_TECHNIQUE = "T1078.004"        # valid accounts: cloud accounts

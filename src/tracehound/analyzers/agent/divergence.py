@@ -21,7 +21,7 @@ from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
 from .impact import at_least, describe_step, step_severity, step_subject, techniques_for
 from .instruction_text import instructions_in, taken_from
-from .secret_scan import scrub
+from ...effects.secrets import scrub
 from .steps import AGENT_SOURCES, NO_SESSION, Step, Trace, TraceSet, traces_of
 
 NOT_A_MARKER = frozenset({"", "none", "null", "false", "no", "0", "n/a", "aligned", "match",

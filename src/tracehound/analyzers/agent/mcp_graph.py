@@ -19,7 +19,7 @@ from ...model import Event, Finding, SEVERITY_RANK
 from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
 from .impact import step_severity, techniques_for
-from .secret_scan import scrub
+from ...effects.secrets import scrub
 from .mcp_nodes import Graph, Node, build_graphs
 from .steps import AGENT_SOURCES, NO_SESSION, TraceSet, traces_of
 from .tool_lists import ToolListChange, tool_list_changes

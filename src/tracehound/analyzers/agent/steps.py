@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 from ...model import EvidenceRef, Event
 from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for, session_envelope
 from ...taxonomy import tokens
-from .secret_scan import scrub
+from ...effects.secrets import scrub
 
 AGENT_SOURCES = ("agent:", "mcp:")       # what every agent tool consumes
 NO_SESSION = "(no session)"
