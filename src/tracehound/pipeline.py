@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__, analyzers as analyzer_pkg
 from .analyzers import Context
+from .effects.secrets import scrub_json
 from .evidence import Intake, collect
 from .formats.base import Source
 from .model import EvidenceFile, Event, Finding, ParseIssue, SEVERITY_RANK
@@ -82,7 +83,10 @@ class Case:
                 out[key] = self.artifacts[key]
         for key in sorted(self.extra):
             out[key] = self.extra[key]
-        return out
+        # Evidence text is attacker-controlled and may hold secrets: every section is
+        # scrubbed (the traces' steps are built scrubbed: they are the large section).
+        return {key: value if key == "traces" else scrub_json(value)
+                for key, value in out.items()}
 
 
 def locator_key(locator: str) -> tuple:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from ..effects.secrets import scrub
 from ..evidence import IntakeError
 from ..model import SEVERITIES
 from ..report.escaping import visible
@@ -42,8 +43,9 @@ FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or a
 
 
 def warn(message: str, style: Optional[str] = None) -> None:
-    """Print `tracehound: message` on stderr, control characters made visible."""
-    err.print(f"tracehound: {visible(message)}", markup=False, style=style)
+    """Print `tracehound: message` on stderr, secrets scrubbed, control characters made
+    visible."""
+    err.print(f"tracehound: {visible(scrub(message))}", markup=False, style=style)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
@@ -144,7 +146,7 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
     except ValueError as exc:
         raise fail(str(exc)) from None
     for issue in case.parse_issues[:MAX_ISSUES_ON_STDERR]:
-        err.print(visible(issue.render()), markup=False)
+        err.print(visible(scrub(issue.render())), markup=False)
     hidden = len(case.parse_issues) - MAX_ISSUES_ON_STDERR
     if hidden > 0:
         warn(f"{hidden} more parse issues (all are listed in the JSON output)")

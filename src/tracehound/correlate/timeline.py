@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
+from ..effects.secrets import scrub
 from ..model import EvidenceFile, Finding
 
 TIMESKETCH_REQUIRED = ("message", "datetime", "timestamp_desc")
@@ -38,6 +39,11 @@ def to_epoch_micros(iso: str) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def _clean(value: str | None) -> str | None:
+    """Evidence text on the timeline, secrets scrubbed."""
+    return scrub(value) if value else value
+
+
 def _event_message(source: str, action: str, actor: str | None, target: str | None,
                    outcome: str | None) -> str:
     parts = [f"{actor or 'unknown actor'} {action}"]
@@ -53,6 +59,7 @@ def event_rows(store: Any, paths: dict[str, str]) -> Iterable[dict[str, Any]]:
     while batch := cursor.fetchmany(10_000):
         for (time, source, action, klass, actor, target, session, step, outcome, sha, locator,
              event_id) in batch:
+            actor, target = _clean(actor), _clean(target)
             yield {
                 "message": _event_message(source, action, actor, target, outcome),
                 "datetime": time, "timestamp_desc": "Event Recorded",
@@ -71,11 +78,12 @@ def finding_rows(findings: Sequence[Finding], paths: dict[str, str]
             continue
         first = min(finding.refs)
         yield {
-            "message": f"[{finding.severity}] {finding.statement}",
+            "message": f"[{finding.severity}] {scrub(finding.statement)}",
             "datetime": finding.time, "timestamp_desc": "Finding Time",
             "timestamp": to_epoch_micros(finding.time), "kind": "finding",
             "source": finding.tool, "action": None, "action_class": None,
-            "actor": finding.actor, "target": finding.target, "session": finding.session,
+            "actor": _clean(finding.actor), "target": _clean(finding.target),
+            "session": finding.session,
             "step": finding.step, "severity": finding.severity, "category": finding.category,
             "rule": finding.rule, "evidence_path": paths.get(first.sha256),
             "sha256": first.sha256, "locator": first.locator, "id": finding.id,

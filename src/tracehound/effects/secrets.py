@@ -30,8 +30,9 @@ _TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("github-token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,})\b")),
     ("slack-token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})")),
     ("api-key", re.compile(r"\b(sk-(?:ant-)?[A-Za-z0-9_-]{20,})")),
-    ("password", re.compile(r"(?i)\b(?:password|passwd|pwd)\b[\"']?\s*[:=]\s*[\"']?"
-                            r"([^\s\"',;&]{4,})")),
+    # DB_PASSWORD / db-password / password: a name ending in the word, however prefixed
+    ("password", re.compile(r"(?i)(?<![a-z0-9])(?:[a-z0-9]+[_-])*(?:password|passwd|pwd)\b"
+                            r"[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]{4,})")),
     ("high-entropy-secret", re.compile(
         r"(?i)\b[a-z0-9_.-]*(?:api[_-]?key|secret|token|access[_-]?key|private[_-]?key|"
         r"client[_-]?secret|credential)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?"
@@ -206,3 +207,18 @@ def scrub(text: str) -> str:
     for _, value in sorted(set(hits), key=lambda h: -len(h[1])):
         text = text.replace(value, f"{redact(value)}[sha256:{digest(value)}]")
     return text
+
+
+def scrub_json(value: Any, depth: int = 0) -> Any:
+    """A decoded JSON value with every string scrubbed (dict keys too); other values as
+    they are. What every rendering of a case passes its text through."""
+    if isinstance(value, str):
+        return scrub(value)
+    if depth > 64:
+        return value
+    if isinstance(value, dict):
+        return {scrub(k) if isinstance(k, str) else k: scrub_json(v, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_json(v, depth + 1) for v in value]
+    return value

@@ -14,6 +14,8 @@ import itertools
 import json
 from typing import Any, Iterable, Sequence
 
+from ..effects.secrets import scrub
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 FINDING_COLUMNS = ("id", "time", "severity", "category", "rule", "tool", "session", "step",
                    "actor", "target", "title", "statement", "refs", "techniques")
@@ -28,9 +30,10 @@ def to_ndjson(rows: list[dict[str, Any]]) -> str:
 
 
 def safe_cell(value: Any) -> str:
+    """A CSV cell: secrets scrubbed, formulas defused."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = scrub(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

@@ -208,8 +208,9 @@ class TraceBuilder:
                 read_something = True
             elif isinstance(item, ToolResult):
                 call = by_call_id.get((item.session, item.tool_call_id))
-                if call is None and item.tool_call_id:
-                    self._orphan(item)
+                if call is None:
+                    if item.tool_call_id:
+                        self._orphan(item)
                 elif not item.tool:
                     item.tool = call.tool
                 event = tool_result_event(item, self.runtime,
