@@ -1,43 +1,97 @@
 """Case-type disambiguation (seed 000) and incident type (seed 002) from weighted signals.
 
-Each signal is a fact about the findings and events of a case, with the refs that show it and
-a sentence. Signals add weight toward one case type; the heaviest type wins when it is clearly
-ahead, otherwise the case is `undetermined` and the verdict names the evidence that is
-missing. The weights are data (SIGNAL_WEIGHTS) so they can be reviewed in one place.
+Only findings above low count, and a signal is driven by findings, named by their rule ids
+(never by the wording of a statement, never by the shape of the evidence alone). Each signal
+adds its weight toward one case type; the heaviest type wins when it is clearly ahead.
+
+- Nothing above low: `no-incident` (the agent or account did what it was asked), unless the
+  evidence is too thin to say so (no steps, no human turn or stated instruction, parse issues
+  on more than a tenth of the records): then `undetermined`, saying why.
+- Findings above low but no type clearly ahead: `undetermined`, naming what is missing.
+The weights and the rules behind each signal are data (SIGNALS) so they can be reviewed in one
+place.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from .model import CLOUD_CATEGORIES, EvidenceRef, Event, Finding
+from .model import CLOUD_CATEGORIES, SEVERITY_RANK, EvidenceRef, Event, Finding
 
 AGENT, CLOUD, INJECTION, INSIDER = ("agent-runaway", "cloud-account-compromise",
                                     "prompt-injection", "insider-threat")
-UNDETERMINED = "undetermined"
+UNDETERMINED, NO_INCIDENT = "undetermined", "no-incident"
 MIN_SCORE = 0.35           # below this the evidence is too thin to lean anywhere
 MIN_MARGIN = 0.15          # the winner must be this far ahead of the runner-up
 MAX_REFS = 12
-
-SIGNAL_WEIGHTS: dict[str, tuple[str, float]] = {
-    "mcp-graph": (AGENT, 0.15),
-    "agent-persistence": (AGENT, 0.2),
-    "agent-divergence": (AGENT, 0.25),
-    "schedule-while-deployer-offline": (AGENT, 0.2),
-    "single-agent-session": (AGENT, 0.1),
-    "unattended-high-impact": (AGENT, 0.1),
-    "tenant-wide-consent": (CLOUD, 0.3),
-    "mail-rule-tampering": (CLOUD, 0.25),
-    "spread-across-users": (CLOUD, 0.25),
-    "credential-then-iam-escalation": (CLOUD, 0.25),
-    "identity-anomalies": (CLOUD, 0.15),
-    "instructions-in-tool-output": (INJECTION, 0.75),
-    "human-approved-or-performed": (INSIDER, 0.45),
-}
+MAX_ISSUE_SHARE = 0.10     # parse issues on more than this share of records: thin evidence
 AGENT_SOURCES = ("agent:", "mcp:")
-CLOUD_ESCALATION_CATEGORIES = ("role-assignment", "rbac-change")
+INSTRUCTION_SOURCES = ("agent:instructions", "agent:intent", "agent:config")
+
+
+@dataclass(frozen=True)
+class SignalRule:
+    case_type: str
+    weight: float
+    rules: tuple[str, ...]                      # the finding rules that drive it
+    sentence: str                               # "{n}" is the number of findings
+
+
+SIGNALS: dict[str, SignalRule] = {
+    "agent-divergence": SignalRule(AGENT, 0.25, (
+        "TH-AGENT-DIVERGENCE", "TH-AGENT-SCOPE-CREEP"),
+        "Agent actions went beyond what the human asked or the agent's scope allowed at "
+        "step(s) {steps}"),
+    "agent-persistence": SignalRule(AGENT, 0.2, ("TH-AGENT-PERSISTENCE",),
+                                    "{n} persistence mechanism(s) were installed by the agent"),
+    "schedule-while-deployer-offline": SignalRule(AGENT, 0.2, ("TH-AGENT-PERSISTENCE",),
+        "The schedule was added by the agent runtime while the deploying operator was "
+        "recorded offline"),
+    "agent-exfiltration": SignalRule(AGENT, 0.15, ("TH-AGENT-EXFILTRATION",),
+                                     "{n} transfer(s) out of the agent's reach were found"),
+    "mcp-escalation": SignalRule(AGENT, 0.15, ("TH-AGENT-MCP-BRANCH",
+                                               "TH-AGENT-MCP-TOOLS-CHANGED"),
+                                 "{n} MCP branch(es) or tool-list change(s) left the scope"),
+    "unattended-high-impact": SignalRule(AGENT, 0.1, ("TH-AGENT-UNATTENDED",),
+                                         "{n} high-impact step(s) ran with no human approver"),
+    "agent-over-privileged": SignalRule(AGENT, 0.1, ("TH-AGENT-OVERPRIVILEGED-GRANT",),
+                                        "{n} grant(s) held by the agent exceed its intent"),
+    "tenant-wide-consent": SignalRule(CLOUD, 0.3, ("TH-M365-OAUTH-CONSENT",
+                                                   "TH-OAUTH-SCOPE-RISK"),
+                                      "A third-party application was granted tenant-wide "
+                                      "consent"),
+    "mail-rule-tampering": SignalRule(CLOUD, 0.25, (
+        "TH-M365-INBOX-RULE", "TH-M365-MAIL-FORWARDING", "TH-M365-TRANSPORT-RULE"),
+        "{n} mail rule or forwarding change(s) were made"),
+    "spread-across-users": SignalRule(CLOUD, 0.25, (),
+                                      "Suspicious cloud activity spans {n} accounts with no "
+                                      "agent trace or MCP record in the evidence"),
+    "credential-then-iam-escalation": SignalRule(CLOUD, 0.25, (
+        "TH-AWS-ACCESS-KEY-CREATED", "TH-AWS-ACCESS-KEY-OTHER-USER", "TH-AWS-SECRET-READ-BURST",
+        "TH-AGENT-CREDENTIAL-EXPOSURE", "TH-M365-APP-CREDENTIAL"),
+        "A credential was exposed or created and privileges were escalated, with no agent "
+        "runtime in the path"),
+    "identity-anomalies": SignalRule(CLOUD, 0.15, (
+        "TH-SIGNIN-ANOMALY", "TH-SIGNIN-PASSWORD-SPRAY", "TH-SIGNIN-BRUTE-FORCE",
+        "TH-MFA-METHOD-CHANGE", "TH-CLOUD-ADDRESS-CHAIN", "TH-AWS-CONSOLE-NO-MFA"),
+        "{n} sign-in or MFA anomaly(ies) were found"),
+    "instructions-in-tool-output": SignalRule(INJECTION, 0.75, ("TH-AGENT-PROMPT-INJECTION",),
+                                              "Instructions inside tool output or retrieved "
+                                              "content were carried out by the agent"),
+    "human-approved-or-performed": SignalRule(INSIDER, 0.45, (
+        "TH-AGENT-SCOPE-CREEP", "TH-AGENT-DIVERGENCE", "TH-AGENT-EXFILTRATION",
+        "TH-AGENT-PERSISTENCE"),
+        "A human principal approved or performed the out-of-scope actions"),
+}
+ESCALATION_RULES = ("TH-AWS-ADMIN-POLICY-ATTACHED", "TH-AWS-POLICY-ATTACHED",
+                    "TH-AWS-ROLE-TRUST-EXTERNAL", "TH-AWS-ROLE-TRUST-CHANGED",
+                    "TH-M365-PRIVILEGED-ROLE-ADD", "TH-AZ-RBAC-PRIVILEGED",
+                    "TH-AZ-ELEVATE-ACCESS", "TH-AZ-ROLE-DEFINITION")
+TENANT_WIDE = ("allprincipals", "application")
+# kept for readers of SIGNAL_WEIGHTS (signal -> (case type, weight))
+SIGNAL_WEIGHTS = {name: (rule.case_type, rule.weight) for name, rule in SIGNALS.items()}
 
 
 @dataclass(frozen=True)
@@ -48,11 +102,11 @@ class Signal:
 
     @property
     def case_type(self) -> str:
-        return SIGNAL_WEIGHTS[self.name][0]
+        return SIGNALS[self.name].case_type
 
     @property
     def weight(self) -> float:
-        return SIGNAL_WEIGHTS[self.name][1]
+        return SIGNALS[self.name].weight
 
     def to_json(self) -> dict[str, Any]:
         return {"signal": self.name, "case_type": self.case_type, "weight": self.weight,
@@ -64,105 +118,100 @@ def _refs(findings: Iterable[Finding]) -> tuple[EvidenceRef, ...]:
     return tuple(sorted({r for f in findings for r in f.refs}))
 
 
-def _by_category(findings: Sequence[Finding], *categories: str) -> list[Finding]:
-    return [f for f in findings if f.category in categories]
+class Evidence:
+    """The findings above low by rule, and what the events say, gathered once."""
+
+    def __init__(self, findings: Sequence[Finding], events: Sequence[Event]):
+        self.findings = [f for f in findings if SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"]]
+        self.events = events
+        self.has_agent = any(e.source.startswith(AGENT_SOURCES) for e in events)
+
+    def by_rules(self, rules: Sequence[str], keep: Callable[[Finding], bool] = lambda f: True
+                 ) -> list[Finding]:
+        return [f for f in self.findings if f.rule in rules and keep(f)]
+
+    def signal(self, name: str, found: Sequence[Finding], n: int | None = None,
+               extra: tuple[EvidenceRef, ...] = ()) -> Signal:
+        steps = sorted({s for f in found for s in _steps_of(f)})
+        text = SIGNALS[name].sentence.format(n=len(found) if n is None else n,
+                                             steps=", ".join(map(str, steps)) or "unknown")
+        return Signal(name, text + ".", _refs(found) + extra)
 
 
-def _agent_signals(findings: Sequence[Finding], events: Sequence[Event],
-                   graphs: Sequence[dict], traces: Sequence[dict]) -> Iterable[Signal]:
-    agent_runtime = any(e.source.startswith(AGENT_SOURCES) for e in events)
-    mcp_refs = tuple(e.ref for e in events if e.source.startswith("mcp:")
-                     or e.source == "agent:mcp_node")
-    if any(g.get("kind") == "mcp-call-graph" for g in graphs) and mcp_refs:
-        yield Signal("mcp-graph", "An MCP tool-call graph was reconstructed for the agent "
-                     "session.", mcp_refs[:MAX_REFS])
-    persistence = [f for f in _by_category(findings, "persistence") if agent_runtime]
-    if persistence:
-        yield Signal("agent-persistence", f"{len(persistence)} persistence mechanism(s) were "
-                     "installed from the agent runtime.", _refs(persistence))
-    divergent = _by_category(findings, "prompt-action-divergence", "scope-creep")
-    if divergent and agent_runtime:
-        steps = sorted({f.step for f in divergent if f.step is not None})
-        yield Signal("agent-divergence", f"Actions left the agent's stated or deployed scope "
-                     f"at step(s) {', '.join(map(str, steps)) or 'unknown'}.", _refs(divergent))
-    offline = [e for e in events if e.source == "agent:approval"
+def _agent_signals(ev: Evidence) -> Iterable[Signal]:
+    if not ev.has_agent:
+        return
+    for name in ("agent-divergence", "agent-persistence", "agent-exfiltration",
+                 "mcp-escalation", "unattended-high-impact", "agent-over-privileged"):
+        found = ev.by_rules(SIGNALS[name].rules)
+        if found:
+            yield ev.signal(name, found)
+    persistence = ev.by_rules(SIGNALS["agent-persistence"].rules)
+    offline = [e for e in ev.events if e.source == "agent:approval"
                and str(e.attrs.get("deployer_status", "")).lower() == "offline"]
     if persistence and offline:
-        yield Signal("schedule-while-deployer-offline", "The schedule was added by the agent "
-                     "runtime while the deploying operator was recorded offline.",
-                     _refs(persistence) + tuple(e.ref for e in offline[:3]))
-    sessions = [t for t in traces if t.get("steps")]
-    if len(sessions) == 1 and len(sessions[0]["steps"]) >= 3:
-        steps = sessions[0]["steps"]
-        refs = tuple(EvidenceRef(**r) for s in steps[:1] + steps[-1:] for r in s["refs"])
-        yield Signal("single-agent-session", f"The tool-call ledger is anchored to one agent "
-                     f"session ({len(steps)} steps).", refs)
-    unattended = _by_category(findings, "unattended-action")
-    if unattended:
-        yield Signal("unattended-high-impact", f"{len(unattended)} high-impact step(s) ran "
-                     "with no human approver.", _refs(unattended))
+        yield ev.signal("schedule-while-deployer-offline", persistence,
+                        extra=tuple(e.ref for e in offline[:3]))
 
 
-def _cloud_signals(findings: Sequence[Finding], has_agent: bool) -> Iterable[Signal]:
-    consent = [f for f in _by_category(findings, "oauth-consent")
-               if "allprincipals" in (f.statement + str(f.details)).lower()
-               or "tenant-wide" in (f.statement + f.title).lower()]
+def _tenant_wide(finding: Finding) -> bool:
+    details = finding.details or {}
+    return any(str(details.get(key) or "").lower() in TENANT_WIDE
+               for key in ("consent_type", "permission_type"))
+
+
+def _cloud_signals(ev: Evidence) -> Iterable[Signal]:
+    consent = ev.by_rules(SIGNALS["tenant-wide-consent"].rules, _tenant_wide)
     if consent:
-        yield Signal("tenant-wide-consent", "A third-party application was granted "
-                     "tenant-wide consent.", _refs(consent))
-    mail = _by_category(findings, "transport-rule", "inbox-rule", "mail-forwarding")
-    if mail:
-        yield Signal("mail-rule-tampering", f"{len(mail)} mail rule or forwarding change(s) "
-                     "were made.", _refs(mail))
-    cloud = _by_category(findings, *CLOUD_CATEGORIES)
+        yield ev.signal("tenant-wide-consent", consent)
+    for name in ("mail-rule-tampering", "identity-anomalies"):
+        found = ev.by_rules(SIGNALS[name].rules)
+        if found:
+            yield ev.signal(name, found)
+    cloud = [f for f in ev.findings if f.category in CLOUD_CATEGORIES]
     actors = {f.actor.lower() for f in cloud if f.actor}
-    if len(actors) >= 3 and not has_agent:
-        yield Signal("spread-across-users", f"Suspicious activity spans {len(actors)} accounts "
-                     "with no agent trace or MCP record in the evidence.", _refs(cloud))
-    escalation = _by_category(findings, *CLOUD_ESCALATION_CATEGORIES)
-    keys = [f for f in escalation if "access key" in f.statement.lower()]
-    leaked = _by_category(findings, "credential-exposure") + keys
-    # a new access key is the credential half only; the escalation half is a further grant
-    escalated = len(keys) < len(escalation)
-    if escalated and leaked and not has_agent:
-        yield Signal("credential-then-iam-escalation", "A credential was exposed or created "
-                     "and IAM privileges were escalated, with no agent runtime in the path.",
-                     _refs(escalation + leaked))
-    identity = _by_category(findings, "anomalous-signin", "mfa-change")
-    if identity:
-        yield Signal("identity-anomalies", f"{len(identity)} sign-in or MFA anomaly(ies) were "
-                     "found.", _refs(identity))
+    if len(actors) >= 3 and not ev.has_agent:
+        yield ev.signal("spread-across-users", cloud, n=len(actors))
+    credential = ev.by_rules(SIGNALS["credential-then-iam-escalation"].rules)
+    escalation = ev.by_rules(ESCALATION_RULES)
+    if credential and escalation and not ev.has_agent:
+        yield ev.signal("credential-then-iam-escalation", credential + escalation)
 
 
-def _injection_and_insider(findings: Sequence[Finding], events: Sequence[Event]
-                           ) -> Iterable[Signal]:
-    injected = _by_category(findings, "prompt-injection-indicator")
+def _injection_and_insider(ev: Evidence) -> Iterable[Signal]:
+    injected = ev.by_rules(SIGNALS["instructions-in-tool-output"].rules)
     if injected:
-        yield Signal("instructions-in-tool-output", "Instructions inside tool output or "
-                     "retrieved content were carried out by the agent.", _refs(injected))
-    risky = {(f.session, f.step) for f in findings if f.step is not None and f.category in
-             ("scope-creep", "prompt-action-divergence", "exfiltration", "persistence")}
-    approved = [e for e in events if e.approver and (e.session, e.step) in risky]
-    humans = [e for e in events if e.actor_kind == "human" and e.source.startswith("agent:")
-              and e.action_class in ("egress", "delete", "permission-change", "persistence")]
-    if approved or humans:
-        refs = tuple(e.ref for e in approved + humans)
-        yield Signal("human-approved-or-performed", "A human principal approved or performed "
-                     "the out-of-scope actions.", refs[:MAX_REFS])
+        yield ev.signal("instructions-in-tool-output", injected)
+    risky = ev.by_rules(SIGNALS["human-approved-or-performed"].rules)
+    steps = {(f.session, s) for f in risky for s in _steps_of(f)}
+    approved = [e for e in ev.events if e.source == "agent:tool_call" and e.approver
+                and (e.session, e.step) in steps]
+    if approved:
+        yield Signal("human-approved-or-performed",
+                     SIGNALS["human-approved-or-performed"].sentence + ".",
+                     tuple(e.ref for e in approved)[:MAX_REFS])
+
+
+def _steps_of(finding: Finding) -> tuple[int, ...]:
+    listed = (finding.details or {}).get("steps")
+    if isinstance(listed, list) and listed:
+        return tuple(s for s in listed if isinstance(s, int))
+    return (finding.step,) if finding.step is not None else ()
 
 
 def collect_signals(findings: Sequence[Finding], events: Sequence[Event],
-                    graphs: Sequence[dict], traces: Sequence[dict]) -> list[Signal]:
-    has_agent = any(e.source.startswith(AGENT_SOURCES) for e in events)
-    signals = [*_agent_signals(findings, events, graphs, traces),
-               *_cloud_signals(findings, has_agent),
-               *_injection_and_insider(findings, events)]
+                    graphs: Sequence[dict] = (), traces: Sequence[dict] = ()) -> list[Signal]:
+    ev = Evidence(findings, events)
+    signals = [*_agent_signals(ev), *_cloud_signals(ev), *_injection_and_insider(ev)]
     return sorted(signals, key=lambda s: (-s.weight, s.name))
 
 
 def incident_type(case_type: str, findings: Sequence[Finding]) -> str:
     """Seed 002's three agent incident types; `none` when the case is not an agent incident."""
-    categories = Counter(f.category for f in findings)
+    if case_type in (NO_INCIDENT, UNDETERMINED, CLOUD):
+        return "none"
+    categories = Counter(f.category for f in findings
+                         if SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"])
     if categories["runtime-escape-indicator"]:
         return "runtime-escape"
     if categories["prompt-injection-indicator"] or case_type == INJECTION:
@@ -191,8 +240,40 @@ def _missing(events: Sequence[Event]) -> list[str]:
             if not any(s.startswith(prefix) for s in sources)]
 
 
+def thin_evidence(events: Sequence[Event], traces: Sequence[dict], records: int | None,
+                  issues: int) -> list[str]:
+    """Why the evidence is too thin to call the case `no-incident` ([] when it is not)."""
+    reasons = []
+    total = len(events) if records is None else records
+    if any(e.source.startswith(AGENT_SOURCES) for e in events):
+        if not any(t.get("steps") for t in traces) and not any(
+                e.source == "agent:tool_call" for e in events):
+            reasons.append("no agent step was read")
+        if not any(_instructs(e) for e in events):
+            reasons.append("no human turn or stated instruction is in the evidence")
+    elif total == 0:
+        reasons.append("no record was read")
+    if issues and issues > MAX_ISSUE_SHARE * (total + issues):
+        reasons.append(f"{issues} of {total + issues} records could not be read")
+    return reasons
+
+
+def _instructs(event: Event) -> bool:
+    if event.source in INSTRUCTION_SOURCES:
+        return True
+    if event.source != "agent:prompt":
+        return False
+    role = event.attrs.get("role")
+    return role in ("system", "deployed") or (
+        role == "user" and event.attrs.get("turn_kind", "human-typed") in (
+            "human-typed", "framework-template"))
+
+
 def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Sequence[dict],
-             traces: Sequence[dict]) -> dict[str, Any]:
+             traces: Sequence[dict], *, records: int | None = None,
+             issues: int = 0) -> dict[str, Any]:
+    """The verdict. `records` counts every record read (bulk-loaded rows too; default: the
+    events given), `issues` the parse issues of the case."""
     signals = collect_signals(findings, events, graphs, traces)
     scores: Counter[str] = Counter()
     for signal in signals:
@@ -201,17 +282,24 @@ def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Seque
     top, top_score = ranked[0] if ranked else (UNDETERMINED, 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     decided = top_score >= MIN_SCORE and top_score - second >= MIN_MARGIN
-    case_type = top if decided else UNDETERMINED
-    confidence = 0.0
+    above_low = any(SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"] for f in findings)
+    thin = thin_evidence(events, traces, records, issues)
     if decided:
-        confidence = round(min(0.99, top_score) * (0.6 + 0.4 * (top_score - second) / top_score),
-                           2)
-    mine = [s for s in signals if s.case_type == case_type]
-    if decided:
+        case_type = top
+        confidence = round(min(0.99, top_score)
+                           * (0.6 + 0.4 * (top_score - second) / top_score), 2)
+        mine = [s for s in signals if s.case_type == case_type]
         explanation = (f"Lean toward {case_type} because: "
                        + "; ".join(s.sentence.rstrip(".") for s in mine) + ".")
+    elif not above_low and not thin:
+        case_type, confidence = NO_INCIDENT, 0.0
+        explanation = ("Nothing above low was found: every agent action stayed within what "
+                       "the human asked for or the agent's scope allows." if any(
+                           e.source.startswith(AGENT_SOURCES) for e in events) else
+                       "Nothing above low was found in the records supplied.")
     else:
-        explanation = _undetermined_text(ranked, events)
+        case_type, confidence = UNDETERMINED, 0.0
+        explanation = _undetermined_text(ranked, events, thin, above_low)
     return {
         "case_type": case_type,
         "confidence": confidence,
@@ -219,12 +307,17 @@ def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Seque
         "explanation": explanation,
         "scores": {k: round(v, 2) for k, v in sorted(scores.items())},
         "signals": [s.to_json() for s in signals],
-        "missing_evidence": _missing(events) if not decided else [],
+        "missing_evidence": _missing(events) if case_type == UNDETERMINED else [],
+        **({"thin_evidence": thin} if thin and case_type == UNDETERMINED else {}),
     }
 
 
-def _undetermined_text(ranked: list[tuple[str, float]], events: Sequence[Event]) -> str:
-    if not ranked:
+def _undetermined_text(ranked: list[tuple[str, float]], events: Sequence[Event],
+                       thin: list[str], above_low: bool) -> str:
+    if not above_low:
+        lead = ("Nothing above low was found, but the evidence is too thin to call it no "
+                f"incident: {'; '.join(thin)}.")
+    elif not ranked:
         lead = "No signal toward any case type was found in the evidence."
     else:
         shown = ", ".join(f"{k} {v:.2f}" for k, v in ranked[:3])

@@ -8,8 +8,20 @@ SHA_TRAIL = "3" * 64
 SHA_UAL = "4" * 64
 
 
+# the rule each category's findings carry in these tests (classification reads rule ids)
+RULES = {"scope-creep": "TH-AGENT-SCOPE-CREEP", "prompt-action-divergence": "TH-AGENT-DIVERGENCE",
+         "persistence": "TH-AGENT-PERSISTENCE", "unattended-action": "TH-AGENT-UNATTENDED",
+         "over-privileged-grant": "TH-AGENT-OVERPRIVILEGED-GRANT",
+         "exfiltration": "TH-AGENT-EXFILTRATION", "mcp-tool-escalation": "TH-AGENT-MCP-BRANCH",
+         "prompt-injection-indicator": "TH-AGENT-PROMPT-INJECTION",
+         "credential-exposure": "TH-AGENT-CREDENTIAL-EXPOSURE",
+         "oauth-consent": "TH-OAUTH-SCOPE-RISK", "inbox-rule": "TH-M365-INBOX-RULE",
+         "mail-forwarding": "TH-M365-MAIL-FORWARDING", "anomalous-signin": "TH-SIGNIN-ANOMALY"}
+
+
 def finding(category, step=None, line=1, sha=SHA_TRACE, actor=None, statement="s", **kw):
-    return Finding(rule=f"TH-{category.upper()}", tool="test", category=category,
+    return Finding(rule=kw.pop("rule", RULES.get(category, f"TH-{category.upper()}")),
+                   tool="test", category=category,
                    severity=kw.pop("severity", "high"), title=kw.pop("title", category),
                    statement=statement, refs=(line_ref(sha, line),), step=step,
                    session=kw.pop("session", "s-1"), actor=actor, time=kw.pop("time", None), **kw)

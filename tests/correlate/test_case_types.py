@@ -1,5 +1,6 @@
 """Issue 4's checks end to end: each reference case classifies as what it is."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,8 @@ def test_kepler_is_agent_runaway_privilege_escape_citing_cron_graph_and_divergen
     persistence_locators, persistence_files = signal_refs(kepler, "agent-persistence")
     assert sha_of(kepler, "persistence-mechanism-artifacts.json") in persistence_files
     assert "line 17" in persistence_locators
-    _, graph_files = signal_refs(kepler, "mcp-graph")
-    assert graph_files == {sha_of(kepler, "mcp-server-call-graph.json")}
+    _, graph_files = signal_refs(kepler, "mcp-escalation")
+    assert sha_of(kepler, "mcp-server-call-graph.json") in graph_files
     divergence_locators, divergence_files = signal_refs(kepler, "agent-divergence")
     corpus = sha_of(kepler, "prompt-action-divergence-corpus.ndjson")
     assert corpus in divergence_files
@@ -91,8 +92,21 @@ def test_instructions_in_an_email_carried_out_is_prompt_injection():
     assert case.extra["runbook"]["containment_rung"] == "soft-quarantine"
 
 
-def test_inconclusive_input_is_undetermined_and_says_what_is_missing():
+def test_ordinary_saas_rows_with_nothing_above_low_are_no_incident():
     case = analyze([FIXTURES / "cases" / "inconclusive"], Options())
     verdict = case.classification
-    assert verdict["case_type"] == "undetermined" and verdict["confidence"] == 0.0
-    assert "an agent tool-call trace for the session" in verdict["missing_evidence"]
+    assert (verdict["case_type"], verdict["confidence"], verdict["missing_evidence"]) == \
+        ("no-incident", 0.0, [])
+    assert verdict["explanation"] == "Nothing above low was found in the records supplied."
+
+
+def test_agent_steps_without_any_instruction_are_undetermined(tmp_path):
+    lines = [json.dumps({"type": "assistant", "uuid": f"a{i}", "parentUuid": None,
+                         "sessionId": "s", "timestamp": f"2026-05-04T08:0{i}:00Z",
+                         "message": {"role": "assistant", "content": [
+                             {"type": "tool_use", "id": f"t{i}", "name": "Bash",
+                              "input": {"command": "ls"}}]}}) for i in range(3)]
+    (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n")
+    verdict = analyze([tmp_path], Options()).classification
+    assert verdict["case_type"] == "undetermined"
+    assert verdict["thin_evidence"] == ["no human turn or stated instruction is in the evidence"]

@@ -23,8 +23,8 @@ def test_kepler_shaped_case_is_agent_runaway_privilege_escape():
     assert verdict["case_type"] == "agent-runaway"
     assert verdict["incident_type"] == "privilege-escape"
     names = [s["signal"] for s in verdict["signals"]]
-    assert {"agent-persistence", "agent-divergence", "mcp-graph",
-            "schedule-while-deployer-offline", "single-agent-session"} <= set(names)
+    assert names == ["agent-divergence", "agent-persistence", "schedule-while-deployer-offline",
+                     "agent-over-privileged", "unattended-high-impact"]
     assert verdict["explanation"].startswith("Lean toward agent-runaway because: ")
     assert 0.5 < verdict["confidence"] <= 0.99
     assert all(s["refs"] for s in verdict["signals"])
@@ -32,7 +32,7 @@ def test_kepler_shaped_case_is_agent_runaway_privilege_escape():
 
 def test_bec_shaped_case_is_cloud_account_compromise():
     findings = [finding("oauth-consent", line=1, sha=SHA_UAL, actor="a@x.com",
-                        statement="Tenant-wide consent (AllPrincipals) to app X"),
+                        details={"consent_type": "AllPrincipals"}),
                 finding("inbox-rule", line=2, sha=SHA_UAL, actor="b@x.com"),
                 finding("mail-forwarding", line=3, sha=SHA_UAL, actor="c@x.com"),
                 finding("anomalous-signin", line=4, sha=SHA_UAL, actor="c@x.com")]
@@ -68,10 +68,44 @@ def test_thin_evidence_is_undetermined_and_names_what_is_missing():
     assert "Missing:" in verdict["explanation"]
 
 
-def test_empty_case_is_undetermined():
+def test_empty_case_is_undetermined_not_no_incident():
     verdict = classify([], [], [], [])
     assert verdict["case_type"] == "undetermined"
-    assert verdict["explanation"].startswith("No signal toward any case type")
+    assert verdict["thin_evidence"] == ["no record was read"]
+
+
+def test_ordinary_session_with_nothing_above_low_is_no_incident():
+    events = [event("agent:prompt", 1, attrs={"role": "user", "turn_kind": "human-typed",
+                                              "text": "fix the test"})]
+    events += [call(i, "Bash") for i in range(2, 6)]
+    low = [finding("scope-creep", step=3, line=3, severity="low")]
+    verdict = classify(low, events, [], trace(4), records=5)
+    assert (verdict["case_type"], verdict["incident_type"], verdict["signals"]) == \
+        ("no-incident", "none", [])
+    assert verdict["missing_evidence"] == [] and "thin_evidence" not in verdict
+
+
+def test_nothing_above_low_on_thin_evidence_is_undetermined_and_says_why():
+    steps = [call(i, "Bash") for i in range(1, 4)]           # no human turn at all
+    verdict = classify([], steps, [], trace(3), records=3)
+    assert verdict["case_type"] == "undetermined"
+    assert verdict["thin_evidence"] == ["no human turn or stated instruction is in the evidence"]
+    turn = [event("agent:prompt", 9, attrs={"role": "user", "turn_kind": "human-typed"})]
+    unread = classify([], steps + turn, [], trace(3), records=4, issues=1)
+    assert unread["thin_evidence"] == ["1 of 5 records could not be read"]
+    injected = [event("agent:prompt", 9, attrs={"role": "user",
+                                                "turn_kind": "system-injected"})]
+    assert classify([], steps + injected, [], trace(3), records=4)["case_type"] == \
+        "undetermined"
+
+
+def test_signals_come_from_rule_ids_not_from_wording():
+    events = [call(i, "Bash") for i in range(1, 4)]
+    worded = finding("persistence", step=2, rule="TH-SOMETHING-ELSE",
+                     statement="A cron persistence mechanism was installed")
+    assert classify([worded], events, [], trace(3))["signals"] == []
+    consent = finding("oauth-consent", sha=SHA_UAL, statement="tenant-wide AllPrincipals")
+    assert classify([consent], [event("m365:ual", 1, sha=SHA_UAL)], [], [])["signals"] == []
 
 
 def test_incident_types():
@@ -92,9 +126,9 @@ def test_runbook_rows_and_rung():
 
 def test_a_new_access_key_alone_is_not_credential_then_escalation():
     key = finding("role-assignment", line=1, sha=SHA_UAL, actor="a",
-                  statement="a from 192.0.2.1 in us-east-1 created an access key for itself.")
+                  rule="TH-AWS-ACCESS-KEY-CREATED")
     grant = finding("role-assignment", line=2, sha=SHA_UAL, actor="a",
-                    statement="a called AttachUserPolicy on bob (AdministratorAccess).")
+                    rule="TH-AWS-ADMIN-POLICY-ATTACHED")
     events = [event("aws:cloudtrail", 1, sha=SHA_UAL)]
 
     def signals(found):

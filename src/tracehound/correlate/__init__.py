@@ -21,7 +21,9 @@ def enrich(case: Any, ctx: Any, *, timeline: bool = False) -> None:
         case.artifacts.setdefault("graphs", []).append(graph)
     case.classification = classify(case.findings, case.events,
                                    case.artifacts.get("graphs", []),
-                                   case.artifacts.get("traces", []))
+                                   case.artifacts.get("traces", []),
+                                   records=sum(n for n, _ in case.counts.values()),
+                                   issues=len(case.parse_issues))
     runbook = runbook_for(case.classification["incident_type"],
                           [f.category for f in case.findings])
     if runbook:
