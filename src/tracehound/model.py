@@ -185,6 +185,9 @@ class Finding:
     # Tells apart findings of one rule that rest on the same evidence (two new sites named in
     # one audit record); part of the id only when set, so other findings keep their ids.
     key: str = ""
+    # A grouped finding (CONTRACT.md, additions of 2026-12): every member step's index, in
+    # order; `step` and `time` are the first member's. Empty for a one-step finding.
+    steps: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -213,6 +216,9 @@ class Finding:
             "refs": [r.to_json() for r in sorted(set(self.refs))],
             "techniques": sorted(self.techniques), "engine_version": self.engine_version,
         }
+        if len(self.steps) > 1:
+            out["steps"] = list(self.steps)
+            out["count"] = len(self.steps)
         if self.details:
             out["details"] = json.loads(json.dumps(self.details, sort_keys=True, default=str))
         return out

@@ -145,6 +145,36 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     return evidence, events, issues, counts
 
 
+def assemble_sessions(evidence: Sequence[EvidenceFile], events: list[Event],
+                      issues: list[ParseIssue], counts: dict[str, tuple[int, int]],
+                      store: Any = None) -> list[Event]:
+    """Session assembly (assembly.py) over the files an agent-runtime parser read: the events
+    as assembled; the store, the issues and the per-file issue counts follow. A case without
+    such files costs nothing."""
+    agent_files = [f for f in evidence if f.format and _agent_family(f.format)]
+    if not agent_files:
+        return events
+    from .assembly import assemble
+    joined = assemble(events, agent_files)
+    if joined.changed and store is not None:
+        store.replace_events(joined.changed, [
+            e for e in joined.events if (e.ref.sha256, e.ref.locator) in joined.changed])
+    for issue in joined.issues:
+        issues.append(issue)
+        found, problems = counts.get(issue.path, (0, 0))
+        counts[issue.path] = (found, problems + 1)
+    return joined.events
+
+
+def _agent_family(name: str) -> bool:
+    from .formats import registry
+    try:
+        parser = registry.get(name)
+    except KeyError:
+        return False
+    return type(parser).__module__.startswith("tracehound.formats.agent.")
+
+
 class StoreSink:
     """Takes one source's events in batches while it is parsed and loads them into the store,
     all in one transaction; with `release_raw`, the events then let go of their raw record,
@@ -294,6 +324,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
                                                     intake.sources) as store, _no_gc_pauses():
         evidence, events, issues, counts = parse_sources(
             intake, options.forced_format, options.progress, store, stream=True, tz=options.tz)
+        events = assemble_sessions(evidence, events, issues, counts, store)
         # every file is read: hash the originals again on the hashing thread while the tools
         # run (they work on the case store, never on the files)
         recheck = intake.recheck()

@@ -177,6 +177,36 @@ class CaseStore:
         inside a transaction a dropped view keeps its Arrow table alive until the commit."""
         self.con.from_arrow(table).project(_ROW).insert_into(PARSED)
 
+    def replace_events(self, refs: Iterable[tuple[str, str]], events: Sequence[Event]) -> None:
+        """Replace the stored rows at `refs` ((sha256, locator) pairs) by `events`, which are
+        all the events now at those refs (session assembly changed, moved or dropped some).
+        A row whose new event no longer holds its raw record (a large source's) keeps the
+        raw text it had."""
+        keys = sorted(set(refs))
+        if not keys:
+            return
+        match = ("EXISTS (SELECT 1 FROM _replaced_refs r WHERE r.sha256 = {t}.sha256 "
+                 "AND r.locator = {t}.locator)").format(t=PARSED)
+        self.begin()
+        try:
+            self.con.from_arrow(pa.table({"sha256": [k[0] for k in keys],
+                                          "locator": [k[1] for k in keys]})) \
+                .create("_replaced_refs")
+            self.con.execute(f"CREATE TABLE _replaced_raw AS SELECT sha256, locator, "
+                             f"any_value(raw) AS raw FROM {PARSED} WHERE {match} "
+                             f"GROUP BY sha256, locator")
+            self.con.execute(f"DELETE FROM {PARSED} WHERE {match}")
+            self.load_events(events)
+            self.con.execute(f"UPDATE {PARSED} SET raw = r.raw FROM _replaced_raw r WHERE "
+                             f"{PARSED}.sha256 = r.sha256 AND {PARSED}.locator = r.locator "
+                             f"AND {PARSED}.raw = 'null'")
+            self.con.execute("DROP TABLE _replaced_raw")
+            self.con.execute("DROP TABLE _replaced_refs")
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
 
 def branches(con: Any) -> list[EventBranch]:
     """The EventBranches the store's `events` view shows, by name."""

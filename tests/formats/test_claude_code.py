@@ -1,5 +1,10 @@
 """Claude Code session JSONL -> events: counts, locators, one event whole, the corrupt line,
-and the never-raise property."""
+and the never-raise property. (Record kinds, turn typing, approvals, sub-agents and the
+project fixture: test_claude_code_records.py.)
+
+The fixtures open with a `summary` record: since parser version 2 it is read as a
+compaction-summary prompt (docs/agent-sessions.md), and each session gets an agent:session
+event; calls and results carry the record's uuid as `record_id`."""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ import json
 from hypothesis import given, strategies as st
 
 from agent_shapes_support import (
-    PROPERTY, TIMES, assert_well_formed, by_source, call_rows, encode, fields, json_values,
-    parse_bytes, parse_fixture, projection, shaped,
+    PROPERTY, TIMES, by_source, call_rows, encode, fields, json_values, parse_bytes,
+    parse_fixture, projection, shaped,
 )
+from claude_code_support import well_formed as assert_well_formed
 from goldens import check_golden
 
 PARSER = "claude-code"
@@ -20,7 +26,7 @@ SESSION = "fb13e303-1063-53f5-af86-77dd3b07a424"
 def test_runaway_session_counts_and_call_chain():
     events, issues = parse_fixture("claude_code", "runaway")
     assert issues == []
-    assert by_source(events) == {"agent:prompt": 1, "agent:tool_call": 8,
+    assert by_source(events) == {"agent:prompt": 2, "agent:session": 1, "agent:tool_call": 8,
                                  "agent:tool_result": 8}
     home = "/home/dev/northwind-billing"
     assert call_rows(events) == [
@@ -55,7 +61,8 @@ def test_credential_read_event_whole():
                                 "description": "Show AWS config"},
                   "command": "cat ~/.aws/credentials", "cwd": "/home/dev/northwind-billing",
                   "is_error": False, "model": "claude-sonnet-4-20250514", "mutation": "read",
-                  "runtime": "claude-code", "seq": 11,
+                  "record_id": "676c9556-b337-5b5c-9497-ee2c99293504",
+                  "runtime": "claude-code", "seq": 13,
                   "stated_intent": "To compare against production I need the deployment "
                                    "credentials.",
                   "tool": "Bash", "tool_call_id": "toolu_0176f21a9038865abcafb67a"}}
@@ -66,7 +73,11 @@ def test_credential_read_event_whole():
 
 def test_plain_string_content_is_the_human_prompt():
     events, _ = parse_fixture("claude_code", "runaway")
-    prompt = next(e for e in events if e.source == "agent:prompt")
+    kinds = [(e.ref.locator, e.attrs["turn_kind"], e.attrs["text"][:16]) for e in events
+             if e.source == "agent:prompt"]
+    assert kinds == [("line 1", "compaction-summary", "northwind-billin"),
+                     ("line 2", "human-typed", "tests/test_invoi")]
+    prompt = [e for e in events if e.source == "agent:prompt"][1]
     assert (prompt.ref.locator, prompt.actor_kind, prompt.attrs["role"]) == \
         ("line 2", "human", "user")
     assert prompt.attrs["text"].startswith("tests/test_invoice_totals.py started failing")
@@ -75,7 +86,7 @@ def test_plain_string_content_is_the_human_prompt():
 def test_benign_session():
     events, issues = parse_fixture("claude_code", "benign")
     assert issues == []
-    assert by_source(events) == {"agent:prompt": 1, "agent:tool_call": 4,
+    assert by_source(events) == {"agent:prompt": 2, "agent:session": 1, "agent:tool_call": 4,
                                  "agent:tool_result": 4}
     assert [row[3:5] for row in call_rows(events)] == [
         ("Grep", "list"), ("Edit", "write"), ("Edit", "write"), ("Bash", "execute")]
@@ -88,7 +99,8 @@ def test_corrupt_line_is_one_issue_and_the_rest_is_read():
         ("line 3", "invalid JSON: Unterminated string starting at at column 85"),
         ("line 4", "result for call toolu_011deb786e2cd251c6a494dc whose call is not in this "
                    "file (kept as an unmatched result)")]
-    assert by_source(events) == {"agent:prompt": 1, "agent:tool_result": 1}
+    assert by_source(events) == {"agent:prompt": 2, "agent:session": 1,
+                                 "agent:tool_result": 1}
     orphan = next(e for e in events if e.source == "agent:tool_result")
     assert (orphan.ref.locator, orphan.step, orphan.attrs["unmatched"]) == ("line 4", None, True)
 

@@ -12,6 +12,12 @@ BUILTIN_MODULES = (
     # agent runtimes
     "agent.kepler", "agent.kepler_documents", "agent.kepler_artifacts", "agent.otel_genai",
     "agent.mcp_jsonrpc", "agent.claude_code", "agent.openai_chat", "agent.langfuse",
+    "agent.codex", "agent.gemini_cli", "agent.gemini_cli_logs", "agent.gemini_cli_stream",
+    "agent.cline", "agent.cline_ui",
+    "agent.openhands",
+    "agent.swe_agent",
+    "agent.aider",
+    "agent.mcp_client_log",
     # cloud account compromise
     "cloud.m365_ual", "cloud.entra", "cloud.ms_account", "cloud.azure_activity",
     "cloud.oauth_grants", "cloud.defender_cloudapps", "cloud.saas_audit", "cloud.cloudtrail",

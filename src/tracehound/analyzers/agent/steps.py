@@ -170,6 +170,9 @@ class Trace:
     steps: list[Step]
     envelope: Envelope
     by_index: dict[int, Step] = field(default_factory=dict)
+    # the evidence files its steps come from ({sha256, path}), when session assembly joined
+    # more than one (a sub-agent's file, the per-server logs of one MCP client, copies)
+    files: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_index = {step.index: step for step in self.steps}
@@ -180,8 +183,11 @@ class Trace:
         return (min(times), max(times)) if times else (None, None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"session": self.session, "agent": self.agent,
-                "steps": [step.to_json() for step in self.steps]}
+        out = {"session": self.session, "agent": self.agent,
+               "steps": [step.to_json() for step in self.steps]}
+        if len(self.files) > 1:
+            out["files"] = self.files
+        return out
 
 
 @dataclass(eq=False)
@@ -226,9 +232,24 @@ def traces_of(events: Sequence[Event], ctx: Any) -> TraceSet:
         return cached
     built = build_traces(events, getattr(ctx, "baseline", None))
     built.key = key
+    _member_files(built, getattr(ctx, "evidence", None) or ())
     if shared is not None:
         shared["traces"] = built
     return built
+
+
+def _member_files(found: TraceSet, evidence: Iterable[Any]) -> None:
+    """Each trace's member files: those its calls (and their copies) were read from."""
+    paths = {f.sha256: f.path for f in evidence}
+    for trace in found.traces.values():
+        shas = {step.call.ref.sha256 for step in trace.steps}
+        for step in trace.steps:
+            for copy in step.call.attrs.get("copies") or ():
+                if isinstance(copy, dict) and copy.get("sha256"):
+                    shas.add(copy["sha256"])
+        if len(shas) > 1:
+            trace.files = sorted(({"sha256": sha, "path": paths.get(sha, "")} for sha in shas),
+                                 key=lambda f: (f["path"], f["sha256"]))
 
 
 def _fingerprint(events: Sequence[Event], baseline: Any) -> tuple:

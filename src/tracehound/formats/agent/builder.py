@@ -60,6 +60,10 @@ class ToolCall:
     spawns: str | None = None               # the sub-agent id a Task-like call started
     record_id: str | None = None            # the runtime's id of the record holding the call
     server: str | None = None               # MCP server that ran the tool
+    # (tool word, arguments) to class the call by when its own name and arguments would
+    # mislead: an editor's `command` sub-command (`str_replace`, `view`) is no shell command.
+    # Only the action class, target and command attrs come from it; the call keeps its own.
+    describe_as: tuple[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     raw: Any = None
 
@@ -80,13 +84,15 @@ class ToolResult:
     record_id: str | None = None
     spawns: str | None = None               # a sub-agent id the result names (Task results)
     raw: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)   # further attrs (agent_id, sidechain)
 
 
 def prompt_event(ref: EvidenceRef, runtime: str, text: str, role: str, *,
                  time: str | None = None, session: str | None = None,
                  actor_id: str | None = None, user_id: str | None = None,
                  turn_kind: str | None = None, record_id: str | None = None,
-                 task_text: str | None = None, raw: Any = None) -> Event:
+                 task_text: str | None = None, raw: Any = None,
+                 extra: Mapping[str, Any] | None = None) -> Event:
     """An `agent:prompt` event: a user-role record (actor: the user, when the record names
     one) with its `turn_kind` (docs/agent-sessions.md), or the system / deployed prompt
     (actor: the agent it was deployed to)."""
@@ -100,6 +106,8 @@ def prompt_event(ref: EvidenceRef, runtime: str, text: str, role: str, *,
     for key, value in (("record_id", record_id), ("task_text", task_text)):
         if value:
             attrs[key] = value
+    for key, value in (extra or {}).items():      # further attrs never replace the above
+        attrs.setdefault(key, value)
     return Event(ref=ref, source="agent:prompt", time=time, action=f"{role}-prompt",
                  actor_id=user_id if human else actor_id,
                  actor_kind="human" if human else "service-principal", session=session,
@@ -116,7 +124,8 @@ class TraceBuilder:
     nothing read) with the file's name.
     """
 
-    def __init__(self, runtime: str, source: Source | None = None, order: str = "time"):
+    def __init__(self, runtime: str, source: Source | None = None, order: str = "time",
+                 expect_reading: bool = True):
         self.runtime = runtime
         self.source = source
         self.order = order
@@ -124,6 +133,9 @@ class TraceBuilder:
         self._prompts_seen: set[tuple[str | None, str, str]] = set()
         self._zoneless: str | None = None          # locator of the first zone-less time
         self._late: list[ParseIssue] = []          # issues found while building (orphans)
+        # False for a file that by design holds no step and no turn (one event of a
+        # per-event folder, a metadata file): no "nothing read" issue for it
+        self.expect_reading = expect_reading
 
     def add(self, item: ToolCall | ToolResult | Event | ParseIssue) -> None:
         self._items.append(item)
@@ -168,23 +180,28 @@ class TraceBuilder:
 
     def instructions(self, ref: EvidenceRef, text: str, *, path: str | None = None,
                      time: str | None = None, session: str | None = None,
-                     raw: Any = None) -> None:
+                     raw: Any = None, record_id: str | None = None) -> None:
         """A project instruction file seen in the log (CLAUDE.md, AGENTS.md, GEMINI.md)."""
         attrs: dict[str, Any] = {"text": text, "runtime": self.runtime}
         if path:
             attrs["path"] = path
+        if record_id:
+            attrs["record_id"] = record_id
         self._items.append(Event(ref=ref, source="agent:instructions", time=time,
                                  action="instructions", actor_kind="human", session=session,
                                  attrs=attrs, raw=raw))
 
     def session_meta(self, ref: EvidenceRef, session: str | None, *, time: str | None = None,
-                     actor_id: str | None = None, raw: Any = None, **meta: Any) -> None:
-        """One `agent:session` event: the runtime, its version, agent kind, cwd, policies."""
+                     actor_id: str | None = None, raw: Any = None, **meta: Any) -> Event:
+        """One `agent:session` event: the runtime, its version, agent kind, cwd, policies.
+        Returned so a shape can add what later records of the file tell (a model, a policy)."""
         attrs = {"runtime": self.runtime, **{k: v for k, v in meta.items()
                                              if v not in (None, "", [], {})}}
-        self._items.append(Event(ref=ref, source="agent:session", time=time,
-                                 action="session", actor_id=actor_id or self.runtime,
-                                 actor_kind="agent", session=session, attrs=attrs, raw=raw))
+        event = Event(ref=ref, source="agent:session", time=time, action="session",
+                      actor_id=actor_id or self.runtime, actor_kind="agent", session=session,
+                      attrs=attrs, raw=raw)
+        self._items.append(event)
+        return event
 
     def build(self) -> Iterator[Event | ParseIssue]:
         """Events in file order. A call learns its outcome from a separate result record
@@ -239,7 +256,8 @@ class TraceBuilder:
         if self._zoneless is not None:
             yield ParseIssue(path, self._zoneless, "times carry no zone; left empty (give "
                              "--tz ZONE to read them in a zone)")
-        if not read_something and self.source is not None and self.source.size > 0:
+        if not read_something and self.expect_reading and self.source is not None and \
+                self.source.size > 0:
             yield ParseIssue(path, "file", f"recognised as {self.runtime}, nothing read: no "
                              "tool call and no human turn")
 
@@ -320,6 +338,8 @@ def shape_of(tool: str, arguments: dict[str, Any] | str) -> tuple[CallShape, Any
 
 def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None) -> Event:
     shape, arguments = shape_of(call.tool, normalize_arguments(call.arguments))
+    if call.describe_as is not None:
+        shape = shape_of(call.describe_as[0], normalize_arguments(call.describe_as[1]))[0]
     url = call.url or shape.url
     klass = shape.action_class
     if call.url and klass in ("other", "execute") and (call.method or "").upper() in (
@@ -369,6 +389,8 @@ def tool_result_event(result: ToolResult, runtime: str, step: int | None) -> Eve
                        ("spawns", result.spawns)):
         if value:
             attrs[key] = value
+    for key, value in result.extra.items():
+        attrs.setdefault(key, value)
     if step is None:
         attrs["unmatched"] = True
     outcome = "rejected" if result.rejected else outcome_of(result.is_error)

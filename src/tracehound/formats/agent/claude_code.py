@@ -1,178 +1,423 @@
-"""Claude Code session transcripts (`~/.claude/projects/<project>/<session>.jsonl`) -> events.
+"""Claude Code session transcripts (`~/.claude/projects/<project>/<session>.jsonl`, and the
+sub-agent files `<session>/subagents/agent-<id>.jsonl`) -> events.
 
-One JSON record a line: `type` user / assistant (also summary, system and bookkeeping types,
-which carry no tool calls), `uuid`, `parentUuid`, `sessionId`, `timestamp`, `cwd` and a
-`message` {role, content}. A user `content` that is plain text (or text blocks) is the human
-prompt; assistant `tool_use` blocks {id, name, input} are tool calls; user `tool_result` blocks
-{tool_use_id, content, is_error} (with the richer `toolUseResult` beside them) are their
-results. The parent of a call is the previous tool call up its `parentUuid` chain. An
-assistant text block of the same message, just before the call, is its stated intent.
+One JSON record a line. Threaded records carry `uuid`, `parentUuid`, `sessionId`,
+`timestamp`, `cwd`, `version`, `gitBranch`:
+- `assistant`: `message.content` blocks: `text` (the stated intent of the calls after it),
+  `thinking`, `tool_use` {id, name, input} -> a tool call;
+- `user`: a `tool_result` block {tool_use_id, content, is_error} (with `toolUseResult` beside
+  it) -> the call's result; text -> a prompt typed by what it is (claude_code_text.py);
+  `<bash-input>` -> a command the human ran;
+- `system` (compact_boundary, local_command, api_error, turn_duration, stop_hook_summary...),
+  `attachment` (hook output, CLAUDE.md as `nested_memory`, queued prompts...) and `progress`
+  (hook and bash progress; `agent_progress` embeds a sub-agent's messages).
+Flat sidecars (`summary`, `permission-mode`, `file-history-snapshot`, `queue-operation`,
+titles...) are read or known; a record of any other type is counted in one issue per type.
+
+Approval: a result in the runtime's rejection words (or a `toolDenialKind`) marks the call
+rejected; a call made while the permission mode lets calls run unasked (`bypassPermissions`,
+`auto`; `acceptEdits` for edit tools) is auto-approved, citing the record that set the mode.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ...model import Event, ParseIssue, line_ref
-from .builder import ToolCall, ToolResult, TraceBuilder, nearest_call
+from ...model import Event, EvidenceRef, ParseIssue, line_ref
+from .builder import ToolCall, ToolResult, TraceBuilder, nearest_call, prompt_event
+from .claude_code_meta import (KNOWN_TYPES, call_key, links, main_session, record_reason,
+                               session_facts, text_reason)
+from .claude_code_text import UserText, is_rejection, read_text
 from .common import as_dict, as_list, as_text, text_of, utc_iso
+from .unknown_types import UnknownTypes
 from ..base import Parser, Sample, Source
 from ..readers import iter_ndjson
 from ..registry import register
 
 RUNTIME = "claude-code"
-CONVERSATION_TYPES = ("user", "assistant")
-_TEXT_HINT = re.compile(r'"type"\s*:\s*"(?:user|assistant)"')
+EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+# permission modes under which calls run without asking the human (None: every tool)
+AUTO_MODES: dict[str, frozenset[str] | None] = {
+    "bypassPermissions": None, "auto": None, "acceptEdits": EDIT_TOOLS}
+SPAWNING_TOOLS = frozenset({"Task", "Agent"})
+HOOK_CONTEXT = frozenset({"hook_additional_context", "hook_system_message",
+                          "hook_blocking_error"})
+SNIFF_LINES = 60
 
 
 @register
 class ClaudeCodeParser(Parser):
     name = "claude-code"
-    version = "1"
-    description = "Claude Code session JSONL (~/.claude/projects/*/SESSION.jsonl)"
+    version = "2"
+    description = "Claude Code session JSONL (~/.claude/projects/*/SESSION.jsonl, sub-agents)"
+    example = "155715ec-f4e9-47ea-859c-2e4cfcceab6f.jsonl"
 
     def sniff(self, sample: Sample) -> str | None:
         for record in sample.records:
-            if (record.get("type") in CONVERSATION_TYPES and "sessionId" in record
-                    and "uuid" in record and isinstance(record.get("message"), dict)):
-                return "Claude Code session JSONL: user/assistant records with sessionId, " \
-                       "uuid and message"
-            if record.get("type") == "summary" and "leafUuid" in record:
-                return "Claude Code session JSONL: opens with a summary record (leafUuid)"
-        text = sample.text
-        if (not sample.records and text.lstrip().startswith("{") and '"parentUuid"' in text
-                and '"sessionId"' in text and _TEXT_HINT.search(text)):
-            return "Claude Code session JSONL: parentUuid/sessionId records (first record " \
-                   "longer than the sample)"
-        return None
+            reason = record_reason(record)
+            if reason:
+                return reason
+        if not sample.text.lstrip().startswith("{"):
+            return None
+        for line in sample.text.splitlines()[len(sample.records):SNIFF_LINES]:
+            record = _json_line(line)
+            reason = record_reason(record) if record is not None else None
+            if reason:
+                return reason
+        return text_reason(sample.text) if not sample.records else None
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
-        builder = TraceBuilder(RUNTIME)
+        builder = TraceBuilder(RUNTIME, source, order="file")
         records: list[tuple[int, dict[str, Any]]] = []
         for item in iter_ndjson(source.data, source.path):
             if isinstance(item, ParseIssue):
                 builder.add(item)
             else:
                 records.append(item)
-        parent_of, call_of = _links(records)
-        reader = _SessionReader(source, builder, parent_of, call_of)
-        for number, record in records:
-            reader.record(number, record)
+        _SessionReader(source, builder, records).read()
         yield from builder.build()
 
 
-def _call_key(block: dict[str, Any], number: int, position: int) -> str:
-    return as_text(block.get("id")) or f"line {number} block {position}"
+def _json_line(line: str) -> dict[str, Any] | None:
+    import json
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
-def _tool_uses(record: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    content = as_dict(record.get("message")).get("content")
-    return [(position, block) for position, block in enumerate(as_list(content))
-            if isinstance(block, dict) and block.get("type") == "tool_use"]
+@dataclass
+class _Rec:
+    """One record (or a sub-agent message embedded in a progress record) being read."""
 
-
-def _links(records: list[tuple[int, dict[str, Any]]]
-           ) -> tuple[dict[str, str | None], dict[str, str]]:
-    """uuid -> parentUuid, and uuid -> key of the last tool call the record holds."""
-    parent_of: dict[str, str | None] = {}
-    call_of: dict[str, str] = {}
-    for number, record in records:
-        uuid = as_text(record.get("uuid"))
-        if not uuid:
-            continue
-        parent_of.setdefault(uuid, as_text(record.get("parentUuid")))
-        uses = _tool_uses(record) if record.get("type") == "assistant" else []
-        if uses:
-            call_of[uuid] = _call_key(uses[-1][1], number, uses[-1][0])
-    return parent_of, call_of
+    ref: EvidenceRef
+    record: dict[str, Any]
+    time: str | None
+    session: str | None
+    actor: str
+    agent_id: str | None = None           # the sub-agent whose record it is
+    parent_key: str | None = None         # the call a sub-agent's call runs under
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class _SessionReader:
-    """Turns one record at a time into builder items; remembers stated intents by message."""
+    """Turns records into builder items in file order."""
 
     def __init__(self, source: Source, builder: TraceBuilder,
-                 parent_of: dict[str, str | None], call_of: dict[str, str]):
+                 records: list[tuple[int, dict[str, Any]]]):
         self.source = source
         self.builder = builder
-        self.parent_of = parent_of
-        self.call_of = call_of
+        self.records = records
+        self.parent_of, self.call_of = links(records)
+        self.facts = session_facts(records)
+        self.main = main_session(records)
+        self.unknown = UnknownTypes(source.path)
         self.intents: dict[str, str] = {}
+        self.calls_seen: set[str] = set()
+        self.sub_last: dict[str | None, str] = {}      # sub-agent -> its last call's key
+        self.task_prompts: dict[str, str] = {}         # Task / Agent prompt -> call key
+        self.call_session: dict[str, str | None] = {}  # call key -> its session
+        self.sub_parent: dict[str | None, str] = {}    # sub-agent -> the call that started it
+        self.mode: tuple[str, EvidenceRef] | None = None
+        self.pending: tuple[_Rec, str] | None = None   # a `!` command awaiting its output
+
+    def read(self) -> None:
+        readers = {"user": self.user, "assistant": self.assistant, "system": self.system,
+                   "attachment": self.attachment, "progress": self.progress,
+                   "summary": self.summary, "permission-mode": self.permission_mode}
+        for number, record in self.records:
+            kind = record.get("type")
+            if not isinstance(kind, str) or not kind:
+                self.issue(number, "record has no type")
+                continue
+            self.session_event(number, record)
+            if kind not in KNOWN_TYPES:
+                self.unknown.count(kind, f"line {number}")
+            elif kind in readers:
+                readers[kind](number, record)
+        self.flush_command()
+        for issue in self.unknown.issues():
+            self.builder.add(issue)
 
     def issue(self, number: int, problem: str) -> None:
         self.builder.add(ParseIssue(self.source.path, f"line {number}", problem))
 
-    def record(self, number: int, record: dict[str, Any]) -> None:
-        kind = record.get("type")
-        if not isinstance(kind, str) or not kind:
-            self.issue(number, "record has no type")
+    def session_event(self, number: int, record: dict[str, Any]) -> None:
+        session = as_text(record.get("sessionId"))
+        facts = self.facts.get(session or "")
+        if facts is None or facts.line != number:
             return
-        if kind not in CONVERSATION_TYPES:
-            return                      # summary, system, snapshots: no calls, no prompts
+        ref = line_ref(self.source.sha256, number)
+        self.builder.session_meta(ref, session, time=self.time(facts.time, ref),
+                                  actor_id=facts.agent_id or RUNTIME,
+                                  record_id=as_text(record.get("uuid")), raw=record,
+                                  **facts.meta())
+
+    def rec(self, number: int, record: dict[str, Any]) -> _Rec:
+        ref = line_ref(self.source.sha256, number)
+        if not record.get("isSidechain"):
+            return _Rec(ref, record, self.time(record.get("timestamp"), ref),
+                        as_text(record.get("sessionId")) or self.main, RUNTIME)
+        agent = as_text(record.get("agentId"))
+        extra = {"agent_id": agent, "sidechain": True} if agent else {"sidechain": True}
+        return _Rec(ref, record, self.time(record.get("timestamp"), ref),
+                    as_text(record.get("sessionId")) or self.main, agent or RUNTIME, agent,
+                    extra=extra)
+
+    def time(self, value: Any, ref: EvidenceRef) -> str | None:
+        """A record's time: the runtime writes UTC with `Z` (read fast); anything else goes
+        through the builder (a time without a zone stays empty unless --tz)."""
+        if isinstance(value, str) and value.endswith("Z"):
+            return utc_iso(value)
+        return self.builder.time(value, ref)
+
+    def message_of(self, number: int, record: dict[str, Any]) -> list | str | None:
         message = record.get("message")
+        kind = record.get("type")
         if not isinstance(message, dict):
             self.issue(number, f"{kind} record has no message object")
-            return
+            return None
         content = message.get("content")
         if not isinstance(content, (str, list)):
             self.issue(number, f"{kind} message content is neither text nor a list of blocks")
-            return
-        context = {"time": utc_iso(record.get("timestamp")),
-                   "session": as_text(record.get("sessionId")),
-                   "actor_id": as_text(record.get("agentId")) if record.get("isSidechain")
-                   else RUNTIME}
-        if kind == "user":
-            self.user(number, record, content, context)
-        else:
-            self.assistant(number, record, message, context)
+            return None
+        return content
 
-    def user(self, number: int, record: dict[str, Any], content: str | list,
-             context: dict[str, Any]) -> None:
-        ref = line_ref(self.source.sha256, number)
-        human = not record.get("isMeta")
-        if isinstance(content, str):
-            if human:
-                self.builder.prompt(ref, content, "user", time=context["time"],
-                                    session=context["session"], raw=record)
+    # ------------------------------------------------------------------ conversation records
+
+    def user(self, number: int, record: dict[str, Any]) -> None:
+        mode = as_text(record.get("permissionMode"))
+        if mode:
+            self.mode = (mode, line_ref(self.source.sha256, number))
+        content = self.message_of(number, record)
+        if content is None:
             return
-        texts = []
-        for block in content:
-            if not isinstance(block, dict):
+        rec = self.rec(number, record)
+        if record.get("isSidechain") and not record.get("parentUuid"):
+            started_by = self.task_prompts.get(text_of(content) or "")
+            if started_by:                   # a sub-agent written into its parent's file
+                self.sub_parent[rec.agent_id] = started_by
+        self.user_content(rec, content)
+
+    def user_content(self, rec: _Rec, content: list | str) -> None:
+        record = rec.record
+        origin = as_dict(record.get("origin")).get("kind")
+        flags = {"meta": bool(record.get("isMeta")) or origin not in (None, "human")
+                 or record.get("promptSource") == "system",
+                 "compact": bool(record.get("isCompactSummary")),
+                 "sidechain": bool(rec.agent_id or record.get("isSidechain"))}
+        pieces, images = UserText(), 0
+        for block in [content] if isinstance(content, str) else content:
+            if isinstance(block, str):
+                pieces.add(read_text(block, **flags))
+            elif not isinstance(block, dict):
                 continue
-            if block.get("type") == "tool_result":
-                self.builder.add(ToolResult(
-                    ref=ref, tool_call_id=as_text(block.get("tool_use_id")),
-                    result=_result_payload(block, record),
-                    is_error=bool(block.get("is_error")), raw=record, **context))
+            elif block.get("type") == "tool_result":
+                self.result(rec, block)
             elif block.get("type") == "text" and isinstance(block.get("text"), str):
-                texts.append(block["text"])
-        if texts and human:
-            self.builder.prompt(ref, "\n".join(texts), "user", time=context["time"],
-                                session=context["session"], raw=record)
+                pieces.add(read_text(block["text"], **flags))
+            elif block.get("type") in ("image", "document"):
+                images += 1
+        self.emit_text(rec, pieces, images)
 
-    def assistant(self, number: int, record: dict[str, Any], message: dict[str, Any],
-                  context: dict[str, Any]) -> None:
-        ref = line_ref(self.source.sha256, number)
-        message_id = as_text(message.get("id")) or f"line {number}"
-        parent = nearest_call(as_text(record.get("parentUuid")), self.parent_of, self.call_of)
-        extra = {"cwd": record["cwd"]} if isinstance(record.get("cwd"), str) else {}
+    def emit_text(self, rec: _Rec, pieces: UserText, images: int = 0) -> None:
+        if pieces.command_output is not None and self.pending is not None:
+            self.flush_command(pieces.command_output)
+            return
+        self.flush_command()
+        if pieces.command is not None:
+            self.pending = (rec, pieces.command)
+            return
+        typed = "\n".join(pieces.typed)
+        if images and not typed and not (pieces.injected or pieces.compaction):
+            typed = "[image]"
+        extra = {**rec.extra, **({"images": images} if images else {})}
+        for kind, text in (("human-typed", typed),
+                           ("system-injected", "\n\n".join(pieces.injected)),
+                           ("system-injected", pieces.command_output or ""),
+                           ("compaction-summary", "\n\n".join(pieces.compaction))):
+            if text.strip():
+                self.prompt(rec, text, kind, extra)
+        for path, text in pieces.instructions:
+            self.builder.instructions(rec.ref, text, path=path, time=rec.time,
+                                      session=rec.session, raw=rec.record,
+                                      record_id=as_text(rec.record.get("uuid")))
+
+    def prompt(self, rec: _Rec, text: str, kind: str, extra: dict[str, Any]) -> None:
+        """A user-role prompt. Claude Code never resends its history, so a text typed twice
+        is two turns (the builder's de-duplication of resent chats is not wanted here)."""
+        self.builder.add(prompt_event(rec.ref, RUNTIME, text, "user", time=rec.time,
+                                      session=rec.session, turn_kind=kind,
+                                      record_id=as_text(rec.record.get("uuid")),
+                                      raw=rec.record, extra=extra))
+
+    def flush_command(self, output: str | None = None) -> None:
+        if self.pending is None:
+            return
+        rec, command = self.pending
+        self.pending = None
+        self.builder.human_command(rec.ref, command, result=output, time=rec.time,
+                                   session=rec.session,
+                                   record_id=as_text(rec.record.get("uuid")), raw=rec.record)
+
+    def result(self, rec: _Rec, block: dict[str, Any]) -> None:
+        record = rec.record
+        detail = record.get("toolUseResult")
+        content_text = text_of(block.get("content"))
+        rejected = is_rejection(content_text) or bool(record.get("toolDenialKind")) or (
+            isinstance(detail, str) and is_rejection(detail))
+        spawns = as_text(as_dict(detail).get("agentId"))
+        self.builder.add(ToolResult(
+            ref=rec.ref, tool_call_id=as_text(block.get("tool_use_id")),
+            result=_result_payload(block, record), is_error=bool(block.get("is_error")),
+            time=rec.time, session=rec.session, actor_id=rec.actor, rejected=rejected,
+            record_id=as_text(record.get("uuid")), spawns=spawns, extra=dict(rec.extra),
+            raw=record))
+
+    def assistant(self, number: int, record: dict[str, Any]) -> None:
+        if self.message_of(number, record) is None:
+            return
+        rec = self.rec(number, record)
+        rec.parent_key = nearest_call(as_text(record.get("parentUuid")), self.parent_of,
+                                      self.call_of)
+        if rec.parent_key is None and record.get("isSidechain"):
+            rec.parent_key = self.sub_parent.get(rec.agent_id)
+        if self.call_session.get(rec.parent_key or "", rec.session) != rec.session:
+            rec.parent_key = None            # a resumed session's copy of its ancestor's call
+        self.assistant_content(number, rec)
+
+    def assistant_content(self, number: int, rec: _Rec) -> None:
+        message = as_dict(rec.record.get("message"))
+        message_id = as_text(message.get("id")) or f"{rec.ref.locator}"
         for position, block in enumerate(as_list(message.get("content"))):
             if not isinstance(block, dict):
                 continue
-            if block.get("type") == "text" and isinstance(block.get("text"), str):
+            kind = block.get("type")
+            if kind == "text" and isinstance(block.get("text"), str) \
+                    and not rec.record.get("isApiErrorMessage"):
                 self.intents[message_id] = block["text"]
-            if block.get("type") != "tool_use":
-                continue
-            tool = as_text(block.get("name"))
-            if not tool:
-                self.issue(number, "tool_use block without a tool name")
-                continue
-            self.builder.add(ToolCall(
-                ref=ref, tool=tool, tool_call_id=as_text(block.get("id")),
-                arguments=block.get("input"), model=as_text(message.get("model")),
-                key=_call_key(block, number, position), parent_key=parent,
-                stated_intent=self.intents.get(message_id), extra=dict(extra), raw=record,
-                **context))
+            elif kind in ("tool_use", "server_tool_use"):
+                self.call(number, rec, block, position, message, message_id)
+            elif isinstance(kind, str) and kind.endswith("_tool_result") \
+                    and block.get("tool_use_id"):
+                self.builder.add(ToolResult(
+                    ref=rec.ref, tool_call_id=as_text(block.get("tool_use_id")),
+                    result=block.get("content"), time=rec.time, session=rec.session,
+                    actor_id=rec.actor, record_id=as_text(rec.record.get("uuid")),
+                    extra=dict(rec.extra), raw=rec.record))
+
+    def call(self, number: int, rec: _Rec, block: dict[str, Any], position: int,
+             message: dict[str, Any], message_id: str) -> None:
+        tool = as_text(block.get("name"))
+        if not tool:
+            self.issue(number, "tool_use block without a tool name")
+            return
+        key = call_key(block, number, position)
+        if key in self.calls_seen:           # the same call written again (a stream update)
+            return
+        self.calls_seen.add(key)
+        self.call_session[key] = rec.session
+        approval, approval_ref, policy = self.approval(tool)
+        cwd = rec.record.get("cwd")
+        self.builder.add(ToolCall(
+            ref=rec.ref, tool=tool, time=rec.time, session=rec.session,
+            tool_call_id=as_text(block.get("id")), arguments=block.get("input"),
+            actor_id=rec.actor, model=as_text(message.get("model")), key=key,
+            parent_key=rec.parent_key, stated_intent=self.intents.get(message_id),
+            cwd=cwd if isinstance(cwd, str) else None, approval=approval,
+            approval_ref=approval_ref, approval_policy=policy, agent_id=rec.agent_id,
+            sidechain=bool(rec.extra.get("sidechain")),
+            record_id=as_text(rec.record.get("uuid")), raw=rec.record))
+        if rec.agent_id is not None:
+            self.sub_last[rec.agent_id] = key
+        prompt = as_dict(block.get("input")).get("prompt")
+        if tool in SPAWNING_TOOLS and isinstance(prompt, str):
+            self.task_prompts.setdefault(prompt, key)
+
+    def approval(self, tool: str) -> tuple[str | None, EvidenceRef | None, str | None]:
+        """The approval a call gets from the permission mode in force when it was made."""
+        if self.mode is None:
+            return None, None, None
+        mode, ref = self.mode
+        if mode in AUTO_MODES and (AUTO_MODES[mode] is None or tool in AUTO_MODES[mode]):
+            return "auto-approved", ref, mode
+        return None, None, mode
+
+    # ------------------------------------------------------------------ other records
+
+    def permission_mode(self, number: int, record: dict[str, Any]) -> None:
+        mode = as_text(record.get("permissionMode"))
+        if mode:
+            self.mode = (mode, line_ref(self.source.sha256, number))
+
+    def summary(self, number: int, record: dict[str, Any]) -> None:
+        text = as_text(record.get("summary"))
+        if text:
+            rec = self.rec(number, record)
+            self.prompt(rec, text, "compaction-summary", {})
+
+    def system(self, number: int, record: dict[str, Any]) -> None:
+        content = record.get("content")
+        if record.get("subtype") == "local_command" and isinstance(content, str):
+            rec = self.rec(number, record)
+            self.emit_text(rec, read_text(content, meta=True))
+
+    def attachment(self, number: int, record: dict[str, Any]) -> None:
+        found = as_dict(record.get("attachment"))
+        kind = found.get("type")
+        rec = self.rec(number, record)
+        if kind == "nested_memory" and as_text(found.get("content")):
+            self.builder.instructions(
+                rec.ref, str(found["content"]),
+                path=as_text(found.get("path")) or as_text(found.get("displayPath")),
+                time=rec.time, session=rec.session, raw=record,
+                record_id=as_text(record.get("uuid")))
+        elif kind in HOOK_CONTEXT and text_of(found.get("content")):
+            self.prompt(rec, text_of(found.get("content")) or "", "system-injected", rec.extra)
+        elif kind == "queued_command":
+            text = text_of(found.get("prompt")) or ""
+            if found.get("commandMode") == "bash" and text.strip():
+                self.flush_command()
+                self.pending = (rec, text.strip())
+            elif text.strip():
+                origin = as_dict(found.get("origin")).get("kind")
+                self.emit_text(rec, read_text(text, meta=origin not in (None, "human")))
+
+    def progress(self, number: int, record: dict[str, Any]) -> None:
+        """A sub-agent's message embedded in the parent's transcript (`agent_progress`):
+        its calls run under the call that started the sub-agent (`parentToolUseID`)."""
+        data = as_dict(record.get("data"))
+        inner = _embedded(data.get("message"))
+        if data.get("type") != "agent_progress" or inner is None:
+            return                          # hook, bash, search progress: nothing to read
+        agent = as_text(data.get("agentId"))
+        inner["cwd"] = record.get("cwd")
+        outer = self.rec(number, record)
+        rec = _Rec(outer.ref, inner, self.time(inner.get("timestamp"), outer.ref)
+                   or outer.time, outer.session, agent or RUNTIME, agent,
+                   extra={k: v for k, v in (("agent_id", agent), ("sidechain", True)) if v})
+        content = inner["message"].get("content")
+        if inner["type"] == "assistant":
+            rec.parent_key = self.sub_last.get(agent) or as_text(record.get("parentToolUseID"))
+            self.assistant_content(number, rec)
+        elif isinstance(content, (str, list)):
+            self.user_content(rec, content)
+
+
+def _embedded(value: Any) -> dict[str, Any] | None:
+    """A sub-agent message embedded in a progress record, as a record of its own
+    ({type, message, uuid, timestamp, toolUseResult}), whichever of the two shapes Claude Code
+    wrote ({type, message: {role, content}} or the bare {role, content}); else None."""
+    inner = as_dict(value)
+    message = inner.get("message") if isinstance(inner.get("message"), dict) else inner
+    kind = inner.get("type") if inner.get("type") in ("user", "assistant") \
+        else message.get("role")
+    if kind not in ("user", "assistant") or "content" not in message:
+        return None
+    return {"type": kind, "message": message, "uuid": inner.get("uuid"),
+            "timestamp": inner.get("timestamp"), "toolUseResult": inner.get("toolUseResult")}
 
 
 def _result_payload(block: dict[str, Any], record: dict[str, Any]) -> Any:

@@ -38,6 +38,8 @@ MCP_METHODS = ("initialize", "ping", "tools/", "resources/", "prompts/", "notifi
 TOOL_CALL = "tools/call"
 LIST_CHANGED = "notifications/tools/list_changed"
 _PREFIX_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+# `<time> [server] [info] Message from client: {...}`: Claude Desktop's own log shape
+DESKTOP_MARK = re.compile(r"\] Message from (?:client|server): $")
 _PREFIX_DIRECTION = re.compile(r"(-->|<--|->|<-|=>|<=|\bsend\b|\brecv\b|\bin\b|\bout\b|"
                                r"client\s*->\s*server|server\s*->\s*client)", re.IGNORECASE)
 
@@ -53,6 +55,8 @@ class Message:
     server: str | None
     client: str | None
     direction: str | None
+    channel: str | None = None      # one connection of a log that holds several (ids restart)
+    record_id: str | None = None    # the message's own id across copies of the log
 
 
 def is_mcp_message(value: Any) -> bool:
@@ -104,6 +108,8 @@ class McpJsonRpcParser(Parser):
         lines = sample.text.splitlines()[:10]
         for line in lines:
             brace = line.find("{")
+            if brace > 0 and DESKTOP_MARK.search(line[:brace]):
+                continue                    # a Claude Desktop log line: mcp_client_log.py
             if brace > 0 and _PREFIX_TIME.search(line[:brace]) and '"jsonrpc"' in line:
                 try:
                     message, _ = unwrap(json.loads(line[brace:]))
@@ -122,7 +128,7 @@ class McpJsonRpcParser(Parser):
                 builder.add(item)
             else:
                 messages.append(item)
-        _Session(source, builder, messages).emit()
+        McpSession(source, builder, messages).emit()
         yield from builder.build()
 
 
@@ -199,10 +205,12 @@ def _messages(record: Any, ref: EvidenceRef, path: str,
                   direction=as_text(first_of(context, *DIRECTION_KEYS)))
 
 
-class _Session:
+class McpSession:
     """Pairs responses with requests and turns messages into events."""
 
-    def __init__(self, source: Source, builder: TraceBuilder, messages: list[Message]):
+    def __init__(self, source: Source, builder: TraceBuilder, messages: list[Message],
+                 runtime: str = RUNTIME):
+        self.runtime = runtime
         self.source = source
         self.builder = builder
         self.messages = messages
@@ -245,11 +253,16 @@ class _Session:
 
     def base_attrs(self, message: Message) -> dict[str, Any]:
         session = self.session_of(message)
-        attrs = {"jsonrpc_id": message.body.get("id"), "runtime": RUNTIME,
+        attrs = {"jsonrpc_id": message.body.get("id"), "runtime": self.runtime,
                  "server": message.server or self.servers.get(session)}
         if message.direction:
             attrs["direction"] = message.direction
+        if message.record_id:
+            attrs["record_id"] = message.record_id
         return attrs
+
+    def pair_key(self, message: Message) -> tuple[str, str | None, str]:
+        return (self.session_of(message), message.channel, str(message.body.get("id")))
 
     def request(self, message: Message, method: str) -> None:
         body = message.body
@@ -274,21 +287,22 @@ class _Session:
                                attrs=attrs, raw=body, **context))
         if "id" not in body:
             return
-        self.pending[(context["session"], str(body["id"]))] = (method, tool)
+        self.pending[self.pair_key(message)] = (method, tool)
         if tool:
             self.builder.add(ToolCall(
                 ref=message.ref, tool=tool, tool_call_id=self.call_id(message),
-                arguments=params.get("arguments"),
+                arguments=params.get("arguments"), record_id=message.record_id,
                 extra={"server": attrs["server"], "jsonrpc_id": body["id"]}, raw=body,
                 **context))
 
     def call_id(self, message: Message) -> str:
-        return f"{self.session_of(message)}#{message.body.get('id')}"
+        channel = f"{message.channel}#" if message.channel else ""
+        return f"{self.session_of(message)}#{channel}{message.body.get('id')}"
 
     def response(self, message: Message) -> None:
         body = message.body
         context = self.context(message)
-        method, tool = self.pending.pop((context["session"], str(body.get("id"))), (None, None))
+        method, tool = self.pending.pop(self.pair_key(message), (None, None))
         result = as_dict(body.get("result"))
         error = body.get("error")
         is_error = error is not None or bool(result.get("isError"))
@@ -311,10 +325,12 @@ class _Session:
                                outcome="failure" if is_error else "success",
                                actor_kind="agent" if context["actor_id"] else "unknown",
                                attrs=attrs, raw=body, **context))
-        if method == TOOL_CALL:
+        if method == TOOL_CALL or (method is None and "content" in result):
+            # a tool result whose request is not in the file is kept (and reported: orphan)
             self.builder.add(ToolResult(
                 ref=message.ref, tool_call_id=self.call_id(message),
-                result=text, is_error=is_error, tool=tool, raw=body, **context))
+                result=text, is_error=is_error, tool=tool, record_id=message.record_id,
+                raw=body, **context))
 
     def prompts(self, message: Message, result: dict[str, Any], context: dict[str, Any]) -> None:
         """A prompt the user picked (prompts/get): its messages are the user's request."""

@@ -33,7 +33,35 @@ def _is_message(value: Any) -> bool:
 
 
 def _is_request(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("messages"), list)
+    """A request body: chat messages (or none yet, with a model). A list of other records
+    under `messages` (a Gemini CLI session's) is not one."""
+    if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
+        return False
+    messages = value["messages"]
+    return _is_message(messages[0]) if messages else "model" in value
+
+
+# Block types of Anthropic-style content that OpenAI chat messages never carry, and keys the
+# Cline / Roo Code task history adds to its messages: such a list is another runtime's.
+FOREIGN_BLOCKS = ("tool_use", "tool_result", "thinking", "redacted_thinking")
+FOREIGN_KEYS = ("ts", "isSummary", "modelInfo", "metrics", "conversationHistoryIndex")
+
+
+def _is_foreign(messages: list) -> bool:
+    for message in messages[:8]:
+        if any(key in message for key in FOREIGN_KEYS):
+            return True
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [{"text": content}]
+        for block in blocks:
+            if not isinstance(block, dict):
+                continue
+            text = block.get("text")
+            if block.get("type") in FOREIGN_BLOCKS or (
+                    isinstance(text, str) and text.lstrip().startswith(("<task>",
+                                                                       "<environment_details>"))):
+                return True
+    return False
 
 
 def _is_response(value: Any) -> bool:
@@ -52,7 +80,9 @@ def _body(value: Any) -> Any:
 def kind_of(record: Any) -> str | None:
     """request | response | pair | messages, or None when it is none of them."""
     if isinstance(record, list):
-        return "messages" if record and all(_is_message(m) for m in record[:5]) else None
+        if record and all(_is_message(m) for m in record[:5]) and not _is_foreign(record):
+            return "messages"
+        return None
     if not isinstance(record, dict):
         return None
     inner = _body(record)
