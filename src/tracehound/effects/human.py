@@ -1,0 +1,289 @@
+"""What the human allowed: each human turn -> grants, prohibitions and approval waits.
+
+`read_turn(text, turn, ref)` reads one human-typed turn (or a project instruction file, as a
+standing turn) into a `TurnReading`: its `Directive`s, each with the effect kinds it covers,
+its object, its condition, the sentence quoted, the turn and the ref. Only the human's own
+prose is read (prose.py drops code, quotes and pasted output); clauses are read by
+clauses.py against the phrase tables (data/phrases.yaml). A turn in a language the tables do
+not cover has `intent_parsed=False` and no directives.
+
+`Instructions` holds the directives of a session in order and answers what is in force at a
+turn: a later directive overrides an earlier one for the same effect and object; a grant
+that names no object does not lift an earlier prohibition that names one ("don't push to
+main" ... "push it"). Conditions hold until (or from) what they name is seen: the caller says
+which condition kinds it saw (a later successful test run is `tests-pass`). Rejected calls
+are kept by effect kind and object, so an effect the human rejected and the agent achieved
+another way can be told (`rejected_then_achieved`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Collection, Iterable, Mapping
+
+from ..model import EvidenceRef
+from .clauses import STANDING, Condition, Directive, read_sentence
+from .kinds import Effect
+from .phrases import load_table
+from .prose import language_of, paragraphs, prose_lines, sentences
+from .secrets import scrub
+
+__all__ = ["STANDING", "Condition", "Directive", "TurnReading", "read_turn",
+           "read_instructions", "Instructions", "Rejection", "Decision", "Seen"]
+
+# Kinds that achieve the same thing, for "rejected, then achieved another way".
+SAME_AIM = {"vcs-force-push": "vcs-push"}
+Seen = Collection[str] | Mapping[str, int]
+"""Condition kinds the trace showed before a step: a collection (seen at any time) or a
+mapping kind -> the last turn index during which it was seen (counts only for directives of
+that turn or earlier)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnReading:
+    """What one human turn (or one instruction file) says the agent may and may not do."""
+
+    turn: int
+    ref: EvidenceRef | None
+    directives: tuple[Directive, ...]
+    intent_parsed: bool = True
+    note: str = ""                  # why the intent was not parsed
+
+    @property
+    def standing(self) -> bool:
+        return self.turn == STANDING
+
+    @property
+    def unresolved(self) -> tuple[Directive, ...]:
+        """Prohibitions (and approval waits) whose object could not be resolved."""
+        return tuple(d for d in self.directives if d.kind != "grant" and not d.resolved)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"turn": self.turn, "intent_parsed": self.intent_parsed,
+                               "directives": [d.to_json() for d in self.directives]}
+        if self.ref is not None:
+            out["ref"] = self.ref.to_json()
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def read_turn(text: str, turn: int, ref: EvidenceRef | None) -> TurnReading:
+    """The directives of one human-typed turn, valid from that turn on."""
+    drafts, parsed, note = _read_text(text if isinstance(text, str) else "")
+    directives = tuple(replace(d, turn=turn, ref=ref) for d in drafts)
+    return TurnReading(turn, ref, directives, parsed, note)
+
+
+def read_instructions(text: str, ref: EvidenceRef | None) -> TurnReading:
+    """A project instruction file (agent:instructions): standing directives that hold
+    before the first typed turn."""
+    return read_turn(text, STANDING, ref)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str) -> tuple[tuple[Directive, ...], bool, str]:
+    table = load_table()
+    found = []
+    lines = prose_lines(text, table.pasted)
+    read = [s for paragraph in paragraphs(lines) for s in sentences(paragraph)]
+    words = [w.replace("'", "") for s in read for w in s.words]
+    language = language_of(words, "".join(lines), table.english, table.foreign)
+    if not language.parsed:
+        return (), False, f"intent not parsed: {language.reason}"
+    for sentence in read:
+        found.extend(read_sentence(sentence, table))
+    scrubbed = (replace(d, quote=scrub(d.quote),
+                        object_text=scrub(d.object_text) if d.object_text else None)
+                for d in found)
+    return tuple(dict.fromkeys(scrubbed)), True, ""
+
+
+# ----------------------------------------------------------------------------- a session
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A call the human rejected: its effect, step, ref and the turn in force."""
+
+    effect: Effect
+    step: int | None
+    ref: EvidenceRef | None
+    turn: int | None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return rejection_key(self.effect)
+
+
+def rejection_key(effect: Effect) -> tuple[str, str | None]:
+    kind = SAME_AIM.get(effect.kind, effect.kind)
+    obj = effect.object
+    if obj is not None:
+        obj = " ".join(obj.replace("\\", "/").rstrip("/").split())
+        if kind.startswith("vcs-"):
+            obj = " ".join(obj.replace("/", " ").replace(":", " ").split())
+    return kind, obj
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The directive that decides an effect at a turn: `allows` True for a grant (or a
+    prohibition whose "until" condition was seen), False for a prohibition in force.
+    `pending`: a grant that covers the effect but whose condition was not yet seen."""
+
+    directive: Directive | None = None
+    allows: bool | None = None
+    pending: Directive | None = None
+
+
+class Instructions:
+    """Every directive of one session, in order: standing ones (instruction files) first,
+    then each typed turn's."""
+
+    def __init__(self, turns: Iterable[TurnReading] = (),
+                 standing: Iterable[TurnReading] = ()):
+        self.standing = tuple(standing)
+        self.turns = tuple(sorted(turns, key=lambda r: r.turn))
+        self.directives = tuple(d for r in self.standing + self.turns for d in r.directives)
+        self._turn_indexes = tuple(r.turn for r in self.turns)
+        self.rejections: dict[tuple[str, str | None], Rejection] = {}
+        self._upto_cache: dict[int, tuple[Directive, ...]] = {}
+        self._in_force_cache: dict[int, tuple[Directive, ...]] = {}
+
+    @property
+    def missing(self) -> bool:
+        """No human-typed turn is in the evidence: the envelope alone applies."""
+        return not self.turns
+
+    @property
+    def unresolved(self) -> tuple[Directive, ...]:
+        return tuple(d for r in self.standing + self.turns for d in r.unresolved)
+
+    @property
+    def not_parsed(self) -> tuple[TurnReading, ...]:
+        return tuple(r for r in self.standing + self.turns if not r.intent_parsed)
+
+    def _upto(self, turn: int | None) -> tuple[Directive, ...]:
+        limit = STANDING if turn is None else turn
+        found = self._upto_cache.get(limit)
+        if found is None:
+            found = self._upto_cache[limit] = tuple(d for d in self.directives
+                                                    if d.turn <= limit)
+        return found
+
+    def in_force(self, turn: int | None) -> tuple[Directive, ...]:
+        """The directives that hold at `turn` (None: before the first typed turn): for each
+        effect kind and object the latest directive, conditions not yet applied."""
+        limit = STANDING if turn is None else turn
+        cached = self._in_force_cache.get(limit)
+        if cached is not None:
+            return cached
+        latest: dict[tuple[str, str, str | None], int] = {}
+        upto = self._upto(turn)
+        for index, d in enumerate(upto):
+            group = "await" if d.kind == "await-approval" else "rule"
+            obj = d.object if d.resolved else "?" + (d.object_text or "")
+            for kind in d.effects:
+                latest[(group, kind, obj)] = index
+        kept = sorted(set(latest.values()))
+        found = self._in_force_cache[limit] = tuple(upto[i] for i in kept)
+        return found
+
+    def decide(self, effect: Effect, turn: int | None, seen: Seen = ()) -> Decision:
+        """The grant or prohibition that decides `effect` at `turn`: the latest that covers
+        it, except that a grant lifts an earlier prohibition only as specifically as it
+        names the effect ("don't push to main" stands after "push it")."""
+        winner: Directive | None = None
+        allows: bool | None = None
+        level = 0
+        pending: Directive | None = None
+        for d in self._upto(turn):
+            reach = d.coverage(effect) if d.kind != "await-approval" else 0
+            if not reach:
+                continue
+            effective = self._effective(d, turn, seen)
+            if effective is None:
+                pending = d if d.kind == "grant" else pending
+                continue
+            if winner is not None and effective and allows is False and reach < level:
+                continue
+            winner, allows, level = d, effective, reach
+        return Decision(winner, allows, pending if winner is None or not allows else None)
+
+    def awaiting(self, effect: Effect, turn: int | None, seen: Seen = ()) -> Directive | None:
+        """An approval wait that covers `effect` and is still pending at `turn`: one from an
+        instruction file, or from the latest typed turn, with no grant since that covers
+        the effect."""
+        found: Directive | None = None
+        for d in self._upto(turn):
+            if d.kind == "await-approval" and d.covers(effect) and self._pending(d, turn):
+                found = d
+            elif found is not None and d.kind == "grant" and d.covers(effect) and \
+                    self._effective(d, turn, seen):
+                found = None
+        return found
+
+    def _pending(self, d: Directive, turn: int | None) -> bool:
+        return d.turn == STANDING or not self._later_turn(d.turn, turn)
+
+    def _later_turn(self, after: int, upto: int | None) -> bool:
+        limit = STANDING if upto is None else upto
+        return any(after < t <= limit for t in self._turn_indexes)
+
+    def _effective(self, d: Directive, turn: int | None, seen: Seen) -> bool | None:
+        """True: it allows; False: it forbids; None: not in force (yet / any more)."""
+        condition = d.condition
+        if condition is None:
+            return d.kind == "grant"
+        met = self._met(condition, d, turn, seen)
+        if d.kind == "grant":
+            holds = met is None or (met if condition.mode == "once" else not met)
+            return True if holds else None
+        if condition.mode == "until":         # forbidden until seen, then allowed
+            return bool(met)
+        return False if met else None
+
+    def _met(self, condition: Condition, d: Directive, turn: int | None,
+             seen: Seen) -> bool | None:
+        """Whether the condition was seen; None for a grant's condition no evidence can show
+        (it holds: precision first)."""
+        kind = condition.kind
+        if kind == "done":
+            return True
+        if kind == "asked":
+            return False
+        if kind == "human-ok" or (kind == "unknown" and condition.mode == "until"):
+            if kind == "unknown" and d.kind == "grant":
+                return None
+            return d.turn != STANDING and self._later_turn(d.turn, turn)
+        if kind == "unknown":
+            return None if d.kind == "grant" else False
+        if isinstance(seen, Mapping):
+            return kind in seen and seen[kind] >= d.turn
+        return kind in seen
+
+    # -- rejected calls ------------------------------------------------------------------
+
+    def reject(self, effect: Effect, *, step: int | None = None,
+               ref: EvidenceRef | None = None, turn: int | None = None) -> Rejection:
+        """Record that the human rejected a call with this effect."""
+        rejection = Rejection(effect, step, ref, turn)
+        self.rejections[rejection.key] = rejection
+        return rejection
+
+    def rejected_then_achieved(self, effect: Effect, *, step: int | None, turn: int | None,
+                               seen: Seen = ()) -> Rejection | None:
+        """The rejection this effect achieves another way (same aim, same object, a later
+        step), unless a turn after the rejection granted it."""
+        rejection = self.rejections.get(rejection_key(effect))
+        if rejection is None or (step is not None and rejection.step is not None
+                                 and step <= rejection.step):
+            return None
+        since = STANDING if rejection.turn is None else rejection.turn
+        for d in self._upto(turn):
+            if d.kind == "grant" and d.turn > since and d.covers(effect) and \
+                    self._effective(d, turn, seen):
+                return None
+        return rejection
+
