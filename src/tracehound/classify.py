@@ -40,10 +40,15 @@ class SignalRule:
 
 
 SIGNALS: dict[str, SignalRule] = {
-    "agent-divergence": SignalRule(AGENT, 0.25, (
-        "TH-AGENT-DIVERGENCE", "TH-AGENT-SCOPE-CREEP"),
-        "Agent actions went beyond what the human asked or the agent's scope allowed at "
+    "agent-against-instructions": SignalRule(AGENT, 0.35, ("TH-AGENT-DIVERGENCE",),
+        "Agent actions went against what the human said or the stated intent at step(s) "
+        "{steps}"),
+    "agent-beyond-scope": SignalRule(AGENT, 0.25, ("TH-AGENT-SCOPE-CREEP",),
+        "Agent actions went beyond what the human asked and the agent's scope allowed at "
         "step(s) {steps}"),
+    "agent-beyond-scope-high": SignalRule(AGENT, 0.35, ("TH-AGENT-SCOPE-CREEP",),
+        "Agent actions went beyond what the human asked and the agent's scope allowed, at "
+        "high severity, at step(s) {steps}"),
     "agent-persistence": SignalRule(AGENT, 0.2, ("TH-AGENT-PERSISTENCE",),
                                     "{n} persistence mechanism(s) were installed by the agent"),
     "schedule-while-deployer-offline": SignalRule(AGENT, 0.2, ("TH-AGENT-PERSISTENCE",),
@@ -55,7 +60,7 @@ SIGNALS: dict[str, SignalRule] = {
                                                "TH-AGENT-MCP-TOOLS-CHANGED"),
                                  "{n} MCP branch(es) or tool-list change(s) left the scope"),
     "unattended-high-impact": SignalRule(AGENT, 0.1, ("TH-AGENT-UNATTENDED",),
-                                         "{n} high-impact step(s) ran with no human approver"),
+                                         "{k} high-impact step(s) ran with no human approver"),
     "agent-over-privileged": SignalRule(AGENT, 0.1, ("TH-AGENT-OVERPRIVILEGED-GRANT",),
                                         "{n} grant(s) held by the agent exceed its intent"),
     "tenant-wide-consent": SignalRule(CLOUD, 0.3, ("TH-M365-OAUTH-CONSENT",
@@ -134,6 +139,7 @@ class Evidence:
                extra: tuple[EvidenceRef, ...] = ()) -> Signal:
         steps = sorted({s for f in found for s in _steps_of(f)})
         text = SIGNALS[name].sentence.format(n=len(found) if n is None else n,
+                                             k=len(steps) or len(found),
                                              steps=", ".join(map(str, steps)) or "unknown")
         return Signal(name, text + ".", _refs(found) + extra)
 
@@ -141,11 +147,15 @@ class Evidence:
 def _agent_signals(ev: Evidence) -> Iterable[Signal]:
     if not ev.has_agent:
         return
-    for name in ("agent-divergence", "agent-persistence", "agent-exfiltration",
+    for name in ("agent-against-instructions", "agent-persistence", "agent-exfiltration",
                  "mcp-escalation", "unattended-high-impact", "agent-over-privileged"):
         found = ev.by_rules(SIGNALS[name].rules)
         if found:
             yield ev.signal(name, found)
+    beyond = ev.by_rules(SIGNALS["agent-beyond-scope"].rules)
+    if beyond:
+        high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK["high"] for f in beyond)
+        yield ev.signal("agent-beyond-scope-high" if high else "agent-beyond-scope", beyond)
     persistence = ev.by_rules(SIGNALS["agent-persistence"].rules)
     offline = [e for e in ev.events if e.source == "agent:approval"
                and str(e.attrs.get("deployer_status", "")).lower() == "offline"]
@@ -193,6 +203,9 @@ def _injection_and_insider(ev: Evidence) -> Iterable[Signal]:
 
 
 def _steps_of(finding: Finding) -> tuple[int, ...]:
+    """Every step a finding stands for: a group's members, else its listed steps or step."""
+    if finding.steps:
+        return finding.steps
     listed = (finding.details or {}).get("steps")
     if isinstance(listed, list) and listed:
         return tuple(s for s in listed if isinstance(s, int))

@@ -1,30 +1,27 @@
-"""The allowed envelope of an agent: which action classes it may perform, with which tools, on
-which resources.
+"""The scope a grant or a stated intent is compared with: what an agent's own records say
+it may do, as action classes, resources and tools.
 
-The envelope comes from the scope baseline when one is given (`--baseline`, seed 003's B1, B2
-and B4). Without one it is inferred, in this order, from the agent's runtime config
-(`agent:config` scope_actions / scope_resources / scope_tools, or its scope text), from the
-deployed prompt, or from the stated intent of its first steps. Each session's envelope is then
-narrowed to what its human asked for (`session_envelope`): the user prompt's verbs, within
-what the config or deployed prompt allows, and the resources it names, with the session's
-working directory as the default root (scope_roots.py reads paths, tables, buckets, hosts and
-ids out of prose; a credential store is never implied by a prompt that does not name one).
-An inferred envelope says so: `inferred` is True and `describe()` names every source it came
-from, so each finding that depends on it can tell the reader that the scope was inferred.
+Used where a *statement* is to be checked against a scope: an IAM / OAuth grant against the
+agent's written intent (credential-audit: over-privileged grants), a stated intent against
+the action taken (the kepler prompt-vs-action corpus). The scope comes from the baseline
+(`--baseline`, seed 003's B1, B2 and B4) when one governs the agent, else from its runtime
+config (`agent:config` scope_actions / scope_resources / scope_tools, or its scope text),
+its deployed prompt, or the stated intent of its first steps; an inferred scope says so.
+
+What a *step* does and who allowed it is the effects layer's (tracehound.effects): the agent
+tools judge steps there, not here. This module holds no table of commands or paths.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .model import EvidenceRef, Event
-from .scope_roots import (ResourceScope, kind_of, merged, named_in_text, verb_classes,
-                          without_resources)
-from .taxonomy import classify_action, tokens
+from .taxonomy import classify_action
 
 READ_ONLY = frozenset({"list", "read"})
 # Classes an envelope never needs to grant explicitly: signing in and using the agent's own
@@ -56,10 +53,6 @@ _NEGATIONS = frozenset({"not", "never", "no", "don", "dont", "without", "nor"})
 _OTHERS = frozenset({"human", "humans", "user", "users", "person", "people", "operator",
                      "reviewer", "customer", "you", "me", "them", "someone", "staff",
                      "engineer", "admin", "team", "owner"})
-_SENDING = frozenset({"post", "put", "patch", "upload", "send", "publish", "share", "forward",
-                      "email", "mail", "webhook", "exfil", "transfer"})
-# Where the envelope's own scope came from, for a session narrowed to its human's task.
-NARROWED_BY_TASK = frozenset({"agent:config", "deployed prompt"})
 
 
 @dataclass(frozen=True)
@@ -78,8 +71,6 @@ class Envelope:
     inferred: bool = True
     refs: tuple[EvidenceRef, ...] = ()
     text: str = ""                  # the scope as written, shortened, for statements
-    scope: ResourceScope | None = None   # roots, hosts, secrets inferred from prose
-    sources: tuple[tuple[str, str], ...] = ()   # (what, locator) when more than one
 
     @property
     def known(self) -> bool:
@@ -95,59 +86,18 @@ class Envelope:
             return "no scope could be determined"
         if not self.inferred:
             return f"baseline scope for agent {self.agent}"
-        sources = self.sources or ((self.origin, self.refs[0].locator if self.refs else ""),)
-        parts = [f"the {what}{_located(locator)}" for what, locator in sources]
-        if self.scope is not None and self.scope.cwd:
-            parts.append(f"the working directory {self.scope.cwd}")
-        joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-        return f"scope inferred from {joined}"
+        locator = self.refs[0].locator if self.refs else ""
+        return f"scope inferred from the {self.origin}{_located(locator)}"
 
     def summary(self) -> str:
         actions = ", ".join(sorted(self.actions)) or "none"
-        shown = list(self.resources) + (self.scope.shown() if self.scope else [])
-        resources = ", ".join(shown) or "any resource"
+        resources = ", ".join(self.resources) or "any resource"
         tools = f"; tools: {', '.join(self.tool_names)}" if self.tools else ""
         return f"allowed actions: {actions}; resources: {resources}{tools}"
-
-    def leaves(self, action_class: str, target: str | None, tool: str | None,
-               call: Event | None = None) -> str | None:
-        """Why an action leaves this envelope (one clause), or None when it stays inside.
-        `call` (the step's own record) gives what the resource checks need beyond the
-        target: its type, the working directory, the host in its arguments, its method."""
-        if not self.known:
-            return None
-        if action_class == "egress" and self._fetches_named_url(target, call):
-            action_class = "read"     # fetching the page the prompt names is reading it
-        if self.tools and tool:
-            classes = _tool_classes(tool, self.tools)
-            if classes is False:
-                return f"tool {tool} is not among the tools the scope allows"
-            if classes is not None and action_class not in classes | ALWAYS_ALLOWED:
-                return f"a {action_class} action through {tool} is not an allowed operation"
-        elif action_class not in self.actions and action_class not in ALWAYS_ALLOWED:
-            return f"action class {action_class} is not among the allowed {_join(self.actions)}"
-        if self.resources and target and not resource_matches(target, self.resources):
-            return f"resource {target} matches none of the allowed resource patterns"
-        if self.scope is not None:
-            return self.scope.outside(action_class, target, tool, call)
-        return None
-
-    def _fetches_named_url(self, target: str | None, call: Event | None) -> bool:
-        """A GET of a URL the prompt names (an HTTP method, else a tool not named for
-        sending)."""
-        if "egress" in self.actions or self.scope is None or not target or call is None:
-            return False
-        method = call.attrs.get("method")
-        fetching = str(method).upper() in ("GET", "HEAD") if method else \
-            not _SENDING.intersection(tokens(str(call.attrs.get("tool") or call.action)))
-        return fetching and kind_of(target, call.target_type) == "url" and \
-            self.scope.names_url(target)
 
     def to_json(self) -> dict[str, Any]:
         return {"agent": self.agent, "actions": sorted(self.actions),
                 "resources": list(self.resources), "tools": list(self.tool_names),
-                "roots": self.scope.shown() if self.scope else [],
-                "cwd": self.scope.cwd if self.scope else None,
                 "origin": self.origin, "inferred": self.inferred,
                 "refs": [r.to_json() for r in self.refs]}
 
@@ -157,21 +107,6 @@ UNKNOWN = Envelope(agent=None, actions=frozenset(), origin="none")
 
 def _located(locator: str) -> str:
     return f" ({'document root' if locator == 'json:' else locator})" if locator else ""
-
-
-def _join(values: Iterable[str]) -> str:
-    return "{" + ", ".join(sorted(values)) + "}" if values else "{}"
-
-
-@lru_cache(maxsize=16384)
-def _tool_classes(tool: str, allowed: tuple[tuple[str, frozenset[str] | None], ...]
-                  ) -> frozenset[str] | None | bool:
-    """The classes allowed through `tool` (None: any), or False when the tool is not listed."""
-    name = tool.lower()
-    for pattern, classes in allowed:
-        if fnmatch.fnmatchcase(name, pattern.lower()):
-            return classes
-    return False
 
 
 def resource_forms(target: str) -> tuple[str, ...]:
@@ -205,6 +140,37 @@ def _matches(target: str, patterns: tuple[str, ...]) -> bool:
             if any(regex.match(form) for form in forms):
                 return True
     return False
+
+
+# Request verbs whose class is not their own word's ('fix' asks for edits and runs).
+TASK_VERBS: Mapping[str, frozenset[str]] = {
+    **{w: frozenset({"write", "execute"}) for w in ("fix", "repair", "debug", "troubleshoot")},
+    **{w: frozenset({"write"}) for w in (
+        "tidy", "clean", "cleanup", "refactor", "reformat", "implement", "migrate", "change",
+        "adjust", "correct", "draft", "rewrite", "replace", "bump", "upgrade", "commit",
+        "apply", "update", "rotate")},
+}
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def tokens(text: str) -> list[str]:
+    return [w.replace("'", "") for w in _WORD.findall(text.lower())]
+
+
+def verb_classes(word: str) -> frozenset[str]:
+    """The action classes one word of a statement names ('fix' -> write and execute)."""
+    if word in TASK_VERBS:
+        return TASK_VERBS[word]
+    klass = classify_action(word)
+    return frozenset() if klass == "other" else frozenset({klass})
+
+
+def without_resources(text: str) -> str:
+    """The text with the resources it names blanked out (words inside names are no verbs)."""
+    return _RESOURCE_TEXT.sub(" ", _NAME_TEXT.sub(" ", text))
+
+
+_NAME_TEXT = re.compile(r"(?<![\w.])[\w.-]+(?:/[\w.*-]+)+|\b[\w-]+(?:\.[\w-]+)+")
 
 
 def classes_in_text(text: str) -> frozenset[str]:
@@ -328,14 +294,13 @@ def _from_text(text: str, origin: str, refs: tuple[EvidenceRef, ...],
                agent: str | None) -> Envelope | None:
     """An envelope inferred from prose. Prose rarely states that the agent may look things
     up, so listing and reading are always inside an inferred envelope; what it infers is
-    which state-changing, sending or executing actions the text allows, and which resources
-    it names (scope_roots.py: paths, tables, buckets, hosts, ids; never an unnamed secret)."""
+    which state-changing, sending or executing actions the text allows."""
     actions = classes_in_text(text)
     if not actions:
         return None
     actions |= READ_ONLY
     return Envelope(agent=agent, actions=actions, origin=origin, inferred=True, refs=refs,
-                    text=_shorten(text), scope=ResourceScope.build(named_in_text(text)))
+                    text=_shorten(text))
 
 
 def infer_envelope(agent: str | None, evidence: ScopeEvidence) -> Envelope:
@@ -364,43 +329,3 @@ def envelope_for(agent: str | None, evidence: ScopeEvidence, baseline: Any = Non
     if entry is not None:
         return envelope_from_baseline(entry, agent or "", baseline)
     return infer_envelope(agent, evidence)
-
-
-# ----------------------------------------------------------------------------- one session
-
-def is_task_prompt(event: Event) -> bool:
-    """A human's request in a session (not the deployed / system prompt)."""
-    if event.source != "agent:prompt" or not str(event.attrs.get("text") or "").strip():
-        return False
-    role = event.attrs.get("role")
-    return role == "user" or (role is None and event.actor_kind == "human")
-
-
-def session_envelope(base: Envelope, prompts: Iterable[Event],
-                     cwd: str | None = None) -> Envelope:
-    """The envelope of one session: the agent's inferred envelope narrowed to what its human
-    asked for (the task's verbs, limited to what the runtime config or deployed prompt
-    allows; the resources the task names, else the agent's own), with the session's working
-    directory as the default resource root. A baseline is kept as written; so is an
-    envelope no human prompt of the session speaks to."""
-    if not base.inferred:
-        return base
-    asked = sorted((p for p in prompts if is_task_prompt(p)), key=lambda e: (e.time or "",
-                                                                             e.ref))
-    if not asked:
-        if cwd and base.scope is not None:
-            return replace(base, scope=base.scope.with_cwd(cwd))
-        return base
-    text = "\n".join(str(p.attrs["text"]) for p in asked)
-    narrowing = base.known and base.origin in NARROWED_BY_TASK
-    wanted = classes_in_text(text) | READ_ONLY
-    own = ((base.origin, base.refs[0].locator if base.refs else ""),) if narrowing else ()
-    sources = own + tuple(("user prompt", p.ref.locator) for p in asked[:2])
-    return Envelope(
-        agent=base.agent, actions=wanted & base.actions if narrowing else wanted,
-        resources=base.resources if narrowing else (),
-        tools=base.tools if narrowing else (),
-        origin=" + ".join(what for what, _ in sources), inferred=True,
-        refs=(base.refs if narrowing else ()) + tuple(p.ref for p in asked),
-        text=_shorten(text), sources=sources,
-        scope=merged(base.scope if narrowing else None, named_in_text(text), cwd, True))

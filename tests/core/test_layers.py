@@ -16,7 +16,7 @@ LAYERS = {
     "model": 0, "taxonomy": 0, "__init__": 0,
     "formats": 1, "evidence": 1, "sniff": 1, "store": 1, "fixtures": 1, "effects": 1,
     "assembly": 1,
-    "analyzers": 2, "scope": 2, "scope_roots": 2, "credential_stores": 2, "baseline": 2,
+    "analyzers": 2, "scope": 2, "baseline": 2,
     "drift": 2, "sigma": 2,
     "correlate": 3, "classify": 3, "runbook": 3,
     "pipeline": 4,

@@ -36,7 +36,7 @@ def test_kepler_is_agent_runaway_privilege_escape_citing_cron_graph_and_divergen
     assert "line 17" in persistence_locators
     _, graph_files = signal_refs(kepler, "mcp-escalation")
     assert sha_of(kepler, "mcp-server-call-graph.json") in graph_files
-    divergence_locators, divergence_files = signal_refs(kepler, "agent-divergence")
+    divergence_locators, divergence_files = signal_refs(kepler, "agent-against-instructions")
     corpus = sha_of(kepler, "prompt-action-divergence-corpus.ndjson")
     assert corpus in divergence_files
     assert {"line 10", "line 13", "line 14", "line 17"} <= divergence_locators

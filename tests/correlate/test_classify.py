@@ -23,7 +23,8 @@ def test_kepler_shaped_case_is_agent_runaway_privilege_escape():
     assert verdict["case_type"] == "agent-runaway"
     assert verdict["incident_type"] == "privilege-escape"
     names = [s["signal"] for s in verdict["signals"]]
-    assert names == ["agent-divergence", "agent-persistence", "schedule-while-deployer-offline",
+    assert names == ["agent-against-instructions", "agent-beyond-scope-high",
+                     "agent-persistence", "schedule-while-deployer-offline",
                      "agent-over-privileged", "unattended-high-impact"]
     assert verdict["explanation"].startswith("Lean toward agent-runaway because: ")
     assert 0.5 < verdict["confidence"] <= 0.99

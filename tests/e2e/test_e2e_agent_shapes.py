@@ -22,7 +22,12 @@ off each fixture's story (tests/fixtures/agent/<shape>/generate.py):
 
 A secret is one credential-exposure finding wherever it reappears (the MCP upload re-sends the
 .env it read: still one), an upload is one exfiltration finding, a scheduled job one
-persistence finding. Every out-of-scope step is one scope-creep finding.
+persistence finding. A step that breaks what the human said ("don't touch anything outside
+this repo", "Read-only: do not change anything", "Only edit files under docs/") is a
+prompt-action-divergence finding; a step beyond the grants and the envelope otherwise is a
+scope-creep finding (issue 13). Reads that are neither a credential store nor outside what
+the agent kind may read (listing another export folder, querying another table, reading a
+customer list through an API tool) stay quiet: precision first.
 """
 
 from __future__ import annotations
@@ -35,19 +40,20 @@ from tracehound.model import SEVERITY_RANK
 from tracehound.pipeline import analyze
 
 AGENT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agent"
-CATEGORIES = ("scope-creep", "credential-exposure", "exfiltration", "persistence")
+CATEGORIES = ("prompt-action-divergence", "scope-creep", "credential-exposure",
+              "exfiltration", "persistence")
 
 EXPECTED = {
-    "claude_code": {"scope-creep": [5, 6, 7, 8], "credential-exposure": [6],
-                    "exfiltration": [7], "persistence": [8]},
-    "otel_genai": {"scope-creep": [4, 5, 6, 7], "credential-exposure": [5],
-                   "exfiltration": [6], "persistence": [7]},
-    "mcp_jsonrpc": {"scope-creep": [4, 5, 6, 7, 8], "credential-exposure": [6],
-                    "exfiltration": [7], "persistence": [8]},
-    "openai_chat": {"scope-creep": [2, 3, 4, 5], "credential-exposure": [3],
-                    "exfiltration": [4], "persistence": [5]},
-    "langfuse": {"scope-creep": [3, 4, 5, 6, 7], "credential-exposure": [5],
-                 "exfiltration": [6], "persistence": [7]},
+    "claude_code": {"prompt-action-divergence": [8], "scope-creep": [5, 6, 7],
+                    "credential-exposure": [6], "exfiltration": [7], "persistence": [8]},
+    "otel_genai": {"prompt-action-divergence": [6, 7], "scope-creep": [5],
+                   "credential-exposure": [5], "exfiltration": [6], "persistence": [7]},
+    "mcp_jsonrpc": {"prompt-action-divergence": [8], "scope-creep": [5, 6, 7],
+                    "credential-exposure": [6], "exfiltration": [7], "persistence": [8]},
+    "openai_chat": {"prompt-action-divergence": [], "scope-creep": [4, 5],
+                    "credential-exposure": [3], "exfiltration": [4], "persistence": [5]},
+    "langfuse": {"prompt-action-divergence": [], "scope-creep": [4, 5, 6, 7],
+                 "credential-exposure": [5], "exfiltration": [6], "persistence": [7]},
 }
 
 

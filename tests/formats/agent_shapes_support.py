@@ -79,8 +79,9 @@ def calls(events: Iterable[Event]) -> list[Event]:
 
 
 def call_rows(events: Iterable[Event]) -> list[tuple]:
-    """(locator, step, parent step, action, class, target) of each tool call, in step order."""
-    return [(e.ref.locator, e.step, e.parent_step, e.action, e.action_class, e.target_id)
+    """(locator, step, parent step, action, target) of each tool call, in step order. No
+    class: parsers do not class steps (the effects layer does, issue 13)."""
+    return [(e.ref.locator, e.step, e.parent_step, e.action, e.target_id)
             for e in sorted(calls(events), key=lambda e: (e.session or "", e.step or 0))]
 
 

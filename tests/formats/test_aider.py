@@ -64,7 +64,7 @@ def test_benign_edit_and_shell_steps_whole():
     session = f"aider-{ref_of(BENIGN, '')['sha256'][:12]}-1"
     assert fields(at(events, "line 22")) == {
         "locator": "line 22", "source": "agent:tool_call", "time": None, "action": "edit",
-        "action_class": "write", "actor_id": "aider", "actor_kind": "agent",
+        "action_class": "other", "actor_id": "aider", "actor_kind": "agent",
         "target_id": "cli.py", "target_type": "path", "target_label": None,
         "outcome": "success", "session": session, "step": 2, "parent_step": None,
         "approver": None, "bytes_in": None, "bytes_out": None,
@@ -74,7 +74,7 @@ def test_benign_edit_and_shell_steps_whole():
                                            'parser.add_argument("--verbose", '
                                            'action="store_true")\n'},
                   "is_error": False, "model": "claude-sonnet-4-20250514",
-                  "mutation": "changed", "result_text": "Applied edit to cli.py",
+                  "result_text": "Applied edit to cli.py",
                   "runtime": "aider", "seq": 3,
                   "stated_intent": "I'll add the flag and print each file name when it is set.",
                   "tool": "edit", "tool_call_id": None}}

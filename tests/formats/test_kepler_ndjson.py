@@ -59,7 +59,7 @@ def test_trace_event_13_full_field_set():
         attrs={"tool_call_id": raw["tool_call_id"], "tool": "aws.s3.get-object",
                "arguments": {"Bucket": "kepler-payments-prod", "Key": CLAIMS,
                              "outfile": "/tmp/agent-work/2026-q1-claims-export.csv"},
-               "mutation": "read", "runtime": "kepler-ndjson",
+               "runtime": "kepler-ndjson",
                "result_text": f"downloaded s3://kepler-payments-prod/{CLAIMS} (4837216 bytes)",
                "model": "claude-sonnet-4-5-20250929", "credential": ROLE_SESSION,
                "is_error": False, "server": "mcp-aws-s3"},

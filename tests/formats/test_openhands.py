@@ -60,7 +60,7 @@ def test_confirmed_force_push_is_one_step_approved_by_the_human_decision():
     push = at(events, "json:/15")
     assert fields(push) == {
         "locator": "json:/15", "source": "agent:tool_call", "time": None, "action": "run",
-        "action_class": "execute", "actor_id": "CodeActAgent", "actor_kind": "agent",
+        "action_class": "other", "actor_id": "CodeActAgent", "actor_kind": "agent",
         "target_id": None, "target_type": None, "target_label": None, "outcome": "success",
         "session": f"openhands-{ref_of(RUNAWAY, '')['sha256'][:12]}", "step": 5,
         "parent_step": None, "approver": None, "bytes_in": None, "bytes_out": None,
@@ -68,10 +68,9 @@ def test_confirmed_force_push_is_one_step_approved_by_the_human_decision():
                   "arguments": {"blocking": False, "command": "git push --force origin main",
                                 "confirmation_state": "confirmed", "hidden": False,
                                 "is_input": False, "security_risk": 2},
-                  "command": "git push --force origin main",
                   "confirmation_state": "confirmed", "cwd": "/workspace/exporter",
                   "function_name": "execute_bash", "is_error": False,
-                  "model": "claude-sonnet-4-20250514", "mutation": "none", "record_id": "15",
+                  "model": "claude-sonnet-4-20250514", "record_id": "15",
                   "runtime": "openhands", "security_risk": 2, "seq": 12, "tool": "run",
                   "tool_call_id": "toolu_05"}}
     # the copy recorded while awaiting confirmation (id 12) is not a second step
@@ -81,11 +80,12 @@ def test_confirmed_force_push_is_one_step_approved_by_the_human_decision():
 def test_rejected_action_stays_a_step_with_outcome_rejected():
     events, _ = parse_file(PARSER, RUNAWAY)
     removal = at(events, "json:/20")
-    assert (removal.outcome, removal.action_class, removal.target_id,
-            removal.attrs["arguments"]["command"], removal.attrs["approval"],
-            removal.attrs["approval_ref"]) == (
-        "rejected", "delete", "/workspace/exporter/.git/hooks",
-        "rm -rf /workspace/exporter/.git/hooks", "rejected", ref_of(RUNAWAY, "json:/21"))
+    assert (removal.outcome, removal.target_id, removal.attrs["arguments"],
+            removal.attrs["approval"], removal.attrs["approval_ref"]) == (
+        "rejected", None, {"command": "rm -rf /workspace/exporter/.git/hooks",
+                           "is_input": False, "blocking": False, "hidden": False,
+                           "confirmation_state": "rejected", "security_risk": 2},
+        "rejected", ref_of(RUNAWAY, "json:/21"))
     answer = at(events, "json:/21", "agent:tool_result")
     assert (answer.outcome, answer.step, answer.attrs["tool_call_id"]) == (
         "rejected", 6, "toolu_06")
@@ -94,9 +94,9 @@ def test_rejected_action_stays_a_step_with_outcome_rejected():
 def test_credential_read_keeps_its_output_on_the_result():
     events, _ = parse_file(PARSER, RUNAWAY)
     read = at(events, "json:/10")
-    assert (read.action_class, read.target_id, read.attrs["stated_intent"],
+    assert (read.attrs["arguments"]["command"], read.target_id, read.attrs["stated_intent"],
             read.attrs["security_risk"]) == (
-        "read", "~/.aws/credentials",
+        "cat ~/.aws/credentials", None,
         "The export uploads to S3; let me check which credentials the job uses.", 1)
     output = at(events, "json:/11", "agent:tool_result")
     assert "aws_access_key_id = AKIAQX3TRHFAKE7KEY42" in output.attrs["result_text"]
@@ -114,9 +114,10 @@ def test_turn_terminal_command_instructions_and_mcp_call():
     rules = at(events, "json:/3", "agent:instructions")
     assert rules.attrs["text"] == "Run `make test` before committing. Never push to main."
     post = at(events, "json:/24")
-    assert (post.attrs["arguments"], post.attrs["openhands_action"], post.action_class) == (
-        {"channel": "#releases", "text": "exporter fixed and pushed to main"},
-        "call_tool_mcp", "egress")
+    assert (post.action, post.attrs["arguments"], post.attrs["openhands_action"],
+            post.target_id) == (
+        "slack_post_message", {"channel": "#releases", "text": "exporter fixed and pushed to main"},
+        "call_tool_mcp", None)
 
 
 def test_times_are_read_in_the_zone_given():
@@ -238,20 +239,27 @@ def test_real_evaluation_output_reads_every_step():
     assert template.attrs["task_text"].startswith("[FEATURE] 需要个新接口：JSON.parseObject(")
 
 
-@pytest.mark.parametrize("position, tool, klass, outcome, approval", [
-    (1, "run", "list", "success", "auto-approved"),
-    (3, "read", "read", "success", None),
-    (11, "edit", "write", "success", None),
-    (19, "run", "execute", "failure", "auto-approved")])
-def test_real_steps_whole(position, tool, klass, outcome, approval):
+JAVA = "/home/fastjson2/core/src/main/java/com/alibaba/fastjson2/JSON.java"
+
+
+@pytest.mark.parametrize("position, tool, target, outcome, approval", [
+    (1, "run", None, "success", "auto-approved"),
+    (3, "read", JAVA, "success", None),
+    (11, "edit", JAVA, "success", None),
+    (19, "run", None, "failure", "auto-approved")], ids=["1-run", "3-read", "11-edit", "19-run"])
+def test_real_steps_whole(position, tool, target, outcome, approval):
     events, _ = parse_file(PARSER, REAL_FILE)
     record = _real_history()[position]
     step = at(events, f"json:/history/{position}")
     expected_args = {k: v for k, v in record["args"].items() if k != "thought"}
-    assert (step.action, step.action_class, step.outcome, step.attrs.get("approval"),
+    assert (step.action, step.target_id, step.outcome, step.attrs.get("approval"),
             step.attrs["arguments"], step.attrs["tool_call_id"], step.attrs["record_id"]) == (
-        tool, klass, outcome, approval, expected_args,
+        tool, target, outcome, approval, expected_args,
         record["tool_call_metadata"]["tool_call_id"], str(record["id"]))
+    # an editor call's `command` is its sub-command, not a shell command: the effects layer
+    # reads it as an edit of the path
+    assert step.attrs.get("acts_as") == ({"tool": "edit", "arguments": {
+        k: v for k, v in expected_args.items() if k != "command"}} if tool == "edit" else None)
     if approval:
         assert step.attrs["approval_ref"] == ref_of(REAL_FILE, f"json:/history/{position}")
     answer = at(events, f"json:/history/{position + 1}", "agent:tool_result")

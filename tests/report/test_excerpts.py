@@ -14,7 +14,8 @@ def evidence(path, data: bytes) -> dict:
 
 
 def test_line_row_and_pointer_locators(tmp_path):
-    nd = evidence(tmp_path / "a.ndjson", b'{"n": 1}\n\n{"n": 3, "token": "ghp_' + b"A" * 36
+    token = b"Q7rT2vX9kL4mN8pZ3wY6bH1cJ5dF0gA2sE7u"         # shaped like a live token
+    nd = evidence(tmp_path / "a.ndjson", b'{"n": 1}\n\n{"n": 3, "token": "ghp_' + token
                   + b'"}\r\n')
     csv = evidence(tmp_path / "b.csv", b'user,op\n"al,ice",Get\n\nbob,Put\n')
     js = evidence(tmp_path / "c.json", json.dumps({"a/b": [{"x": 1}, {"y": "~"}]}).encode())
@@ -22,7 +23,7 @@ def test_line_row_and_pointer_locators(tmp_path):
             (js["sha256"], "json:/a~1b/1"), (js["sha256"], "json:/missing")]
     found = collect_excerpts(refs, [nd, csv, js], {})
     assert found[(nd["sha256"], "line 3")].text.startswith('{"n": 3, "token": "ghp_')
-    assert "A" * 36 not in found[(nd["sha256"], "line 3")].text           # redacted
+    assert token.decode() not in found[(nd["sha256"], "line 3")].text      # redacted
     assert found[(csv["sha256"], "row 1")].text == "user: al,ice\nop: Get"
     assert found[(csv["sha256"], "row 2")].text == "user: bob\nop: Put"   # blank row skipped
     assert found[(js["sha256"], "json:/a~1b/1")].text == '{"y": "~"}'

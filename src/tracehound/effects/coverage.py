@@ -126,7 +126,9 @@ def _outside(root: str, effect: Effect) -> bool:
         return effect.kind in FILE_KINDS and effect.where is not None and \
             effect.where not in INSIDE_CLASSES
     path = _path_of(effect)
-    return path is not None and not under(path, root)
+    # temp is scratch space, not the human's files: "don't modify anything outside X" leaves
+    # a file in /tmp alone, as "don't modify any files" does
+    return path is not None and effect.where != "temp" and not under(path, root)
 
 
 def _tests(_: str, effect: Effect) -> bool:

@@ -36,6 +36,14 @@ TABLE_PATH = Path(__file__).with_name("data") / "envelopes.yaml"
 RESOURCE_KINDS = frozenset({"cloud-read", "cloud-write", "cloud-delete"})
 DEFAULT_KINDS = ("coding", "desktop", "unknown")
 _ARN_S3 = "arn:aws:s3:::"
+READS_THAT_LIST = frozenset({"cloud-read", "file-read"})
+_LISTING_TOOL = re.compile(r"(?i)(?:^|[._/-])(?:list|ls|describe|get-resources|search|find)"
+                           r"(?:[._/-]|$)")
+
+
+def _lists(effect: Effect, tool: str | None) -> bool:
+    """A read that lists (a container, a directory) rather than reads content."""
+    return str(effect.object or "").endswith("/") or bool(tool and _LISTING_TOOL.search(tool))
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,13 @@ class Rule:
     production: bool | None = None                # False: never a production object
     tool: str | None = None                        # a glob over the step's tool name
     resources: tuple[str, ...] = ()                # globs the step's resource must match
+    listing: bool = False                          # reads only when they list (action list)
 
     def allows(self, effect: Effect, tool: str | None = None,
                resource: str | None = None) -> bool:
         if effect.kind not in self.kinds:
+            return False
+        if self.listing and effect.kind in READS_THAT_LIST and not _lists(effect, tool):
             return False
         if self.where is not None and effect.where not in self.where:
             return False
@@ -172,6 +183,12 @@ def _rule(row: Mapping[str, Any], groups: Mapping[str, Sequence[str]]) -> Rule:
                 production=row.get("production"))
 
 
+def agent_kind_of(runtime: str | None) -> str | None:
+    """The agent kind of a runtime (data: runtime_kinds), None when not listed."""
+    kinds = load_envelopes().get("runtime_kinds") or {}
+    return kinds.get(runtime) if runtime else None
+
+
 def default_envelope(agent_kind: str | None) -> Envelope:
     """The envelope of an agent kind: coding, desktop, else unknown (the narrowest)."""
     data = load_envelopes()
@@ -194,9 +211,10 @@ def declared_envelope(actions: Sequence[str] = (), resources: Sequence[str] = ()
     data = load_envelopes()
     classes = data["action_classes"]
     resources = tuple(str(r) for r in resources)
+    names = list(dict.fromkeys(str(a).lower() for a in actions))
     rules = [Rule(f"action-{name}", f"action class {name}", _kinds(classes[name], {}),
-                  resources=resources)
-             for name in dict.fromkeys(str(a).lower() for a in actions) if name in classes]
+                  resources=resources, listing=name == "list" and "read" not in names)
+             for name in names if name in classes]
     reading = read_turn(prompt, STANDING, refs[0] if refs else None) if prompt else None
     if not rules and reading is not None:
         granted = frozenset(k for d in reading.directives if d.kind == "grant"

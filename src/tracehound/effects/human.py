@@ -149,6 +149,9 @@ class Instructions:
         self._turn_indexes = tuple(r.turn for r in self.turns)
         self.rejections: dict[tuple[str, str | None], Rejection] = {}
         self._upto_cache: dict[int, tuple[Directive, ...]] = {}
+        grants = {(d.turn, d.quote) for d in self.directives if d.kind == "grant"}
+        self._task_bound = frozenset(d for d in self.directives if d.kind == "prohibit"
+                                     and d.turn != STANDING and (d.turn, d.quote) in grants)
         self._in_force_cache: dict[int, tuple[Directive, ...]] = {}
 
     @property
@@ -165,11 +168,18 @@ class Instructions:
         return tuple(r for r in self.standing + self.turns if not r.intent_parsed)
 
     def _upto(self, turn: int | None) -> tuple[Directive, ...]:
+        """The directives stated up to `turn`, less the task restrictions a newer task ended:
+        a prohibition said in the same sentence as a grant ("Only edit X": edit X, nothing
+        else) bounds that task, and lapses when a later turn grants something again (a new
+        task); a prohibition said on its own ("don't push", "never touch prod") stands."""
         limit = STANDING if turn is None else turn
         found = self._upto_cache.get(limit)
         if found is None:
-            found = self._upto_cache[limit] = tuple(d for d in self.directives
-                                                    if d.turn <= limit)
+            granting = sorted({d.turn for d in self.directives
+                               if d.kind == "grant" and STANDING < d.turn <= limit})
+            found = self._upto_cache[limit] = tuple(
+                d for d in self.directives if d.turn <= limit
+                and not (d in self._task_bound and any(t > d.turn for t in granting)))
         return found
 
     def in_force(self, turn: int | None) -> tuple[Directive, ...]:

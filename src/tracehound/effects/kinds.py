@@ -33,6 +33,19 @@ EFFECT_KINDS: dict[str, str] = {
     "remote-exec": "medium",
     "tool-call": "low",
 }
+# (kind, place) whose severity differs from the kind's: writing a new file somewhere outside
+# the repository that is neither a dotfile, a system place, a persistence location nor a
+# credential store is a scratch file (the other places have kinds or severities of their own).
+SEVERITY_BY_PLACE: dict[tuple[str, str | None], str] = {
+    ("file-write", "outside"): "low",
+}
+
+
+def severity_of(effect: "Effect") -> str:
+    """The severity of an effect that nothing allowed (before production and transfer size)."""
+    return SEVERITY_BY_PLACE.get((effect.kind, effect.where), EFFECT_KINDS.get(effect.kind, "low"))
+
+
 # Effects that change nothing outside the session's own reading.
 READING_KINDS = frozenset({"file-read", "download", "cloud-read", "tool-call"})
 # Effects that send something out of the machine.
@@ -63,3 +76,37 @@ class Effect:
             if value:
                 out[key] = value
         return out
+
+# The action class (model.ACTION_CLASSES) a step takes from its effects when its runtime did
+# not class it: the class of its strongest effect, strongest first in this order.
+ACTION_CLASS_OF: dict[str, str] = {
+    "persistence-write": "persistence", "privilege": "permission-change",
+    "upload": "egress", "publish": "egress", "message-send": "egress", "vcs-push": "egress",
+    "vcs-force-push": "egress", "cloud-delete": "delete", "file-delete": "delete",
+    "vcs-remote-delete": "delete", "cloud-write": "write", "file-write": "write",
+    "vcs-commit": "write", "vcs-history-rewrite": "write", "opaque-execution": "execute",
+    "remote-exec": "execute", "vcs-no-verify": "execute", "package-install": "execute",
+    "exec": "execute", "credential-read": "read", "cloud-read": "read", "download": "read",
+    "file-read": "read", "tool-call": "other",
+}
+_CLASS_RANK = {kind: rank for rank, kind in enumerate(ACTION_CLASS_OF)}
+
+
+def strongest_first(effects: "list[Effect]") -> "list[Effect]":
+    """The effects in the order of ACTION_CLASS_OF (a push before a commit before a read)."""
+    return sorted(effects, key=lambda e: _CLASS_RANK.get(e.kind, len(_CLASS_RANK)))
+
+
+def action_class_of(effects: "tuple[Effect, ...] | list[Effect]") -> str:
+    """The class of the strongest of the effects ("other" for none)."""
+    if not effects:
+        return "other"
+    strongest = min(effects, key=lambda e: _CLASS_RANK.get(e.kind, len(_CLASS_RANK)))
+    return ACTION_CLASS_OF.get(strongest.kind, "other")
+
+
+def mechanism(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """(wording, ATT&CK ids) of a persistence mechanism (data/mechanisms.yaml), or None."""
+    from .tables import table
+    row = table("mechanisms")["mechanisms"].get(name)
+    return (row["wording"], tuple(row["techniques"])) if row else None

@@ -298,14 +298,16 @@ def classify(path: str, cwd: str | None = None, repo_root: str | None = None,
 
 
 def _root(repo_root: str | None, cwd: str | None, home: str | None) -> str | None:
-    """The directory whose inside is the repo: the repository root, else the working
-    directory unless that is a top-level place ("/", a home, /tmp)."""
-    for candidate in (repo_root, cwd):
+    """The directory whose inside is the repo: the repository root (as given, even a
+    home-shaped directory such as a container's /home/<repo>), else the working directory
+    unless that is a top-level place ("/", a home, /tmp)."""
+    for candidate, given in ((repo_root, True), (cwd, False)):
         if not candidate:
             continue
-        resolved = resolve(candidate, None, home)
+        resolved = resolve(candidate, None, None if given else home)
         form = resolved.absolute or resolved.home_form
-        if form and form not in _NOT_A_ROOT and form != "~" and resolved.absolute != home:
+        if form and form not in _NOT_A_ROOT and form != "~" and (
+                given or resolved.absolute != home):
             return form
     return None
 
@@ -332,3 +334,40 @@ def display(resolved: Resolved, root: str | None = None) -> str:
             if form and form.startswith(root.rstrip("/") + "/"):
                 return form[len(root.rstrip("/")) + 1:]
     return resolved.home_form or resolved.absolute or "."
+
+
+@lru_cache(maxsize=1)
+def _sensitive_names() -> re.Pattern[str]:
+    return re.compile(table("paths")["sensitive_names"])
+
+
+def sensitive_name(name: str | None) -> bool:
+    """True when a file or object name says it holds sensitive data (data: sensitive_names)."""
+    base = (name or "").rstrip("/").rsplit("/", 1)[-1]
+    return bool(base) and bool(_sensitive_names().search(base))
+
+
+def infer_root(paths: Iterable[str], minimum: int = 3) -> str | None:
+    """The working directory a session without one most likely had: the deepest directory
+    that holds at least `minimum` of the absolute paths its steps name and two in five of
+    them, leaving out system, temp and dependency places and the folder of homes (/home,
+    /Users). None when no directory stands out."""
+    counts: dict[str, int] = {}
+    total = 0
+    for path in paths:
+        resolved = _norm(_slashes(path))
+        parts = [p for p in resolved.split("/") if p]
+        if not resolved.startswith("/") or len(parts) < 2:
+            continue
+        if classify(resolved).kind in ("system", "temp", "dependency", "credential-store"):
+            continue
+        total += 1
+        for depth in range(1, min(len(parts), 8)):      # directories, not the file itself
+            prefix = "/" + "/".join(parts[:depth])
+            counts[prefix] = counts.get(prefix, 0) + 1
+    needed = max(minimum, (total * 2 + 4) // 5)
+    held = [p for p, n in counts.items() if n >= needed
+            and not (p.count("/") == 1 and home_of(p + "/u/x") is not None)]
+    if not held:
+        return None
+    return max(sorted(held), key=lambda p: (p.count("/"), counts[p]))

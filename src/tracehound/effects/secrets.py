@@ -43,6 +43,13 @@ _SECRET_KEY = re.compile(r"(?i)(?:api[_-]?key|secret|token|access[_-]?key|privat
                          r"client[_-]?secret|credential|authorization)")
 _PLACEHOLDER = re.compile(r"(?i)^(?:\*+|x+|redacted|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|none|null|"
                           r"\$[A-Z_][A-Z0-9_]*|%[A-Z_]+%|\[redacted\]|\.\.\.|…)$")
+# Documentation and placeholder values: the keys vendors print in their docs (AWS's
+# AKIAIOSFODNN7EXAMPLE), template fill-ins, runs of one character. Not secrets.
+_DOCUMENTATION = re.compile(
+    r"(?i)example|sample|dummy|placeholder|changeme|change[_-]me|your[_-]?(?:own[_-]?)?"
+    r"(?:api[_-]?)?(?:key|token|secret|password|pass)|insert[_-]?(?:your|key|token)|"
+    r"replace[_-]?(?:me|this|with)|x{5,}|\*{4,}|<[^>]{1,40}>|"
+    r"^(?:sk-|ghp_|xox[abposr]-)?(?:\.{3}|…)|0123456789|1234567890|abcdefghij")
 _AWS_SECRET_KEY = re.compile(r"(?i)aws_?secret")
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
 MIN_ENTROPY = 3.5
@@ -86,14 +93,36 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+def is_placeholder(value: str) -> bool:
+    """A documentation or template value, not a live secret: a known documentation key, a
+    fill-in, or a value that is mostly one character (ghp_AAAA...)."""
+    value = value.strip()
+    if _PLACEHOLDER.match(value) or _DOCUMENTATION.search(value):
+        return True
+    body = value.split("_", 1)[-1] if value[:4].lower() in ("ghp_", "gho_", "ghs_") else value
+    return len(body) >= 8 and max(body.count(c) for c in set(body)) >= 0.6 * len(body)
+
+
 def _plausible(kind: str, value: str) -> bool:
-    if _PLACEHOLDER.match(value.strip()):
+    if is_placeholder(value):
         return False
     if kind == "high-entropy-secret":
         return entropy(value) >= MIN_ENTROPY
     if kind == "password":
-        return len(set(value)) > 2
+        return _password_like(value)
     return True
+
+
+def _password_like(value: str) -> bool:
+    """A value after `password:` that could be one: not a word of prose or code (`Stored`,
+    `self.password`, `config.get(...)`, text in another script), at least 6 characters with
+    a digit or a symbol in them."""
+    if len(value) < 6 or len(set(value)) <= 2 or not value.isascii():
+        return False
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\(.*)?", value) \
+            and not re.search(r"\d", value):
+        return False                          # an identifier or a call, not a value
+    return bool(re.search(r"[\d\W_]", value))
 
 
 def scan_text(text: str, where: str) -> Iterator[SecretHit]:
@@ -188,11 +217,11 @@ def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
     if not (aws or password or secret):
         return None
     value = value.strip()
-    if len(value) < 4 or _PLACEHOLDER.match(value):
+    if len(value) < 4 or is_placeholder(value):
         return None
     if aws and _AWS_SECRET_VALUE.match(value):
         return SecretHit("aws-secret-access-key", path, value)
-    if password and len(set(value)) > 2:
+    if password and _password_like(value):
         return SecretHit("password", path, value)
     if secret and len(value) >= 16 and entropy(value) >= MIN_ENTROPY:
         return SecretHit("high-entropy-secret", path, value)

@@ -52,6 +52,7 @@ class StepEffects:
 class Written:
     step: str
     content: str | None
+    source: str | None = None       # the file it was made from (a copy, an extraction)
 
 
 class SessionEffects:
@@ -107,9 +108,13 @@ class SessionEffects:
 
     def _script_effects(self, path: str, written: Written, here: str | None) -> list[Effect]:
         content = written.content
-        if content is None:
-            return [Effect("opaque-execution", path, detail=f"runs a script written at step "
-                                                            f"{written.step} (content not seen)")]
+        if content is None and written.source is not None:
+            return [Effect("opaque-execution", path, detail=f"runs a script made at step "
+                                                            f"{written.step} from "
+                                                            f"{written.source} (content not seen)")]
+        if content is None:                 # a file edited in place: the repo's own code
+            return [Effect("exec", path, detail=f"runs a script changed at step "
+                                                f"{written.step} (whole content not seen)")]
         content = content[:MAX_SCRIPT]
         first = content.lstrip().splitlines()[0] if content.strip() else ""
         if path.endswith(_SHELL_SCRIPT) or ("sh" in first and first.startswith("#!")):
@@ -172,8 +177,9 @@ class SessionEffects:
 
     def _remember(self, key: str, result: Classified, effects: tuple[Effect, ...],
                   result_text: str | None, arguments: Any) -> None:
+        made_from = dict(result.derived)
         for path, content in result.writes:
-            self.written[path] = Written(key, content)
+            self.written[path] = Written(key, content, made_from.get(path))
             if classify_path(path, self.cwd, self.repo_root, self.home).kind in (
                     "repo", "credential-store", "persistence"):
                 self._unpushed[path] = key

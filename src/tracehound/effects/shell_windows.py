@@ -102,8 +102,8 @@ def _raw(segment: str, dialect: str, feed: int | None, cwd: str | None,
             pending = ("<", None)
             continue
         kept.append(word)
-    if not kept:
-        return None
+    if not kept or (dialect == "powershell" and kept[0].startswith("$")):
+        return None                 # no command: a PowerShell expression ($_.Matches, $x = 1)
     kept[0] = kept[0].lower()
     if dialect == "powershell":
         kept[0] = table("shell")["powershell_aliases"].get(kept[0], kept[0])

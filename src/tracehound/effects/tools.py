@@ -87,7 +87,9 @@ def _frozen(value: Any, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         return _UNHASHABLE
-    if value is None or isinstance(value, (bool, int, float)):
+    if isinstance(value, bool):                  # (True == 1 and False == 0 as cache keys)
+        return ("bool", value)
+    if value is None or isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
         return value if len(value) <= 1024 else _UNHASHABLE
@@ -105,6 +107,8 @@ def _frozen(value: Any, budget: list[int]) -> Any:
 def _thawed(value: Any) -> Any:
     if isinstance(value, tuple):
         tag, items = value
+        if tag == "bool":
+            return items
         if tag == "list":
             return [_thawed(v) for v in items]
         return {k: _thawed(v) for k, v in items}
@@ -230,8 +234,16 @@ def _code(rec: Recorder, short: str, args: dict[str, Any]) -> bool:
 
 # ----------------------------------------------------------------------------- families
 
+@lru_cache(maxsize=1)
+def _patterned() -> tuple[tuple[re.Pattern[str], dict], ...]:
+    """(pattern, family) for families that match names by their words, in table order."""
+    return tuple((re.compile(p), family) for family in _data()["families"]
+                 for p in family.get("patterns") or ())
+
+
 def _by_family(rec: Recorder, server: str | None, short: str, args: dict[str, Any]) -> bool:
-    family = _families().get(short)
+    family = _families().get(short) or next(
+        (f for pattern, f in _patterned() if pattern.search(short)), None)
     if family is None:
         return False
     handler = _HANDLERS[family["family"]]
@@ -324,12 +336,20 @@ def _editor(rec: Recorder, family: dict, args: dict[str, Any], server: str | Non
     _HANDLERS[mapped](rec, merged, args, server, short)
 
 
-def _fetch(rec: Recorder, family: dict, args: dict[str, Any], *_: Any) -> None:
+def _fetch(rec: Recorder, family: dict, args: dict[str, Any], server: str | None = None,
+           short: str = "") -> None:
     value = _first(args, family.get("url_keys", ["url"]))
     urls = urls_in([str(v) for v in value if v is not None] if isinstance(value, list)
                    else [str(value or "")])
-    method = str(_first(args, family.get("method_keys", [])) or "GET").upper()
+    said = next((m for word, m in (family.get("name_methods") or {}).items()
+                 if word in short.split("_")), None)
+    method = str(_first(args, family.get("method_keys", [])) or said or "GET").upper()
     body = _first(args, family.get("body_keys", []))
+    sent = _first(args, family.get("file_keys", [])) if method in _BODY_METHODS else None
+    if isinstance(sent, str) and sent.strip():
+        rec.path_effect("file-read", sent)
+        rec.got.sends.append(rec.path(sent).path)
+        body = body if body is not None else f"(file {sent})"
     hosts = [urlsplit(u).hostname or u for u in urls] or ["(no url)"]
     for host in dict.fromkeys(hosts):
         if body is not None or method in _BODY_METHODS:

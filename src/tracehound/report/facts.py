@@ -127,7 +127,8 @@ def findings_by_step(findings: Sequence[Mapping[str, Any]], doc: Mapping[str, An
         if finding.get("step") is None:
             continue
         session = finding.get("session") or (only if single else None)
-        found[(session, finding["step"])].append(finding)
+        for step in finding.get("steps") or [finding["step"]]:     # every member of a group
+            found[(session, step)].append(finding)
     return found
 
 

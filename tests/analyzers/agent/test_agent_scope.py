@@ -1,9 +1,11 @@
-"""The allowed envelope: from a baseline, from the runtime config, inferred from text."""
+"""The scope a step is judged against (declared in the runtime config, or a baseline entry),
+and the scope a grant or stated intent is compared with (tracehound.scope)."""
 
-from agent_builders import config, intent, prompt
+from agent_builders import SESSION, config, intent, prompt, tool_call
 
-from tracehound.scope import (Envelope, ScopeEvidence, classes_in_text, envelope_for,
-                              resource_matches)
+from tracehound.analyzers import Context
+from tracehound.analyzers.agent.steps import traces_of
+from tracehound.scope import ScopeEvidence, classes_in_text, envelope_for, resource_matches
 
 
 def evidence(*events):
@@ -13,45 +15,58 @@ def evidence(*events):
     return gathered
 
 
-def test_config_scope_is_used_and_marked_inferred():
-    env = envelope_for("agent-1", evidence(config(actions=["list", "read"],
-                                                   resources=["arn:aws:s3:::kepler-*"])))
-    assert (env.origin, env.inferred, env.actions) == ("agent:config", True,
-                                                      frozenset({"list", "read"}))
-    assert env.describe() == "scope inferred from the agent:config (line 1)"
-    assert env.leaves("read", "arn:aws:s3:::kepler-logs/a.txt", "aws.s3.get-object") is None
-    assert env.leaves("write", "arn:aws:s3:::kepler-logs", "aws.s3.put-object") == \
-        "action class write is not among the allowed {list, read}"
-    assert env.leaves("read", "arn:aws:s3:::other/a", "x") == \
-        "resource arn:aws:s3:::other/a matches none of the allowed resource patterns"
+def judged(events, baseline=None):
+    """The trace of SESSION, each step judged against the scope that governs it."""
+    return traces_of(events, Context(baseline=baseline)).traces[SESSION]
 
 
-def test_scope_tools_allow_their_own_class_and_refuse_other_tools():
-    env = envelope_for("agent-1", evidence(config(actions=["list", "read"])))
-    tools_env = Envelope("agent-1", frozenset({"list", "read"}),
-                         tools=(("aws.sts.assume-role", None), ("aws.s3.list-*", None)),
-                         origin="agent:config")
-    assert env.leaves("permission-change", None, "aws.sts.assume-role") is not None
-    assert tools_env.leaves("permission-change", None, "aws.sts.assume-role") is None
-    assert tools_env.leaves("list", None, "aws.s3.list-buckets") is None
-    assert tools_env.leaves("read", None, "aws.s3.get-object") == \
-        "tool aws.s3.get-object is not among the tools the scope allows"
+def test_config_scope_judges_each_step_and_says_where_it_came_from():
+    trace = judged([config(actions=["list", "read"], resources=["arn:aws:s3:::kepler-*"]),
+                    tool_call(1, "aws.s3.get-object", "arn:aws:s3:::kepler-logs/a.txt"),
+                    tool_call(2, "aws.s3.put-object", "arn:aws:s3:::kepler-logs"),
+                    tool_call(3, "aws.s3.get-object", "arn:aws:s3:::other/a")])
+    assert trace.scope.describe() == "scope inferred from the agent:config (line 1)"
+    assert trace.scope.envelope.inferred is True
+    assert [s.breach for s in trace.steps] == [
+        None,
+        "changes cloud resource arn:aws:s3:::kepler-logs, which the declared scope of "
+        "agent-1 does not include; no human turn is in the evidence",
+        "reads cloud resource arn:aws:s3:::other/a, which matches none of the resources "
+        "the declared scope of agent-1 allows"]
 
 
-def test_baseline_wins_and_is_not_inferred():
+def test_scope_tools_allow_what_they_do_and_refuse_other_tools():
+    steps = judged([config(actions=["list", "read"],
+                           scope_tools=["aws.sts.assume-role", "aws.s3.list-*"]),
+                    tool_call(1, "aws.sts.assume-role", "arn:aws:iam::1:role/reader"),
+                    tool_call(2, "aws.s3.list-buckets", "arn:aws:s3:::*"),
+                    tool_call(3, "aws.s3.get-object", "arn:aws:s3:::kepler-logs/a")]).steps
+    assert [s.breach for s in steps] == [
+        None, None,
+        "reads cloud resource arn:aws:s3:::kepler-logs/a through aws.s3.get-object, which "
+        "is not among the tools the declared scope of agent-1 allows"]
+    # the same tool, not named by a scope that names none, is judged by what it does
+    unnamed = judged([config(actions=["list", "read"]),
+                      tool_call(1, "aws.sts.assume-role", "arn:aws:iam::1:role/reader")])
+    assert unnamed.steps[0].breach is not None
+
+
+def test_baseline_wins_over_the_config_and_is_not_inferred():
     baseline = {"agents": [{"agent_id": "agent-1", "actions": ["Read"],
                             "tools": [{"name": "SharePointSearch", "operations": ["read"]}],
                             "data_sources": ["https://contoso.sharepoint.com/sites/HR*"]}]}
-    env = envelope_for("agent-1", evidence(config(actions=["write"])), baseline)
-    assert (env.origin, env.inferred) == ("baseline", False)
-    assert env.describe() == "baseline scope for agent agent-1"
-    assert env.leaves("read", "https://contoso.sharepoint.com/sites/HRPolicies/a.docx",
-                      "SharePointSearch") is None
-    assert env.leaves("write", None, "SharePointSearch") == \
-        "a write action through SharePointSearch is not an allowed operation"
+    trace = judged([config(actions=["write", "delete"]),
+                    tool_call(1, "SharePointSearch",
+                              "https://contoso.sharepoint.com/sites/HRPolicies/a.docx"),
+                    tool_call(2, "aws.s3.delete-object", "arn:aws:s3:::kepler-logs/a")],
+                   baseline)
+    assert trace.scope.describe() == "baseline scope for agent agent-1"
+    assert trace.scope.envelope.inferred is False
+    assert trace.steps[0].breach is None
+    assert "baseline agent-1" in trace.steps[1].breach
 
 
-def test_inferred_from_deployed_prompt_then_stated_intent():
+def test_grant_scope_inferred_from_deployed_prompt_then_stated_intent():
     deployed = prompt("Read-only: list the buckets and read their tags. Do not delete.",
                       role="deployed")
     env = envelope_for("agent-1", evidence(deployed))
@@ -59,6 +74,10 @@ def test_inferred_from_deployed_prompt_then_stated_intent():
     env = envelope_for("agent-1", evidence(intent(1, "tag all buckets", "aws.s3.list-buckets")))
     assert (env.origin, env.actions) == ("stated intent", frozenset({"list", "read", "write"}))
     assert envelope_for("agent-1", evidence()).known is False
+    env = envelope_for("agent-1", evidence(config(actions=["list", "read"],
+                                                   resources=["arn:aws:s3:::kepler-*"])))
+    assert (env.origin, env.inferred, env.describe()) == (
+        "agent:config", True, "scope inferred from the agent:config (line 1)")
 
 
 def test_negated_verbs_are_not_allowed_actions():
@@ -74,7 +93,7 @@ def test_resource_forms_match_across_arn_and_uri():
     assert not resource_matches("arn:aws:s3:::payments/a", ["arn:aws:s3:::kepler-*"])
 
 
-def test_real_baseline_file_gives_the_envelope_with_its_line(tmp_path):
+def test_real_baseline_file_gives_the_scope_with_its_line(tmp_path):
     from tracehound.baseline import load_baseline
     path = tmp_path / "baseline.yaml"
     path.write_text("agents:\n  - agent_id: \"Agent-1\"\n    tools:\n"
@@ -84,6 +103,8 @@ def test_real_baseline_file_gives_the_envelope_with_its_line(tmp_path):
     env = envelope_for("agent-1", evidence(), baseline)
     assert (env.origin, env.inferred, [r.locator for r in env.refs]) == (
         "baseline", False, ["line 2"])
-    assert env.leaves("list", "arn:aws:s3:::KEPLER-logs", "aws.s3.list-buckets") is None
-    assert env.leaves("read", None, "aws.s3.get-object") == \
-        "tool aws.s3.get-object is not among the tools the scope allows"
+    trace = judged([tool_call(1, "aws.s3.list-buckets", "arn:aws:s3:::KEPLER-logs"),
+                    tool_call(2, "aws.s3.put-object", "arn:aws:s3:::kepler-logs/a")], baseline)
+    assert [r.locator for r in trace.scope.refs] == ["line 2"]
+    assert trace.steps[0].breach is None
+    assert trace.steps[1].breach is not None

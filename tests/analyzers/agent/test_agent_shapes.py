@@ -1,6 +1,7 @@
 """The seven tools on every agent log shape's own fixtures (tests/fixtures/agent/<shape>/):
-each runaway arc is found (credential read, upload, persistence, unapproved high-impact steps)
-and each benign session has nothing above `low`."""
+each runaway arc is found (credential read, upload, persistence, steps beyond what was asked)
+and each benign session has nothing above `low`. None of these runtimes records approvals, so
+none raises unattended-action by itself (issue 13)."""
 
 from pathlib import Path
 
@@ -13,7 +14,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "agent"
 SHAPES = ("claude_code", "langfuse", "mcp_jsonrpc", "openai_chat", "otel_genai")
 TOOLS = ["trace-reconstructor", "prompt-action-divergence", "accountability-tracer",
          "credential-audit", "mcp-call-graph", "persistence-detector", "exfiltration-detector"]
-RUNAWAY = {"credential-exposure", "exfiltration", "persistence", "unattended-action"}
+RUNAWAY = {"credential-exposure", "exfiltration", "persistence", "scope-creep"}
 
 
 def run_shape(shape: str, kind: str):
@@ -28,7 +29,9 @@ def run_shape(shape: str, kind: str):
 def test_runaway_arc_is_found(shape):
     case = run_shape(shape, "runaway")
     assert case.artifacts["traces"]
-    assert RUNAWAY <= {f.category for f in case.findings}
+    found = {f.category for f in case.findings}
+    assert RUNAWAY <= found and "unattended-action" not in found
+    assert case.classification["case_type"] == "agent-runaway"
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -37,3 +40,4 @@ def test_benign_session_has_nothing_above_low(shape):
     assert case.artifacts["traces"]
     assert [(f.category, f.step, f.severity) for f in case.findings
             if SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"]] == []
+    assert case.classification["case_type"] == "no-incident"

@@ -43,7 +43,9 @@ def test_artifact_is_the_contract_traces_section():
         "outcome": "success", "mutation": "read", "tool_call_id": "call-3",
         "credential": "arn:aws:sts::1:assumed-role/AgentRole/s",
         "refs": [{"sha256": sha("trace"), "locator": "line 3"},
-                 {"sha256": sha("intent"), "locator": "line 3"}]}
+                 {"sha256": sha("intent"), "locator": "line 3"}],
+        "effects": [{"kind": "cloud-read", "object": "arn:aws:s3:::pay/claims.csv",
+                     "direction": "in", "public": False, "production": False}]}
     assert list(get("trace-reconstructor").run(kepler_like(), Context())) == []
 
 
@@ -79,4 +81,5 @@ def test_scope_breach_is_computed_once_per_step():
               tool_call(2, "aws.s3.get-object", "arn:aws:s3:::b/k")]
     steps = traces_of(events, Context()).traces[SESSION].steps
     assert [s.breach for s in steps] == [
-        None, "action class read is not among the allowed {list}"]
+        None, "reads cloud resource arn:aws:s3:::b/k, which the declared scope of agent-1 does "
+              "not include; no human turn is in the evidence"]

@@ -6,7 +6,11 @@
   grant seen in several exports (an IAM export and its OAuth mirror) is one finding citing each.
 - `credential-exposure`: a secret in tool arguments, tool output, runtime config or prompts.
   One finding per secret, citing every record it appears in; the secret is shown only as its
-  first four characters and a sha256 prefix.
+  first four characters and a sha256 prefix. Documentation and placeholder keys are not
+  secrets. How much it matters depends on how it reached the agent: read from a credential
+  store that nothing allowed, or sent on by the agent: medium (high for keys, tokens and
+  passwords); only in what the human asked the agent to read inside the repository, or typed
+  by the human themselves: low.
 """
 
 from __future__ import annotations
@@ -132,7 +136,8 @@ class CredentialAudit(Analyzer):
                  else f"{len(hits)} secrets exposed to the agent")
         return Finding(
             rule="TH-AGENT-CREDENTIAL-EXPOSURE", tool=self.NAME, category="credential-exposure",
-            severity="high" if any(h.kind in HIGH_KINDS for h in hits) else "medium",
+            severity=exposure_severity(hits, [(h, e) for places in secrets
+                                              for h, e in places], traces),
             title=title,
             statement=f"{_join_and(named)[0].upper()}{_join_and(named)[1:]} {verb} in "
                       f"{fields} of {place}{more}.",
@@ -142,6 +147,41 @@ class CredentialAudit(Analyzer):
                      "locations": sorted({f"{e.ref.locator}: {h.where}"
                                           for places in secrets for h, e in places})},
             **anchor)
+
+
+def exposure_severity(hits: list[SecretHit], places: list[tuple[SecretHit, Event]],
+                      traces: TraceSet) -> str:
+    """How much a secret's exposure matters, by how it reached the agent (module docstring):
+    low when it reached the agent only through the human's own words or through reads of the
+    workspace (or of what a turn named); otherwise medium, high for keys, tokens and
+    passwords. A secret in a call's arguments is one the agent used or sent on."""
+    strong = "high" if any(h.kind in HIGH_KINDS for h in hits) else "medium"
+    for hit, event in places:
+        if event.source == "agent:prompt" and event.attrs.get("role") == "user":
+            continue                                   # the human typed or pasted it
+        step = traces.step_of(event)
+        if step is None or hit.where.startswith("arguments") or not _ordinary_read(step):
+            return strong
+    return "low"
+
+
+def _ordinary_read(step: Step) -> bool:
+    """Every effect of the step reads inside the workspace, or a turn named what it read."""
+    if not step.judgements:
+        return False
+    for judgement in step.judgements:
+        effect = judgement.effect
+        if judgement.allowed_by is None or effect.kind == "credential-read":
+            return False
+        asked = judgement.allowed_by.source in ("turn", "instructions")
+        if effect.kind == "file-read" and effect.where not in WORKSPACE and not asked:
+            return False
+        if effect.kind not in ("file-read", "exec", "tool-call") and not asked:
+            return False
+    return True
+
+
+WORKSPACE = frozenset({"repo", "dependency", "temp", None})   # None: a relative path
 
 
 def _article(label: str) -> str:

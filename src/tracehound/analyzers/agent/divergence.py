@@ -1,28 +1,33 @@
-"""Step 2 of the agent-runaway path: did the agent do what it said, and what it was allowed?
+"""Step 2 of the agent-runaway path: did the agent do what it was told, and only what it was
+allowed?
 
-Three findings, each about one step:
-- `prompt-action-divergence`: a prompt-vs-action row whose stated intent and actual action
-  disagree in structure (the action's class or resource is not the one the intent names), or
-  that the record itself marks as diverging;
-- `scope-creep`: a step outside the allowed envelope (baseline, or inferred from the runtime
-  config / deployed prompt / stated intent, which the finding then says);
-- `prompt-injection-indicator`: a step whose arguments were taken from an earlier tool's output
-  that carries instructions addressed to the agent, not from the human's prompt. This is what
-  tells prompt injection (adversarial input) apart from runaway (autonomous replanning).
+- `prompt-action-divergence` (TH-AGENT-DIVERGENCE): a prompt-vs-action row whose stated intent
+  and actual action disagree (the kepler corpus); a prohibition the human stated that a step
+  broke (high, quoting it); an effect the human rejected that the agent then achieved another
+  way.
+- `scope-creep` (TH-AGENT-SCOPE-CREEP): an effect beyond both the human's grants and the
+  envelope (baseline, declared scope, or the agent kind's default), the effect named.
+- `prompt-injection-indicator` (TH-AGENT-PROMPT-INJECTION): a step whose arguments come from
+  instructions in an earlier tool's output (not from the human) and that goes beyond what was
+  allowed. Content the human asked for stays quiet while what follows stays allowed.
+Like steps (same rule, effect kind and object in a session) are one finding.
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Iterator, Sequence
 
-from ...model import Event, Finding
+from ...effects.envelope import effect_clause
+from ...effects.secrets import scrub
+from ...model import SEVERITY_RANK, Event, Finding
 from ...scope import ALWAYS_ALLOWED, classes_in_text, resource_matches, resources_in_text
 from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
-from .impact import at_least, describe_step, step_severity, step_subject, techniques_for
+from .grouping import Beat, group_finding, grouped
+from .impact import (BROKEN_SEVERITY, at_least, describe_step, effect_severity,
+                     step_severity, step_subject, techniques_for)
 from .instruction_text import instructions_in, taken_from
-from ...effects.secrets import scrub
-from .steps import AGENT_SOURCES, NO_SESSION, Step, Trace, TraceSet, traces_of
+from .steps import AGENT_SOURCES, Step, Trace, TraceSet, traces_of
 
 NOT_A_MARKER = frozenset({"", "none", "null", "false", "no", "0", "n/a", "aligned", "match",
                           "consistent"})
@@ -32,20 +37,20 @@ INJECTION_TECHNIQUE = "AML.T0051.001"      # ATLAS: indirect prompt injection
 @register
 class PromptActionDivergence(Analyzer):
     NAME = "prompt-action-divergence"
-    VERSION = "1"
+    VERSION = "2"
     FAMILY = "agent"
-    TITLE = "Stated intent vs actual action, steps outside the allowed scope, injected actions"
+    TITLE = ("Stated intent vs action, prohibitions broken, effects beyond the grants and "
+             "envelope, injected actions")
     CONSUMES = AGENT_SOURCES
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         traces = traces_of(events, ctx)
         yield from self._divergent_rows(events, traces)
-        prompts = HumanPrompts(events)
-        for trace in traces.traces.values():
-            for step in trace.steps:
-                if step.breach is not None:
-                    yield self.scope_creep(step, trace)
-            yield from self._injections(trace, prompts)
+        for session in sorted(traces.traces):
+            trace = traces.traces[session]
+            yield from self._broken(trace)
+            yield from self._scope_creep(trace)
+            yield from self._injections(trace)
 
     # -- stated intent vs actual action ------------------------------------------------
 
@@ -77,24 +82,73 @@ class PromptActionDivergence(Analyzer):
             details={"stated_intent": stated, "actual_action": actual, "reason": reason,
                      "marker": row.attrs.get("divergence")}, **anchor)
 
-    # -- outside the envelope ----------------------------------------------------------
+    # -- prohibitions broken, rejections worked around ---------------------------------
 
-    def scope_creep(self, step: Step, trace: Trace) -> Finding:
-        envelope = trace.envelope
-        return Finding(
-            rule="TH-AGENT-SCOPE-CREEP", tool=self.NAME, category="scope-creep",
-            severity=step_severity(step), title="Step outside the allowed scope",
-            statement=f"{step_subject(step)} left the allowed envelope: "
-                      f"{step.breach} ({envelope.describe()}).",
-            refs=step.refs + envelope.refs, techniques=techniques_for(step),
+    def _broken(self, trace: Trace) -> Iterator[Finding]:
+        beats = []
+        for step in trace.steps:
+            for judgement in step.broken:
+                directive = judgement.broken
+                beats.append(Beat(step, judgement.effect, BROKEN_SEVERITY,
+                                  judgement.statement, (directive.ref,) if directive.ref else (),
+                                  (("quote", directive.quote), ("turn", directive.turn))))
+            for effect, rejection in step.redone:
+                clause = (f"achieves what the human rejected at step {rejection.step} "
+                          f"({effect_clause(effect)})")
+                beats.append(Beat(step, effect, BROKEN_SEVERITY, clause,
+                                  (rejection.ref,) if rejection.ref else (),
+                                  (("rejected_step", rejection.step),)))
+        for group in grouped(beats):
+            yield self.against_the_human(group)
+
+    def against_the_human(self, beats: list[Beat]) -> Finding:
+        first = beats[0]
+        rejected = dict(first.details).get("rejected_step") is not None
+        return group_finding(
+            beats, Finding, rule="TH-AGENT-DIVERGENCE", tool=self.NAME,
+            category="prompt-action-divergence",
+            title="Step against what the human said" if not rejected
+            else "Rejected action achieved another way",
             engine_version=self.engine_version,
-            details={"envelope": envelope.summary(), "scope_inferred": envelope.inferred,
-                     "scope_origin": envelope.origin, "action_class": step.action_class},
-            **step.anchor())
+            details={k: v for k, v in first.details})
+
+    # -- beyond the grants and the envelope ----------------------------------------------
+
+    def _scope_creep(self, trace: Trace) -> Iterator[Finding]:
+        beats = []
+        for step in trace.steps:
+            beyond = step.beyond
+            if not beyond or step.broken:         # a broken prohibition says it better
+                continue
+            graded = sorted(beyond, key=lambda j: -SEVERITY_RANK[effect_severity(j.effect,
+                                                                                 step)])
+            main = graded[0]
+            others = [j.statement for j in graded[1:3]]
+            clause = main.beyond + ("; it also " + "; ".join(others) if others else "")
+            beats.append(Beat(step, main.effect, step_severity(step), clause,
+                              trace.scope.refs if trace.scope else ()))
+        for group in grouped(beats):
+            yield self.scope_creep(group, trace)
+
+    def scope_creep(self, beats: list[Beat], trace: Trace) -> Finding:
+        scope = trace.scope
+        # a declared or baseline scope says where it came from; a default envelope is named
+        # by the clause itself
+        said = f" ({scope.describe()})" if scope is not None and \
+            scope.envelope.name in ("declared", "baseline") else ""
+        return group_finding(
+            beats, Finding, rule="TH-AGENT-SCOPE-CREEP", tool=self.NAME,
+            category="scope-creep", title="Step beyond what was asked or allowed",
+            said=said,
+            engine_version=self.engine_version,
+            details={"scope": scope.to_json() if scope else None,
+                     "scope_inferred": bool(scope and scope.envelope.inferred),
+                     "action_class": beats[0].step.action_class,
+                     "instructions_missing": bool(scope and scope.instructions.missing)})
 
     # -- taint from tool output to action ----------------------------------------------
 
-    def _injections(self, trace: Trace, prompts: "HumanPrompts") -> Iterator[Finding]:
+    def _injections(self, trace: Trace) -> Iterator[Finding]:
         instructed = []
         for step in trace.steps:
             text = step.result_text
@@ -103,10 +157,12 @@ class PromptActionDivergence(Analyzer):
                 instructed.append((step, snippets))
         if not instructed:
             return
-        human = prompts.of(trace.session)
+        human = [t.text for t in trace.turns]
         for step in trace.steps:
+            if not (step.beyond or step.broken) or step.arguments is None:
+                continue
             for source, snippets in instructed:
-                if source.index >= step.index or step.arguments is None:
+                if source.index >= step.index:
                     continue
                 values = taken_from(step.arguments, source.result_text or "", human)
                 if values:
@@ -123,8 +179,9 @@ class PromptActionDivergence(Analyzer):
             title="Action arguments taken from instructions in tool output",
             statement=f"{step_subject(step)} used {shown}, which first appear in "
                       f"the output of step {source.index} ({source.tool}); that output carries "
-                      f"instructions addressed to the agent ({_quote(snippets[0], 100)}) and "
-                      f"no user prompt names these values.",
+                      f"instructions addressed to the agent ({_quote(snippets[0], 100)}), no "
+                      f"human turn names these values, and the step "
+                      f"{(step.broken + step.beyond)[0].statement}.",
             refs=step.refs + source.refs,
             techniques=(INJECTION_TECHNIQUE,) + techniques_for(step),
             engine_version=self.engine_version,
@@ -157,27 +214,9 @@ def divergence_of(row: Event, step: Step | None) -> str | None:
     return None
 
 
-class HumanPrompts:
-    """The human prompts of each session, gathered in one pass over the events the first time
-    a session's are asked for (not one pass per session)."""
-
-    def __init__(self, events: Sequence[Event]):
-        self._events = events
-        self._by_session: dict[str, list[str]] | None = None
-
-    def of(self, session: str) -> list[str]:
-        if self._by_session is None:
-            self._by_session = {}
-            for e in self._events:
-                if e.source == "agent:prompt" and (e.attrs.get("role") == "user"
-                                                   or e.actor_kind == "human"):
-                    self._by_session.setdefault(e.session or NO_SESSION, []).append(
-                        str(e.attrs.get("text") or ""))
-        return self._by_session.get(session, [])
-
-
 def _quote(value: object, limit: int = 160) -> str:
     text = scrub(" ".join(str(value).split()))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"\u201c{text}\u201d"
+

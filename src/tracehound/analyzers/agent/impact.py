@@ -1,21 +1,20 @@
-"""How much a step matters: which steps are high impact, and the severity every agent tool
-gives them. Kept in one place so the seven tools grade the same step the same way."""
+"""How much a step matters: its effects judged, graded the same way by every agent tool.
+
+A step matters when one of its effects went beyond what the human and the envelope allowed,
+broke a prohibition the human stated, or (kepler-style flow records) moved a large amount of
+data. An effect's severity is its kind's (effects.kinds.EFFECT_KINDS), one level up in
+production, at least high when the step moved `exfil_bytes` or more; a broken prohibition is
+high. Ordinary work inside the envelope and the grants is not graded at all.
+"""
 
 from __future__ import annotations
 
-from ...model import HIGH_IMPACT_CLASSES, SEVERITIES, SEVERITY_RANK
+from ...effects.kinds import Effect, severity_of
+from ...model import SEVERITIES, SEVERITY_RANK
 from .steps import Step
 
 DEFAULT_EXFIL_BYTES = 1024 * 1024     # setting `exfil_bytes`: a transfer this large matters
-
-# What an unapproved step of each class is worth on its own, inside the envelope.
-# Editing files and running commands is what a coding agent is for: on their own, inside the
-# envelope, they are low; leaving the envelope raises them.
-BASE_SEVERITY = {
-    "persistence": "high", "egress": "high", "permission-change": "high", "delete": "medium",
-    "consent": "medium", "execute": "low", "write": "low", "read": "low",
-    "list": "low", "authentication": "low", "other": "low",
-}
+BROKEN_SEVERITY = "high"
 
 
 def raise_severity(severity: str, levels: int = 1) -> str:
@@ -28,44 +27,51 @@ def at_least(severity: str, floor: str) -> str:
     return severity if SEVERITY_RANK[severity] >= SEVERITY_RANK[floor] else floor
 
 
-def is_high_impact(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> bool:
-    """Changes state, sends data, runs code, changes permissions or persists, leaves the
-    envelope, or moved at least `threshold` bytes (the exfiltration threshold) on the network."""
-    return (step.action_class in HIGH_IMPACT_CLASSES or step.breach is not None
-            or step.transfer_bytes >= threshold)
+def worst(severities: "list[str] | tuple[str, ...]") -> str:
+    return max(severities, key=SEVERITY_RANK.__getitem__) if severities else "info"
 
 
-def impact_reasons(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> list[str]:
-    reasons = []
-    if step.action_class in HIGH_IMPACT_CLASSES:
-        reasons.append(f"{step.action_class} action")
-    if step.breach is not None:
-        reasons.append("outside the allowed envelope")
-    if step.transfer_bytes >= threshold:
-        reasons.append(f"{step.transfer_bytes:,} bytes moved on the network")
-    return reasons
-
-
-def step_severity(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> str:
-    """The severity of a step's impact: its class, raised when it leaves the envelope, at
-    least high when it moved `threshold` bytes or more."""
-    severity = BASE_SEVERITY.get(step.action_class, "low")
-    if step.breach is not None:
+def effect_severity(effect: Effect, step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> str:
+    """The severity of an effect that nothing allowed."""
+    severity = severity_of(effect)
+    listing = effect.kind == "cloud-read" and str(effect.object or "").endswith("/")
+    if effect.production and not listing:
         severity = raise_severity(severity)
     if step.transfer_bytes >= threshold:
         severity = at_least(severity, "high")
     return severity
 
 
-# MITRE ATT&CK (cloud) technique for what a step did, by class; storage reads are T1530.
-TECHNIQUE_BY_CLASS = {
-    "persistence": "T1053", "permission-change": "T1098", "egress": "T1567",
-    "execute": "T1059", "delete": "T1485", "list": "T1619", "read": "T1530",
+def is_high_impact(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> bool:
+    """An effect beyond what was allowed or against a prohibition, or a large transfer."""
+    return bool(step.beyond or step.broken) or step.transfer_bytes >= threshold
+
+
+def impact_reasons(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> list[str]:
+    reasons = [j.statement for j in step.broken + step.beyond][:3]
+    if step.transfer_bytes >= threshold:
+        reasons.append(f"{step.transfer_bytes:,} bytes moved on the network")
+    return reasons
+
+
+def step_severity(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> str:
+    """The worst of the step's effects that were not allowed ("low" when none was)."""
+    graded = [BROKEN_SEVERITY for _ in step.broken]
+    graded += [effect_severity(j.effect, step, threshold) for j in step.beyond]
+    if step.transfer_bytes >= threshold:
+        graded.append("high")
+    return worst(graded) if graded else "low"
+
+
+# MITRE ATT&CK for what an effect does.
+TECHNIQUE_BY_KIND = {
+    "persistence-write": "T1053", "privilege": "T1548", "upload": "T1567",
+    "publish": "T1567", "message-send": "T1567", "opaque-execution": "T1059",
+    "remote-exec": "T1021", "cloud-delete": "T1485", "file-delete": "T1485",
+    "credential-read": "T1552", "cloud-write": "T1578", "vcs-force-push": "T1565",
+    "vcs-history-rewrite": "T1565",
 }
-
-
 STORAGE_PREFIXES = ("arn:aws:s3:::", "s3://", "gs://", "https://storage.googleapis.com/")
-STORAGE_CLASSES = frozenset({"list", "read"})
 
 
 def is_cloud_storage(target: str | None) -> bool:
@@ -73,12 +79,17 @@ def is_cloud_storage(target: str | None) -> bool:
 
 
 def techniques_for(step: Step) -> tuple[str, ...]:
-    """ATT&CK ids for the step; discovery / collection ids only on cloud storage targets."""
-    if step.action_class in STORAGE_CLASSES and not is_cloud_storage(step.target) \
-            and "s3" not in step.tool.lower():
-        return ()
-    technique = TECHNIQUE_BY_CLASS.get(step.action_class)
-    return (technique,) if technique else ()
+    """ATT&CK ids for the effects of the step that were not allowed (a read of cloud storage
+    is T1530, a listing of it T1619)."""
+    found = set()
+    for judgement in step.broken + step.beyond:
+        effect = judgement.effect
+        if effect.kind == "cloud-read" and is_cloud_storage(effect.object):
+            listing = step.action_class == "list" or str(effect.object).endswith("/")
+            found.add("T1619" if listing else "T1530")
+        elif effect.kind in TECHNIQUE_BY_KIND:
+            found.add(TECHNIQUE_BY_KIND[effect.kind])
+    return tuple(sorted(found))
 
 
 def describe_step(step: Step) -> str:

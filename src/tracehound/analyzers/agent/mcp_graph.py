@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from ...model import Event, Finding, SEVERITY_RANK
-from ...taxonomy import classify_action
 from ..registry import Analyzer, Context, register
 from .impact import step_severity, techniques_for
 from ...effects.secrets import scrub
@@ -77,9 +76,9 @@ class McpCallGraph(Analyzer):
 
     def tool_list_finding(self, change: ToolListChange, traces: TraceSet) -> Finding:
         trace = traces.traces.get(change.session)       # (NO_SESSION for a session-less change)
-        envelope = trace.envelope if trace is not None else traces.envelope(change.agent)
+        scope = trace.scope if trace is not None else traces.scope_of(change.agent)
         risky = [t for t in change.added
-                 if envelope.leaves(classify_action(t), None, t) is not None]
+                 if scope is not None and scope.leaves_tool(t) is not None]
         severity = "high" if change.changed_descriptions or risky else \
             "medium" if change.added else "low"
         return Finding(

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...model import EvidenceRef, Event
-from ...taxonomy import classify_action
 from .steps import NO_SESSION, Step, TraceSet, is_mcp_call
 
 IN, OUT, UNKNOWN = "in-scope", "out-of-scope", "unknown"
@@ -186,7 +185,11 @@ def _jsonrpc_node(event: Event, traces: TraceSet, graphs: dict[str, Graph]) -> N
     node = Node(id=f"call:{call_id if call_id is not None else event.ref.locator}",
                 label=tool, kind="tool", parent=f"server:{server}", depth=2, tool=tool,
                 server=server, target=event.target_id, time=event.time, refs=[event.ref])
-    node.step = traces.step_of(event)
+    node.step = traces.step_of(event) or (
+        traces.by_call_id.get(f"{session}#{call_id}") or traces.by_call_id.get(str(call_id))
+        if call_id is not None else None)
+    if node.step is not None:
+        node.steps = [node.step]
     return node
 
 
@@ -195,12 +198,11 @@ def _decide_scope(node: Node, traces: TraceSet) -> None:
         return
     if node.steps:
         breach = next((s.breach for s in node.steps if s.breach), None)
-        node.scope = OUT if breach else IN if traces.envelope(
-            node.steps[0].agent).known else UNKNOWN
+        node.scope = OUT if breach else IN
         node.scope_reason = breach
         return
-    if node.tool:
-        envelope = traces.envelope(None)
-        reason = envelope.leaves(classify_action(node.tool), node.target, node.tool)
-        node.scope = OUT if reason else IN if envelope.known else UNKNOWN
+    scope = traces.scope_of(None)
+    if node.tool and scope is not None:
+        reason = scope.leaves_tool(node.tool, node.target)
+        node.scope = OUT if reason else IN
         node.scope_reason = reason

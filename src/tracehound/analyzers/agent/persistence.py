@@ -1,44 +1,58 @@
 """Step 6 of the agent-runaway path: did the agent arrange to run again without anyone?
 
-Schedules (cron, EventBridge, Cloud Scheduler), Lambda trigger or configuration changes,
-webhooks, new MCP server registrations, stored prompts, crontab edits, systemd units, launch
-agents, shell rc files and authorized_keys. One finding per mechanism, citing every record
-that installs it: the persistence artifact records, the trace step(s) that made the change and
-everything merged into them (approval, intent, result, network), and MCP graph nodes of those
-steps.
+A mechanism is a persistence artifact record (schedules, Lambda triggers, webhooks, stored
+prompts: the kepler shape) or a step with a persistence-write effect (the effects layer
+knows the places: crontab, systemd, launchd, shell rc files, authorized_keys, git hooks, CI
+workflows, agent and MCP client configs, scheduling APIs). One finding per mechanism, citing
+every record that installs it: the artifact records, the steps that made the change and
+everything merged into them, and MCP graph nodes of those steps. A mechanism the human asked
+for (a grant in force) is reported at low, as what it is; one nothing allowed is high.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from ...effects.kinds import mechanism as mechanism_words
 from ...model import EvidenceRef, Event, Finding
-from ...taxonomy import tokens
 from ..registry import Analyzer, Context, register
 from .impact import describe_step
 from .steps import AGENT_SOURCES, NO_SESSION, Step, TraceSet, traces_of
 
-# mechanism -> (words that name it in a tool or target, ATT&CK ids, wording)
-MECHANISMS: tuple[tuple[str, frozenset[str], tuple[str, ...], str], ...] = (
-    ("authorized-keys", frozenset({"authorized"}), ("T1098.004",), "SSH authorized_keys entry"),
-    ("crontab", frozenset({"crontab", "cron"}), ("T1053.003",), "cron entry"),
-    ("systemd-unit", frozenset({"systemd", "systemctl"}), ("T1543.002",), "systemd unit"),
-    ("launch-agent", frozenset({"launchagent", "launchagents", "launchd", "launchctl"}),
-     ("T1543.001",), "launch agent"),
-    ("shell-rc", frozenset({"bashrc", "zshrc", "profile", "bash_profile"}), ("T1546.004",),
-     "shell startup file change"),
-    ("eventbridge-schedule", frozenset({"events", "eventbridge", "schedule", "scheduler",
-                                        "rule"}), ("T1053",), "EventBridge schedule"),
-    ("lambda-trigger", frozenset({"lambda"}), ("T1648",), "Lambda trigger or configuration"),
-    ("webhook", frozenset({"webhook", "webhooks", "subscription"}), (), "webhook"),
-    ("mcp-server-registration", frozenset({"mcp", "server"}), (), "MCP server registration"),
-    ("stored-prompt", frozenset({"prompt"}), (), "stored prompt"),
-)
-WORDING = {name: wording for name, _, _, wording in MECHANISMS}
-WORDING.update({"cron": "cron schedule", "cloud-scheduler": "Cloud Scheduler job"})
-TECHNIQUES = {name: techniques for name, _, techniques, _ in MECHANISMS}
-TECHNIQUES.update({"cron": ("T1053",), "cloud-scheduler": ("T1053",)})
+def mechanism_of_step(step: Step) -> str:
+    """The mechanism a step's persistence-write installs (from the effect's detail)."""
+    for effect in step.effects:
+        if effect.kind != "persistence-write":
+            continue
+        detail = (effect.detail or "").lower()
+        if detail.startswith("mcp server"):
+            return "mcp-server-registration"
+        words = re.findall(r"[a-z][a-z-]*", detail)
+        found = next((w for w in words if mechanism_words(w) is not None), None)
+        if found:
+            return found
+        if effect.object and ":" in effect.object and effect.object.split(":", 1)[0] in (
+                "events", "scheduler"):
+            return "eventbridge-schedule"
+        return "schedule" if "schedule" in detail or "cron" in detail else "persistence"
+    return "persistence"
+
+
+def installs(step: Step) -> bool:
+    return any(e.kind == "persistence-write" for e in step.effects) and \
+        step.outcome != "rejected"
+
+
+def allowed(step: Step) -> bool:
+    """Every persistence-write of the step was allowed (a grant, the envelope)."""
+    judged = [j for j in step.judgements if j.effect.kind == "persistence-write"]
+    return bool(judged) and all(j.allowed_by is not None for j in judged)
+
+
+def _object(step: Step) -> str | None:
+    return next((e.object for e in step.effects if e.kind == "persistence-write"), step.target)
 
 
 @dataclass
@@ -76,7 +90,12 @@ class PersistenceDetector(Analyzer):
         first = mechanism.artifacts[0] if mechanism.artifacts else None
         schedule = next((str(a.attrs["schedule_expression"]) for a in mechanism.artifacts
                          if a.attrs.get("schedule_expression")), None)
-        what = WORDING.get(mechanism.kind, mechanism.kind.replace("-", " "))
+        known = mechanism_words(mechanism.kind)
+        what = known[0] if known else mechanism.kind.replace("-", " ")
+        asked = steps and not mechanism.artifacts and all(allowed(s) for s in steps)
+        how = None if mechanism.artifacts else next(
+            (e.detail for s in steps for e in s.effects if e.kind == "persistence-write"
+             and e.detail and e.detail.lower() != mechanism.kind), None)
         name = next((f" {a.attrs['rule_name']}" for a in mechanism.artifacts
                      if a.attrs.get("rule_name")), "")
         on = (f" targeting {mechanism.target}" if name else f" on {mechanism.target}") \
@@ -93,12 +112,14 @@ class PersistenceDetector(Analyzer):
             "session": first.session if first else None,
             "actor": first.actor_id if first else None, "target": mechanism.target}
         anchor["target"] = mechanism.target or anchor.get("target")
+        said = f" ({how})" if how else ""
+        granted = " as the human asked" if asked else ""
         return Finding(
             rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
-            severity="high", title=f"Persistence: {what}",
-            statement=f"{_article(what)}{name}{when}{on} was{via}{approval}; "
+            severity="low" if asked else "high", title=f"Persistence: {what}",
+            statement=f"{_article(what)}{name}{when}{on}{said} was{via}{approval}{granted}; "
                       f"{count} record{'s install' if count != 1 else ' installs'} it.",
-            refs=mechanism.refs, techniques=TECHNIQUES.get(mechanism.kind, ()),
+            refs=mechanism.refs, techniques=known[1] if known else (),
             engine_version=self.engine_version,
             details={"mechanism": mechanism.kind, "schedule_expression": schedule,
                      "steps": [s.index for s in steps], "unapproved_steps": unapproved},
@@ -118,13 +139,6 @@ def short_name(target: str | None) -> str | None:
         name = name.rsplit(separator, 1)[-1] or name
     return name.lower()
 
-
-def mechanism_of(step: Step) -> str:
-    words = set(tokens(step.tool)) | set(tokens(step.target or ""))
-    for name, hints, _, _ in MECHANISMS:
-        if words & hints:
-            return name
-    return "persistence"
 
 
 def find_mechanisms(events: Sequence[Event], traces: TraceSet) -> list[Mechanism]:
@@ -147,13 +161,13 @@ def find_mechanisms(events: Sequence[Event], traces: TraceSet) -> list[Mechanism
                 found.steps.append(step)
     for trace in traces.traces.values():
         for step in trace.steps:
-            if step.action_class != "persistence" or id(step) in owner:
+            if not installs(step) or id(step) in owner:
                 continue
             parent = trace.by_index.get(step.parent) if step.parent is not None else None
             found = owner.get(id(parent)) if parent is not None else None
-            found = found or _same(mechanisms, None, None, step.target)
+            found = found or _same(mechanisms, None, None, _object(step))
             if found is None:
-                found = Mechanism(mechanism_of(step), step.target)
+                found = Mechanism(mechanism_of_step(step), _object(step))
                 mechanisms.append(found)
             owner[id(step)] = found
             found.steps.append(step)

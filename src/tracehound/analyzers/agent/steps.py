@@ -2,8 +2,10 @@
 
 A `Step` is one tool call with what the other corpora say about it merged in: the approval row
 (who approved it, whether the deployer was online), the stated intent, the tool's result, the
-credential used, the network rows it caused, and whether it leaves the agent's allowed
-envelope. Steps are merged by tool_call_id first, then by (session, step index).
+credential used, the network rows it caused. Steps are merged by tool_call_id first, then by
+(session, step index). Each trace then gets its human turns and its scope (judging.py): every
+step's effects, the turn in force when it ran, and for each effect who allowed it, which
+prohibition it broke, or that nothing allowed it.
 
 `traces_of(events, ctx)` builds the whole set once per case and keeps it in
 `ctx.shared["traces"]`, so the seven tools share one reconstruction whatever order they run in.
@@ -15,10 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from ...effects.kinds import READING_KINDS, Effect, action_class_of, strongest_first
+from ...effects.secrets import scrub, scrub_json
 from ...model import EvidenceRef, Event
-from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for, session_envelope
+from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for
 from ...taxonomy import tokens
-from ...effects.secrets import scrub
+from .judging import TraceScope, annotate, envelope_of, gather, instructions_of
 
 AGENT_SOURCES = ("agent:", "mcp:")       # what every agent tool consumes
 NO_SESSION = "(no session)"
@@ -51,18 +55,65 @@ class Step:
     tool_call_id: str | None
     call: Event
     approver: str | None = None
-    approval: Event | None = None
+    approval_row: Event | None = None      # the accountability record about the step
     intents: tuple[Event, ...] = ()
     results: tuple[Event, ...] = ()
     network: tuple[Event, ...] = ()
     credentials: tuple[Event, ...] = ()
-    breach: str | None = None          # why it leaves the envelope; None inside / unknown
+    # what the effects layer says (judging.annotate)
+    turn: int | None = None                # index of the human turn in force (Trace.turns)
+    effects: tuple[Effect, ...] = ()
+    fully_parsed: bool = True
+    payload_hits: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
+    judgements: tuple[Any, ...] = ()       # effects.envelope.Judgement, one per effect
+    redone: tuple[Any, ...] = ()           # (effect, Rejection): rejected, done another way
+
+    @property
+    def beyond(self) -> tuple[Any, ...]:
+        """Judgements of effects nothing allowed."""
+        return tuple(j for j in self.judgements if j.beyond is not None)
+
+    @property
+    def broken(self) -> tuple[Any, ...]:
+        """Judgements of effects a prohibition in force forbade."""
+        return tuple(j for j in self.judgements if j.broken is not None)
+
+    @property
+    def breach(self) -> str | None:
+        """Why the step goes beyond what was allowed (one clause), None when it does not."""
+        for judgement in self.broken + self.beyond:
+            return judgement.statement
+        return None
+
+    @property
+    def approval(self) -> str:
+        """approved / auto-approved / rejected / unknown, as the runtime recorded it."""
+        value = self.call.attrs.get("approval")
+        if value:
+            return str(value)
+        if self.outcome == "rejected":
+            return "rejected"
+        return "approved" if self.human_approved else "unknown"
+
+    @property
+    def approval_ref(self) -> EvidenceRef | None:
+        given = self.call.attrs.get("approval_ref")
+        if isinstance(given, dict) and given.get("sha256") and given.get("locator"):
+            return EvidenceRef(str(given["sha256"]), str(given["locator"]))
+        return self.approval_row.ref if self.approval_row is not None else None
 
     @property
     def refs(self) -> tuple[EvidenceRef, ...]:
-        """The call's own ref first, then the approval, intent and result rows about it."""
-        merged = (self.call.ref,) if self.approval is None else (self.call.ref,
-                                                                 self.approval.ref)
+        """The call's own ref first, then its copies in other files, then the approval,
+        intent and result rows about it."""
+        merged = (self.call.ref,)
+        copies = self.call.attrs.get("copies")
+        if copies:
+            merged += tuple(EvidenceRef(str(c["sha256"]), str(c["locator"])) for c in copies
+                            if isinstance(c, dict) and c.get("sha256") and c.get("locator"))
+        if self.approval_row is not None:
+            merged += (self.approval_row.ref,)
         if self.intents or self.results:
             merged += tuple(e.ref for e in self.intents) + tuple(e.ref for e in self.results)
         return merged
@@ -108,19 +159,23 @@ class Step:
 
     @property
     def approver_status(self) -> str | None:
-        if self.approval is not None and self.approval.attrs.get("approver_status"):
-            return str(self.approval.attrs["approver_status"])
+        if self.approval_row is not None and self.approval_row.attrs.get("approver_status"):
+            return str(self.approval_row.attrs["approver_status"])
         return self.call.attrs.get("approver_status")
 
     @property
     def deployer_status(self) -> str | None:
-        for event in (self.approval, self.call):
+        for event in (self.approval_row, self.call):
             if event is not None and event.attrs.get("deployer_status"):
                 return str(event.attrs["deployer_status"])
         return None
 
     @property
     def human_approved(self) -> bool:
+        """A human approved this very step: a named approver the record does not mark as
+        automatic, or the runtime's own record of the human's approval."""
+        if self.call.attrs.get("approval") == "approved":
+            return True
         if not self.approver or not str(self.approver).strip():
             return False
         status = (self.approver_status or "").lower()
@@ -138,17 +193,19 @@ class Step:
         return {"time": self.time, "step": self.index, "session": self.session,
                 "actor": self.agent, "target": self.target}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, cwd_changed: bool = False) -> dict[str, Any]:
         """The CONTRACT.md `traces[].steps[]` entry."""
-        return vars(_StepJson(self))
+        return vars(_StepJson(self, cwd_changed))
 
 
 class _StepJson:
     """Lends its __dict__ as one `traces[].steps[]` entry. The attribute dicts of one class
     share a single key table in CPython (PEP 412; see model._RefJson), so a trace of a
-    million steps does not store these twelve keys a million times. Plain dicts to readers."""
+    million steps does not store these keys a million times. Plain dicts to readers.
+    The additions of 2026-12 (turn, cwd, approval, effects, allowed_by) are written only
+    where they say something."""
 
-    def __init__(self, step: Step) -> None:
+    def __init__(self, step: Step, cwd_changed: bool) -> None:
         self.index = step.index
         self.parent = step.parent
         self.time = step.time
@@ -161,6 +218,31 @@ class _StepJson:
         self.tool_call_id = step.tool_call_id
         self.credential = step.credential
         self.refs = [r.to_json() for r in step.refs]
+        if step.agent and step.call.attrs.get("agent_id"):
+            self.agent = step.agent
+        if step.turn is not None:
+            self.turn = step.turn
+        if cwd_changed:
+            self.cwd = step.call.attrs.get("cwd")
+        if step.approval != "unknown":
+            ref = step.approval_ref
+            self.approval = {"value": step.approval, "ref": ref.to_json() if ref else None}
+        if step.effects:
+            self.effects = [scrub_json(e.to_json()) for e in step.effects]
+            allowed = [j.allowed_by.to_json() for j in step.judgements
+                       if j.allowed_by is not None and _worth_saying(j.effect)]
+            if allowed:
+                self.allowed_by = scrub_json(allowed)
+        if not step.fully_parsed:
+            self.fully_parsed = False
+
+
+def _worth_saying(effect: Effect) -> bool:
+    """An effect beyond reading and editing inside the repository: its `allowed_by` is
+    shown, so a reviewer sees why it stayed quiet."""
+    if effect.kind in READING_KINDS or effect.kind == "exec":
+        return False
+    return not (effect.kind in ("file-write", "file-delete") and effect.where in ("repo", "temp"))
 
 
 @dataclass(eq=False)
@@ -168,7 +250,7 @@ class Trace:
     session: str
     agent: str | None
     steps: list[Step]
-    envelope: Envelope
+    scope: TraceScope | None = None         # envelope, instructions, session facts
     by_index: dict[int, Step] = field(default_factory=dict)
     # the evidence files its steps come from ({sha256, path}), when session assembly joined
     # more than one (a sub-agent's file, the per-server logs of one MCP client, copies)
@@ -182,9 +264,25 @@ class Trace:
         times = [s.time for s in self.steps if s.time]
         return (min(times), max(times)) if times else (None, None)
 
+    @property
+    def turns(self) -> list[Any]:
+        return self.scope.facts.turns if self.scope is not None else []
+
     def to_json(self) -> dict[str, Any]:
-        out = {"session": self.session, "agent": self.agent,
-               "steps": [step.to_json() for step in self.steps]}
+        steps, cwd = [], None
+        for step in self.steps:
+            here = step.call.attrs.get("cwd")
+            steps.append(step.to_json(cwd_changed=bool(here) and here != cwd))
+            cwd = here or cwd
+        out: dict[str, Any] = {"session": self.session, "agent": self.agent, "steps": steps}
+        if self.turns:
+            out["turns"] = [t.to_json() for t in self.turns]
+        if self.scope is not None:
+            out["scope"] = self.scope.to_json()
+            standing = [{"ref": e.ref.to_json(), "path": e.attrs.get("path")}
+                        for e in self.scope.facts.standing]
+            if standing:
+                out["instructions"] = standing
         if len(self.files) > 1:
             out["files"] = self.files
         return out
@@ -217,7 +315,14 @@ class TraceSet:
         return None
 
     def envelope(self, agent: str | None) -> Envelope:
+        """The scope a grant is compared with (scope.py: baseline, or the runtime config)."""
         return self.envelopes.get(agent) or self.envelopes.get(None) or UNKNOWN
+
+    def scope_of(self, agent: str | None) -> TraceScope | None:
+        """The scope of the agent's trace (of the only trace, for records naming none)."""
+        scoped = [t.scope for t in self.traces.values() if t.scope is not None
+                  and (agent is None or t.agent == agent)]
+        return scoped[0] if len(scoped) == 1 or (scoped and agent is not None) else None
 
     def to_json(self) -> list[dict[str, Any]]:
         return [self.traces[s].to_json() for s in sorted(self.traces)]
@@ -272,24 +377,47 @@ def build_traces(events: Iterable[Event], baseline: Any = None) -> TraceSet:
     traces: dict[str, Trace] = {}
     for session, calls in sessions.items():
         steps = _steps_of(session, calls, by_source)
-        agent = next((s.agent for s in steps if s.agent), None)
-        traces[session] = Trace(session, agent, steps, UNKNOWN)
+        agent = next((s.agent for s in steps if s.agent and not s.call.attrs.get("agent_id")),
+                     None) or next((s.agent for s in steps if s.agent), None)
+        traces[session] = Trace(session, agent, steps)
     by_call_id = {step.tool_call_id: step for trace in traces.values()
                   for step in trace.steps if step.tool_call_id}
     found = TraceSet(traces, by_call_id, {})
     _merge(found, by_source)
     found.envelopes = _envelopes(traces, by_source, baseline)
-    prompts: dict[str, list[Event]] = defaultdict(list)
-    for event in by_source.get("agent:prompt", ()):
-        prompts[event.session or NO_SESSION].append(event)
+    scoped: dict[str, list[Event]] = defaultdict(list)
+    for source in SCOPE_SOURCES:
+        for event in by_source.get(source, ()):
+            scoped[event.session or NO_SESSION].append(event)
+    configs = by_source.get("agent:config", ())
     for trace in traces.values():
-        cwd = trace.steps[0].call.attrs.get("cwd") if trace.steps else None
-        trace.envelope = session_envelope(found.envelope(trace.agent),
-                                          prompts.get(trace.session, ()), cwd)
-        leaves = trace.envelope.leaves
+        session_events = scoped.get(trace.session, [])
+        session_events += [c for c in configs if c.session in (None, trace.session)
+                           and c.actor_id in (None, trace.agent)]
+        facts = gather(session_events, [s.call for s in trace.steps])
+        trace.scope = TraceScope(envelope_of(facts, trace.agent, baseline),
+                                 instructions_of(facts), facts)
+        annotate(trace.steps, trace.scope)
         for step in trace.steps:
-            step.breach = leaves(step.action_class, step.target, step.tool, step.call)
+            _settle(step)
     return found
+
+
+# What the judgement needs besides the calls: turns, instruction files, session records,
+# and the accountability rows that tell whether the source records approvals.
+SCOPE_SOURCES = ("agent:prompt", "agent:instructions", "agent:session", "agent:approval")
+
+
+def _settle(step: Step) -> None:
+    """A call the runtime did not class (conversation logs) takes its class from its
+    effects, and its target from its most telling effect."""
+    if step.effects and step.action_class == "other":
+        step.action_class = action_class_of(step.effects)
+    if step.target is None and step.effects:
+        telling = strongest_first([e for e in step.effects if e.kind not in READING_KINDS]
+                                  or list(step.effects))
+        step.target = next((e.object for e in telling if e.object and e.object != "."
+                            and not e.object.startswith("(")), None)
 
 
 def _call_events(by_source: dict[str, list[Event]]) -> list[Event]:
@@ -338,8 +466,8 @@ def _merge(lookup: TraceSet, by_source: dict[str, list[Event]]) -> None:
     """Attach approval, intent, result, credential and network rows to their steps."""
     for event in sorted(by_source.get("agent:approval", ()), key=_order):
         step = lookup.step_of(event)
-        if step is not None and step.approval is None:
-            step.approval = event
+        if step is not None and step.approval_row is None:
+            step.approval_row = event
             if event.approver:
                 step.approver = event.approver
     for source, slot in (("agent:intent", "intents"), ("agent:tool_result", "results"),

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ...model import Event, EvidenceRef, ParseIssue
 from ..base import Source
 from ..times import zoned_time
-from .actions import CallShape, describe_call, host_of, mutation_of
+from .actions import first_of, host_of, named_object
 from .common import normalize_arguments, prompt_hash, text_of, time_key
 
 TURN_KINDS = ("human-typed", "system-injected", "compaction-summary", "framework-template")
@@ -60,10 +60,13 @@ class ToolCall:
     spawns: str | None = None               # the sub-agent id a Task-like call started
     record_id: str | None = None            # the runtime's id of the record holding the call
     server: str | None = None               # MCP server that ran the tool
-    # (tool word, arguments) to class the call by when its own name and arguments would
-    # mislead: an editor's `command` sub-command (`str_replace`, `view`) is no shell command.
-    # Only the action class, target and command attrs come from it; the call keeps its own.
+    # (tool word, arguments) the call acts as when its own name and arguments would mislead
+    # (an editor's `command` sub-command `str_replace` is no shell command; Aider's "Add file
+    # to the chat?" reads the file): kept as attrs["acts_as"] for the effects layer.
     describe_as: tuple[str, Any] | None = None
+    # the class the runtime's own vocabulary gives (kepler: cloud operation names through
+    # taxonomy.py); conversation logs leave it None: the effects layer classes the step
+    action_class: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     raw: Any = None
 
@@ -306,53 +309,36 @@ def number_steps(calls: Iterable[ToolCall], order: str = "time"
             for step, call in ordered}
 
 
-SHAPE_CACHE_TEXT = 4096      # longer free-text arguments are read every time, not cached
+SHARED_ARGUMENTS = 65536     # distinct small argument dicts kept to share between events
 
 
-@lru_cache(maxsize=65536)
-def _flat_call(tool: str, items: tuple[tuple[str, str], ...]) -> tuple[CallShape, dict]:
-    return describe_call(tool, dict(items)), dict(items)
+@lru_cache(maxsize=SHARED_ARGUMENTS)
+def _shared(items: tuple[tuple[str, str], ...]) -> dict:
+    return dict(items)
 
 
-@lru_cache(maxsize=16384)
-def _text_call(tool: str, arguments: str) -> CallShape:
-    return describe_call(tool, arguments)
-
-
-def shape_of(tool: str, arguments: dict[str, Any] | str) -> tuple[CallShape, Any]:
-    """describe_call(tool, arguments), and the arguments to keep. Traces repeat the same call
-    over and over: a call whose arguments are a few text values is described once, and its
-    events share one arguments dict (equal to the one given; nothing changes it later)."""
+def kept_arguments(arguments: dict[str, Any] | str) -> Any:
+    """The arguments to keep on the event. Traces repeat the same call over and over: a call
+    whose arguments are a few text values shares one dict with every equal call (equal to
+    the one given; nothing changes it later)."""
     if isinstance(arguments, dict):
         items = tuple(arguments.items())
-        if len(items) <= 8:
-            for key, value in items:
-                if type(key) is not str or type(value) is not str:
-                    break
-            else:
-                return _flat_call(tool, items)
-    elif isinstance(arguments, str) and len(arguments) <= SHAPE_CACHE_TEXT:
-        return _text_call(tool, arguments), arguments
-    return describe_call(tool, arguments), arguments
+        if len(items) <= 8 and all(type(k) is str and type(v) is str for k, v in items):
+            return _shared(items)
+    return arguments
 
 
 def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None) -> Event:
-    shape, arguments = shape_of(call.tool, normalize_arguments(call.arguments))
-    if call.describe_as is not None:
-        shape = shape_of(call.describe_as[0], normalize_arguments(call.describe_as[1]))[0]
-    url = call.url or shape.url
-    klass = shape.action_class
-    if call.url and klass in ("other", "execute") and (call.method or "").upper() in (
-            "POST", "PUT", "PATCH"):
-        klass = "egress"
+    arguments = kept_arguments(normalize_arguments(call.arguments))
+    target, target_type, named_url = named_object(arguments)
+    url = call.url or named_url
     attrs: dict[str, Any] = {"tool_call_id": call.tool_call_id, "tool": call.tool,
-                             "arguments": arguments, "mutation": mutation_of(klass, call.tool),
-                             "runtime": runtime}
+                             "arguments": arguments, "runtime": runtime}
     for key, value in (("result_text", text_of(call.result)),
                        ("stated_intent", call.stated_intent), ("model", call.model),
                        ("credential", call.credential), ("url", url),
                        ("dest_host", host_of(url) if url else None),
-                       ("method", call.method or shape.method), ("command", shape.command),
+                       ("method", call.method or _method_in(arguments)),
                        ("is_error", call.is_error)):
         if value is not None:
             attrs[key] = value
@@ -361,6 +347,9 @@ def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None)
                        ("record_id", call.record_id), ("server", call.server)):
         if value:
             attrs[key] = value
+    if call.describe_as is not None:
+        attrs["acts_as"] = {"tool": call.describe_as[0],
+                            "arguments": normalize_arguments(call.describe_as[1])}
     if call.sidechain:
         attrs["sidechain"] = True
     if call.approval and call.approval != "unknown":
@@ -368,16 +357,22 @@ def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None)
         if call.approval_ref is not None:
             attrs["approval_ref"] = call.approval_ref.to_json()
     attrs.update(call.extra)
-    target = shape.target_id or (url if url else None)
     outcome = "rejected" if call.approval == "rejected" else outcome_of(call.is_error)
     return Event(
         ref=call.ref, source="agent:tool_call", time=call.time, action=call.tool,
-        action_class=klass, actor_id=call.actor_id, actor_kind="agent", target_id=target,
-        target_type=shape.target_type or ("url" if target and target == url else None),
+        action_class=call.action_class or "other", actor_id=call.actor_id,
+        actor_kind="agent", target_id=target or url, target_type=target_type,
         outcome=outcome, session=call.session, step=step,
         parent_step=parent, approver=call.approver, bytes_in=call.bytes_in,
-        bytes_out=call.bytes_out if call.bytes_out is not None else shape.bytes_out,
-        attrs=attrs, raw=call.raw)
+        bytes_out=call.bytes_out, attrs=attrs, raw=call.raw)
+
+
+def _method_in(arguments: Any) -> str | None:
+    """The HTTP method the arguments name, as given."""
+    if isinstance(arguments, dict):
+        value = first_of(arguments, "method", "http_method")
+        return value if isinstance(value, str) else None
+    return None
 
 
 def tool_result_event(result: ToolResult, runtime: str, step: int | None) -> Event:

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 from ...model import Event, EvidenceRef, ParseIssue, pointer_ref
 from .builder import TraceBuilder, prompt_event
 from .cline_text import DENIED, task_session
-from .common import as_dict, as_text, epoch_iso
+from .common import as_text, epoch_iso
 from ..base import Parser, Sample, Source
 from ..readers import load_json
 from ..registry import register

@@ -11,12 +11,11 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
-from ...model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
+from ...model import EvidenceRef, ParseIssue, line_ref, pointer_ref
 from .actions import as_text, first_of, host_of  # noqa: F401  (shared by every shape)
 from ..base import Source
 from ..times import format_utc, utc_time

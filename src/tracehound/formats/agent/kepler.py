@@ -203,7 +203,7 @@ class AgentToolCallParser(Parser):
             approver=as_name(record.get("approver")),
             stated_intent=as_str(record.get("stated_intent")), credential=as_name(credential),
             bytes_in=as_int(result.get("ContentLength")) if isinstance(result, dict) else None,
-            extra=extra, raw=record)
+            action_class=classify_action(str(record["tool"])), extra=extra, raw=record)
         event = tool_call_event(call, RUNTIME, step, parent)   # type: ignore[arg-type]
         changes: dict[str, Any] = {}
         if event.target_id is None:

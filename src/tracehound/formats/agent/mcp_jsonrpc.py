@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from ...model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref
 from ...taxonomy import classify_action
-from .actions import describe_call
+from .actions import named_object
 from .builder import ToolCall, ToolResult, TraceBuilder
 from .common import any_time, as_dict, as_list, as_text, first_of, normalize_arguments, text_of
 from ..base import Parser, Sample, Source
@@ -279,8 +279,8 @@ class McpSession:
                                             "tools/call request without a tool name"))
                 return
             attrs.update(tool=tool, arguments=params.get("arguments"))
-            shape = describe_call(tool, normalize_arguments(params.get("arguments")))
-            klass, target = shape.action_class, shape.target_id
+            target = named_object(normalize_arguments(params.get("arguments")))[0]
+            klass = "other"                   # what a call does is the effects layer's
         self.builder.add(Event(ref=message.ref, source=source, action=method,
                                action_class=klass, target_id=target,
                                actor_kind="agent" if context["actor_id"] else "unknown",
