@@ -19,6 +19,11 @@ and only among the files supplied as evidence:
    session of its own and gets one parse issue saying why.
 4. Numbering: the steps of a session that now spans several files are numbered again 1..N in
    order of (time, file order); parent links and results follow.
+5. A Cline / Roo Code UI log without its conversation file: the UI log is then the only record
+   of the task's tool calls, so each approval it records (ask or say naming a tool, command
+   or MCP call) becomes the step itself, at the same ref, numbered in file order, with its
+   approval on it. With the conversation file present the approvals stay approvals and
+   attach to its calls.
 
 Pure: imports only the model, changes nothing it is given, and returns the new event list
 with the refs of the events it changed or dropped (the pipeline reloads those in the case
@@ -28,6 +33,7 @@ store).
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -39,6 +45,7 @@ from .model import Event, EvidenceFile, ParseIssue
 AGENT_PREFIXES = ("agent:", "mcp:")
 COPY_SKEW = 2.0                 # seconds two logged copies of one MCP message may differ by
 SPAWNING_TOOLS = frozenset({"Task", "Agent"})
+UI_RUNTIMES = frozenset({"cline", "roo-code"})
 COPIED_SOURCES = ("agent:tool_call", "agent:tool_result", "agent:prompt",
                   "agent:human_command", "agent:instructions", "agent:session", "mcp:")
 
@@ -58,7 +65,9 @@ def assemble(events: Sequence[Event], evidence: Sequence[EvidenceFile]) -> Assem
     """Join the sessions the given agent evidence files hold (see the module docstring)."""
     files = list(evidence)
     if len({f.sha256 for f in files}) < 2:
-        return Assembly(list(events), issues=list(_lone_subagents(events, files)))
+        promoted = _ui_only_steps(events)
+        return Assembly(promoted.events, promoted.changed,
+                        issues=list(_lone_subagents(events, files)))
     work = _Work(events, files)
     if not work.agent:
         return Assembly(list(events))
@@ -66,7 +75,59 @@ def assemble(events: Sequence[Event], evidence: Sequence[EvidenceFile]) -> Assem
     work.drop_copies()
     work.place_subagents()
     work.renumber()
-    return work.result()
+    assembled = work.result()
+    promoted = _ui_only_steps(assembled.events)
+    assembled.events = promoted.events
+    assembled.changed |= promoted.changed
+    return assembled
+
+
+def _is_ui_approval(event: Event) -> bool:
+    return event.source == "agent:approval" and "ask" in event.attrs and \
+        event.attrs.get("runtime") in UI_RUNTIMES
+
+
+def _ui_only_steps(events: Sequence[Event]) -> Assembly:
+    """Step 5 of the module docstring."""
+    with_calls = {e.session for e in events if e.source == "agent:tool_call"}
+    lone = {e.session for e in events if _is_ui_approval(e) and e.session not in with_calls}
+    if not lone:
+        return Assembly(list(events))
+    out: list[Event] = []
+    changed: set[tuple[str, str]] = set()
+    numbers: dict[str | None, int] = defaultdict(int)
+    for event in events:
+        if _is_ui_approval(event) and event.session in lone:
+            numbers[event.session] += 1
+            out.append(_ui_step(event, numbers[event.session]))
+            changed.add((event.ref.sha256, event.ref.locator))
+        else:
+            out.append(event)
+    return Assembly(out, changed)
+
+
+def _ui_step(approval: Event, number: int) -> Event:
+    """The tool call a UI log's approval record names, as the step it is."""
+    attrs = dict(approval.attrs)
+    tool = str(attrs.get("tool") or attrs.get("ask") or approval.action)
+    arguments = attrs.pop("arguments", None)
+    if not isinstance(arguments, dict):
+        arguments = {"command": attrs["command"]} if attrs.get("command") is not None else {}
+    if attrs.get("server") or attrs.get("mcp_tool"):       # Cline's use_mcp_tool shape
+        inner = arguments.get("arguments")
+        try:
+            inner = json.loads(inner) if isinstance(inner, str) else inner
+        except (ValueError, RecursionError):
+            pass
+        tool = "use_mcp_tool"
+        arguments = {"server_name": attrs.get("server"), "tool_name": attrs.get("mcp_tool"),
+                     "arguments": inner}
+    attrs.update(tool=tool, arguments=arguments, tool_call_id=f"ui-{approval.ref.locator}",
+                 read_from="ui log (no conversation file among the evidence)")
+    rejected = attrs.get("approval") == "rejected"
+    return replace(approval, source="agent:tool_call", action=tool, actor_kind="agent",
+                   outcome="rejected" if rejected else None, step=number, approver=None
+                   if attrs.get("approval") != "approved" else approval.approver, attrs=attrs)
 
 
 def _lone_subagents(events: Sequence[Event], files: Sequence[EvidenceFile]

@@ -5,8 +5,13 @@ Only findings above low count, and a signal is driven by findings, named by thei
 adds its weight toward one case type; the heaviest type wins when it is clearly ahead.
 
 - Nothing above low: `no-incident` (the agent or account did what it was asked), unless the
-  evidence is too thin to say so (no steps, no human turn or stated instruction, parse issues
-  on more than a tenth of the records): then `undetermined`, saying why.
+  evidence is too thin to say so: then `undetermined`, saying why. Thin is: nothing of an
+  agent read (no step and no human turn); steps but no human turn or stated instruction in a
+  log that records them (a session log cut short, a sub-agent file alone; an MCP protocol
+  log never holds the human's words, so its steps are judged against the default envelope
+  and the explanation says the instructions are missing); parse issues on more than a tenth
+  of the records. A session with human turns and no step is not thin: the agent answered
+  without acting.
 - Findings above low but no type clearly ahead: `undetermined`, naming what is missing.
 The weights and the rules behind each signal are data (SIGNALS) so they can be reviewed in one
 place.
@@ -259,16 +264,24 @@ def thin_evidence(events: Sequence[Event], traces: Sequence[dict], records: int 
     reasons = []
     total = len(events) if records is None else records
     if any(e.source.startswith(AGENT_SOURCES) for e in events):
-        if not any(t.get("steps") for t in traces) and not any(
-                e.source == "agent:tool_call" for e in events):
-            reasons.append("no agent step was read")
-        if not any(_instructs(e) for e in events):
+        steps = any(t.get("steps") for t in traces) or any(
+            e.source == "agent:tool_call" for e in events)
+        instructed = any(_instructs(e) for e in events)
+        if not steps and not instructed:
+            reasons.append("no agent step and no human turn was read")
+        elif steps and not instructed and not _protocol_only(events):
             reasons.append("no human turn or stated instruction is in the evidence")
     elif total == 0:
         reasons.append("no record was read")
     if issues and issues > MAX_ISSUE_SHARE * (total + issues):
         reasons.append(f"{issues} of {total + issues} records could not be read")
     return reasons
+
+
+def _protocol_only(events: Sequence[Event]) -> bool:
+    """The agent evidence is MCP protocol traffic, which never holds the human's words."""
+    return any(e.source.startswith("mcp:") for e in events) and not any(
+        e.source == "agent:prompt" for e in events)
 
 
 def _instructs(event: Event) -> bool:
@@ -306,10 +319,7 @@ def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Seque
                        + "; ".join(s.sentence.rstrip(".") for s in mine) + ".")
     elif not above_low and not thin:
         case_type, confidence = NO_INCIDENT, 0.0
-        explanation = ("Nothing above low was found: every agent action stayed within what "
-                       "the human asked for or the agent's scope allows." if any(
-                           e.source.startswith(AGENT_SOURCES) for e in events) else
-                       "Nothing above low was found in the records supplied.")
+        explanation = _no_incident_text(events)
     else:
         case_type, confidence = UNDETERMINED, 0.0
         explanation = _undetermined_text(ranked, events, thin, above_low)
@@ -323,6 +333,20 @@ def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Seque
         "missing_evidence": _missing(events) if case_type == UNDETERMINED else [],
         **({"thin_evidence": thin} if thin and case_type == UNDETERMINED else {}),
     }
+
+
+def _no_incident_text(events: Sequence[Event]) -> str:
+    if not any(e.source.startswith(AGENT_SOURCES) for e in events):
+        return "Nothing above low was found in the records supplied."
+    if not any(e.source == "agent:tool_call" for e in events):
+        return ("Nothing above low was found: the session records the human's turns and no "
+                "tool call; the agent answered without acting.")
+    if _protocol_only(events):
+        return ("Nothing above low was found: every step stayed within the default envelope "
+                "of an MCP client. The human's instructions are not in the evidence (an MCP "
+                "log holds none), so the steps were not compared with what was asked.")
+    return ("Nothing above low was found: every agent action stayed within what the human "
+            "asked for or the agent's scope allows.")
 
 
 def _undetermined_text(ranked: list[tuple[str, float]], events: Sequence[Event],

@@ -67,7 +67,7 @@ def test_fix_commit_and_a_conditional_prohibition():
         d("grant", ["vcs-commit"], None, first, "commit"),
         d("prohibit", PUSH, "branch main", "Don't push to main until CI is green.", "push",
           condition=Condition("ci-pass", "until", "CI is green", CI_PASS)),
-    ))
+    ), named=("tests/test_billing.py",))
 
 
 def test_push_and_open_a_pr():

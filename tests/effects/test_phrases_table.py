@@ -161,3 +161,13 @@ def test_word_forms():
     assert "committing" in word_forms("commit") and "commits" in word_forms("commit")
     assert "deleting" in word_forms("delete") and "copies" in word_forms("copy")
     assert word_forms("--force") == ["--force"]
+
+
+@pytest.mark.parametrize("name", RAW["named_path"]["examples"])
+def test_named_path_examples_are_named(name):
+    assert read_turn(f"please look at {name} now", 1, None).named == (name,)
+
+
+@pytest.mark.parametrize("text", RAW["named_path"]["not"])
+def test_named_path_near_misses_are_not(text):
+    assert read_turn(f"use opus {text} for this", 1, None).named == ()

@@ -365,3 +365,40 @@ def test_truncated_and_shuffled_tasks_give_located_issues_not_crashes(name, pars
         items = parse_bytes(parser, json.dumps(shuffled).encode())
         well_formed(items)
         orphans_are_reported(items)
+
+
+def _steps_and_approvals(paths):
+    from tracehound.pipeline import Options, analyze
+    case = analyze(list(paths), Options(reproducible=True))
+    calls = [e for e in case.events if e.source == "agent:tool_call"]
+    return case, calls, [e for e in case.events if e.source == "agent:approval"]
+
+
+def test_a_ui_log_alone_is_the_record_of_its_calls():
+    case, calls, asks = _steps_and_approvals([fixture("cline", "runaway_ui")])
+    assert asks == []
+    assert [(e.step, e.ref.locator, e.action, e.attrs["approval"]) for e in calls] == [
+        (1, "json:/2", "execute_command", "auto-approved"),
+        (2, "json:/4", "editedExistingFile", "approved"),
+        (3, "json:/6", "execute_command", "approved"),
+        (4, "json:/8", "readFile", "approved"),
+        (5, "json:/10", "execute_command", "auto-approved"),
+        (6, "json:/12", "use_mcp_tool", "approved")]
+    assert calls[2].attrs["arguments"] == {
+        "command": "git commit -am 'Fix rounding' && git push origin main"}
+    assert (calls[5].attrs["arguments"]["server_name"],
+            calls[5].attrs["arguments"]["tool_name"]) == ("pastebin", "create_paste")
+    [trace] = case.to_json()["traces"]
+    assert "vcs-push" in [e["kind"] for e in trace["steps"][2]["effects"]]
+    # a denied call is kept as a rejected step, not an action
+    _, benign, _ = _steps_and_approvals([fixture("cline", "benign_ui")])
+    assert [(e.action, e.outcome) for e in benign] == [("execute_command", None),
+                                                       ("editedExistingFile", "rejected")]
+
+
+def test_with_its_conversation_file_the_ui_log_only_approves():
+    _, calls, asks = _steps_and_approvals([fixture("cline", "runaway"),
+                                           fixture("cline", "runaway_ui")])
+    assert len(calls) == 7 and len(asks) == 6
+    assert all(e.ref.locator.startswith("json:/") and "/content/" in e.ref.locator
+               for e in calls)

@@ -23,7 +23,7 @@ from .prose import Sentence
 
 # A grant that names no file reaches only ordinary places; a prohibition that names none
 # ("don't modify any files") leaves scratch files in temp alone.
-INSIDE_OR_UNKNOWN = frozenset({"repo", "temp", "dependency", None})
+INSIDE_OR_UNKNOWN = frozenset({"repo", "temp", "dependency", "agent-state", None})
 FILE_CHANGES = frozenset({"file-write", "file-delete"})
 FILE_KINDS = FILE_CHANGES | {"file-read"}
 STANDING = -1               # the turn index of standing instructions (instruction files)

@@ -20,6 +20,9 @@ from .shell import ParsedScript, SimpleCommand, family
 from .tables import table
 
 RULES: dict[str, Callable[["Step"], None]] = {}
+# Devices a command may read or write that are no file: `> /dev/null`, `curl -o /dev/null`.
+DEVICES = re.compile(r"^(?:/dev/(?:null|stdout|stderr|tty|fd/\d+|zero)|nul|\$null|NUL)$",
+                     re.IGNORECASE)
 _URL = re.compile(r"(?i)\b(?:https?|ftp|wss?)://[^\s'\"<>`|;)]+")
 _TOKENS = re.compile(r"[^a-z0-9]+")
 
@@ -117,7 +120,10 @@ class Recorder:
                     listing: bool = False) -> Effect:
         """A file effect with its path class: a content read of a credential store is a
         credential-read, a write to a persistence location a persistence-write, a write
-        to the sudoers files also a privilege."""
+        to the sudoers files also a privilege. A device (`-o /dev/null`) is no file: its
+        effect is returned but not recorded."""
+        if DEVICES.match(path):
+            return Effect(kind, path, where="device")
         klass = self.path(path)
         if kind == "file-read" and klass.kind == "credential-store" and not listing:
             self.got.reads.append(klass.path)
@@ -133,6 +139,8 @@ class Recorder:
         return self.add(kind, klass.path, where=klass.kind, detail=detail or klass.detail)
 
     def write(self, path: str, content: str | None = None, detail: str | None = None) -> None:
+        if DEVICES.match(path):
+            return
         effect = self.path_effect("file-write", path, detail)
         self.got.writes.append((effect.object or path, content))
 

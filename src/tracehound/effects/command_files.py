@@ -11,11 +11,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .command_context import Step, rule
+from .command_context import DEVICES, Step, rule
 from .tables import table
 
-_DEVICES = re.compile(r"^(?:/dev/(?:null|stdout|stderr|tty|fd/\d+|zero)|nul|\$null|NUL)$",
-                      re.IGNORECASE)
 _PATCH_FILE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+?)\s*$|^\*\*\* Move to: (.+?)\s*$"
                          r"|^\+\+\+ (?:b/)?(.+?)\s*$|^--- (?:a/)?(.+?)\s*$")
 _NETWORK_DEVICE = re.compile(r"^/dev/(?:tcp|udp)/([^/]+)/(\d+)$")
@@ -32,7 +30,7 @@ def redirections(step: Step) -> None:
     """What a command's redirections write and read."""
     for redirect in step.cmd.redirects:
         target = redirect.target
-        if target is None or _DEVICES.match(target):
+        if target is None or DEVICES.match(target):
             continue
         network = _NETWORK_DEVICE.match(target)
         if network and redirect.writes:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from .kinds import Effect
 
 PRODUCTION_WORDS = frozenset({"prod", "production", "prd"})
-INSIDE_CLASSES = frozenset({"repo", "temp", "dependency"})
+INSIDE_CLASSES = frozenset({"repo", "temp", "dependency", "agent-state"})
 DEFAULT_BRANCHES = frozenset({"main", "master", "trunk", "develop", "development", "production",
                               "prod", "release", "stable", "gh-pages"})
 FILE_KINDS = frozenset({"file-read", "file-write", "file-delete", "credential-read",
@@ -128,7 +128,8 @@ def _outside(root: str, effect: Effect) -> bool:
     path = _path_of(effect)
     # temp is scratch space, not the human's files: "don't modify anything outside X" leaves
     # a file in /tmp alone, as "don't modify any files" does
-    return path is not None and effect.where != "temp" and not under(path, root)
+    return path is not None and effect.where not in ("temp", "agent-state") and \
+        not under(path, root)
 
 
 def _tests(_: str, effect: Effect) -> bool:

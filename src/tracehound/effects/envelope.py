@@ -336,6 +336,7 @@ class Judgement:
     awaiting: Directive | None = None
     instructions_missing: bool = False
     unresolved: tuple[Directive, ...] = field(default_factory=tuple)
+    unread: int | None = None     # a turn in force whose words the tables could not read
 
     @property
     def verdict(self) -> str:
@@ -406,8 +407,19 @@ def judge(effect: Effect, envelope: Envelope, instructions: Instructions | None 
                             ref=envelope.refs[0] if envelope.refs else None,
                             rule=f"{envelope.name}.{rule.id}")
         return Judgement(allowed_by=allowed, **common)
-    return Judgement(beyond=_beyond(effect, envelope, instructions, decision.pending, why_not),
-                     **common)
+    named = instructions.named_by(effect, turn)
+    if named is not None:
+        reading, name = named
+        return Judgement(allowed_by=AllowedBy(
+            "turn", f"turn {reading.turn}, which names {name}", ref=reading.ref, turn=reading.turn,
+            rule="named-file"), **common)
+    unread = instructions.unread_at(turn)
+    beyond = _beyond(effect, envelope, instructions, decision.pending, why_not)
+    if unread is not None:
+        beyond = beyond.replace(", which no turn asked for and ", ", which ") + (
+            f"; turn {unread.turn} could not be read ({unread.note}), so whether it asked "
+            f"for this is not known")
+    return Judgement(beyond=beyond, unread=unread.turn if unread else None, **common)
 
 
 def _beyond(effect: Effect, envelope: Envelope, instructions: Instructions,

@@ -24,7 +24,8 @@ from typing import Any, Collection, Iterable, Mapping
 
 from ..model import EvidenceRef
 from .clauses import STANDING, Condition, Directive, read_sentence
-from .kinds import Effect
+from .coverage import covers
+from .kinds import READING_KINDS, Effect
 from .phrases import load_table
 from .prose import language_of, paragraphs, prose_lines, sentences
 from .secrets import scrub
@@ -32,6 +33,9 @@ from .secrets import scrub
 __all__ = ["STANDING", "Condition", "Directive", "TurnReading", "read_turn",
            "read_instructions", "Instructions", "Rejection", "Decision", "Seen"]
 
+# Effects on a file a turn can name: naming it points the agent at it.
+NAMEABLE_KINDS = frozenset({"file-read", "file-write", "file-delete", "persistence-write",
+                            "credential-read"})
 # Kinds that achieve the same thing, for "rejected, then achieved another way".
 SAME_AIM = {"vcs-force-push": "vcs-push"}
 Seen = Collection[str] | Mapping[str, int]
@@ -49,6 +53,7 @@ class TurnReading:
     directives: tuple[Directive, ...]
     intent_parsed: bool = True
     note: str = ""                  # why the intent was not parsed
+    named: tuple[str, ...] = ()     # files the turn names (typed or pasted), as written
 
     @property
     def standing(self) -> bool:
@@ -66,14 +71,25 @@ class TurnReading:
             out["ref"] = self.ref.to_json()
         if self.note:
             out["note"] = self.note
+        if self.named:
+            out["named"] = list(self.named)
         return out
 
 
 def read_turn(text: str, turn: int, ref: EvidenceRef | None) -> TurnReading:
     """The directives of one human-typed turn, valid from that turn on."""
-    drafts, parsed, note = _read_text(text if isinstance(text, str) else "")
+    text = text if isinstance(text, str) else ""
+    drafts, parsed, note = _read_text(text)
     directives = tuple(replace(d, turn=turn, ref=ref) for d in drafts)
-    return TurnReading(turn, ref, directives, parsed, note)
+    return TurnReading(turn, ref, directives, parsed, note, _named_paths(text))
+
+
+@lru_cache(maxsize=4096)
+def _named_paths(text: str) -> tuple[str, ...]:
+    pattern = load_table().named_path
+    if pattern is None or not text:
+        return ()
+    return tuple(dict.fromkeys(scrub(p) for p in pattern.findall(text)))
 
 
 def read_instructions(text: str, ref: EvidenceRef | None) -> TurnReading:
@@ -94,10 +110,38 @@ def _read_text(text: str) -> tuple[tuple[Directive, ...], bool, str]:
         return (), False, f"intent not parsed: {language.reason}"
     for sentence in read:
         found.extend(read_sentence(sentence, table))
+    found = _with_pasted_context(found, text, lines, table)
     scrubbed = (replace(d, quote=scrub(d.quote),
                         object_text=scrub(d.object_text) if d.object_text else None)
                 for d in found)
     return tuple(dict.fromkeys(scrubbed)), True, ""
+
+
+PRONOUNS = frozenset({None, "it", "this", "that", "these", "those", "them", "the error",
+                      "the issue", "the problem", "this error", "this issue"})
+
+
+def _with_pasted_context(found: list[Directive], text: str, lines: list[str],
+                         table: Any) -> list[Directive]:
+    """"lets fix this" under a pasted hook error: a grant whose object is a pronoun points
+    at what the human pasted, so the nouns of the pasted text add their kinds (a hook, a
+    workflow, a .bashrc: persistence-write) for the grant's action family."""
+    kept = {line.strip() for line in lines if line.strip()}
+    pasted = " ".join(line for line in text.splitlines()
+                      if line.strip() and line.strip() not in kept).lower()
+    if not pasted:
+        return found
+    out = []
+    for d in found:
+        row = next((a for a in table.actions if a.id == d.phrase), None)
+        if d.kind == "grant" and row is not None and row.family and \
+                (d.object_text or None) in PRONOUNS and d.object is None:
+            extra = {k for noun in table.noun_kinds if row.family in noun.families
+                     and noun.pattern.search(pasted) for k in noun.kinds}
+            if extra - set(d.effects):
+                d = replace(d, effects=tuple(sorted(set(d.effects) | extra)))
+        out.append(d)
+    return out
 
 
 # ----------------------------------------------------------------------------- a session
@@ -110,6 +154,7 @@ class Rejection:
     step: int | None
     ref: EvidenceRef | None
     turn: int | None
+    means: frozenset[str] = frozenset()     # the tool / programs of the rejected call
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -273,22 +318,50 @@ class Instructions:
             return kind in seen and seen[kind] >= d.turn
         return kind in seen
 
+    def unread_at(self, turn: int | None) -> TurnReading | None:
+        """The latest typed turn up to `turn` whose intent the phrase tables could not read
+        (another language): what the human asked is then not fully known."""
+        if turn is None:
+            return None
+        return next((r for r in reversed(self.turns)
+                     if r.turn <= turn and not r.intent_parsed), None)
+
+    def named_by(self, effect: Effect, turn: int | None) -> tuple[TurnReading, str] | None:
+        """The latest typed turn up to `turn` that names the effect's file, with the name."""
+        if turn is None or effect.kind not in NAMEABLE_KINDS:
+            return None
+        for reading in reversed(self.turns):
+            if reading.turn > turn:
+                continue
+            for name in reading.named:
+                if covers(f"path {name.replace(chr(92), '/')}", effect):
+                    return reading, name
+        return None
+
     # -- rejected calls ------------------------------------------------------------------
 
     def reject(self, effect: Effect, *, step: int | None = None,
-               ref: EvidenceRef | None = None, turn: int | None = None) -> Rejection:
+               ref: EvidenceRef | None = None, turn: int | None = None,
+               means: frozenset[str] = frozenset()) -> Rejection:
         """Record that the human rejected a call with this effect."""
-        rejection = Rejection(effect, step, ref, turn)
+        rejection = Rejection(effect, step, ref, turn, means)
         self.rejections[rejection.key] = rejection
         return rejection
 
     def rejected_then_achieved(self, effect: Effect, *, step: int | None, turn: int | None,
-                               seen: Seen = ()) -> Rejection | None:
+                               seen: Seen = (), means: frozenset[str] = frozenset()
+                               ) -> Rejection | None:
         """The rejection this effect achieves another way (same aim, same object, a later
-        step), unless a turn after the rejection granted it."""
+        step, other means: another tool or program), unless a turn after the rejection
+        granted it. Reading is never counted, nor the same request made again (the same
+        tool or program): a runtime that asks per call asked the human again."""
+        if effect.kind in READING_KINDS:
+            return None
         rejection = self.rejections.get(rejection_key(effect))
         if rejection is None or (step is not None and rejection.step is not None
                                  and step <= rejection.step):
+            return None
+        if means and rejection.means and means <= rejection.means:
             return None
         since = STANDING if rejection.turn is None else rejection.turn
         for d in self._upto(turn):

@@ -38,12 +38,24 @@ EFFECT_KINDS: dict[str, str] = {
 # credential store is a scratch file (the other places have kinds or severities of their own).
 SEVERITY_BY_PLACE: dict[tuple[str, str | None], str] = {
     ("file-write", "outside"): "low",
+    # application settings under the home that are neither persistence nor credentials
+    ("file-write", "home-dotfile"): "low",
+    # writing a secrets file (a project's .env) reads no secret; overwriting one is listed
+    ("file-write", "credential-store"): "low",
+}
+# (kind, detail) whose severity differs from the kind's: amending the last commit or rebasing
+# local commits changes nothing anyone else has (a force push after it is high on its own);
+# a hard reset, a filter-branch or a dropped stash loses work and keeps the kind's severity.
+SEVERITY_BY_DETAIL: dict[tuple[str, str | None], str] = {
+    ("vcs-history-rewrite", "amend"): "low",
+    ("vcs-history-rewrite", "rebase"): "low",
 }
 
 
 def severity_of(effect: "Effect") -> str:
     """The severity of an effect that nothing allowed (before production and transfer size)."""
-    return SEVERITY_BY_PLACE.get((effect.kind, effect.where), EFFECT_KINDS.get(effect.kind, "low"))
+    return SEVERITY_BY_DETAIL.get((effect.kind, effect.detail)) or SEVERITY_BY_PLACE.get(
+        (effect.kind, effect.where), EFFECT_KINDS.get(effect.kind, "low"))
 
 
 # Effects that change nothing outside the session's own reading.

@@ -130,6 +130,7 @@ class PhraseTable:
     approval_conditions: tuple[Row, ...]
     standalone: tuple[Row, ...]
     rows: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    named_path: Pattern[str] | None = None     # a file a turn names (raw text)
 
     def longest(self, rows: Sequence[Any], words: Words, at: int,
                 attr: str = "pattern") -> tuple[Any, int, re.Match[str]] | None:
@@ -298,7 +299,8 @@ def build_table(data: Mapping[str, Any]) -> PhraseTable:
                                   for r in data["approval_conditions"]),
         standalone=tuple(_row("standalone", r, groups, whole=True)
                          for r in data["standalone"]),
-        rows=rows)
+        rows=rows,
+        named_path=re.compile(data["named_path"]["pattern"]) if "named_path" in data else None)
 
 
 @lru_cache(maxsize=2)

@@ -160,6 +160,11 @@ class Language:
     reason: str = ""
 
 
+WIDE_WEIGHT = 3        # Latin letters one Chinese / Japanese character stands for
+MANY_WORDS = 8         # words an English turn hardly writes without one function word
+GLUED = 25             # letters of one "word" that is a sentence without spaces
+
+
 def language_of(words: Sequence[str], letters: str, english: frozenset[str],
                 foreign: frozenset[str]) -> Language:
     """Latin script and English function words: parsed. Another script, or more function
@@ -171,7 +176,9 @@ def language_of(words: Sequence[str], letters: str, english: frozenset[str],
             if ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"):
                 latin += 1
             else:
-                other += 1
+                # a Chinese or Japanese character is a word or half of one: it weighs as
+                # much as a short Latin word ("添加功能" = "add feature")
+                other += WIDE_WEIGHT if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     if other > latin:
         return Language(False, "the turn is written in a script other than Latin")
     plain = [w.strip("'") for w in words if w[:1].isalpha()]
@@ -180,4 +187,7 @@ def language_of(words: Sequence[str], letters: str, english: frozenset[str],
     if theirs > ours and (theirs >= 2 or ours == 0):
         return Language(False, f"the turn's function words are not English ({theirs} of "
                                f"another language, {ours} English)")
+    if ours == 0 and (len(plain) >= MANY_WORDS or any(len(w) >= GLUED for w in plain)):
+        return Language(False, "no English function word in a turn this long (another "
+                               "language written in Latin letters)")
     return Language(True)

@@ -107,10 +107,33 @@ def _plausible(kind: str, value: str) -> bool:
     if is_placeholder(value):
         return False
     if kind == "high-entropy-secret":
-        return entropy(value) >= MIN_ENTROPY
+        return _secret_like(value)
     if kind == "password":
         return _password_like(value)
     return True
+
+
+# Code and text that follow `token =` / `secret:` without being one: a flag, a path, a dotted
+# name (document.cookie.split, process.env.API_TOKEN), a call.
+_CODE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+(?:\(.*)?"
+                   r"|[A-Za-z_$][A-Za-z0-9_$]*\(.*")
+# Passwords no one keeps: a common word with digits or symbols after it (test fixtures).
+_DUMMY_PASSWORD = re.compile(
+    r"(?i)(?:secret|passw(?:or|0)d|pass|pwd|test(?:ing)?|admin|root|demo|user|qwerty|letmein|"
+    r"welcome|default|guest|changeit|foobar|foo)[0-9!@#$%^&*._-]{0,6}")
+# A password hash (crypt formats, $y$ yescrypt, $6$ sha512, $2b$ bcrypt, $argon2id$): not the
+# password itself.
+_PASSWORD_HASH = re.compile(r"^\$(?:[0-9a-z]{1,2}|argon2(?:id|i|d)|scrypt|pbkdf2[-_a-z0-9]*)\$")
+
+
+def _secret_like(value: str) -> bool:
+    """A value after a secret's name that could be one: not a flag, a path or code, letters
+    and digits both, entropy at least MIN_ENTROPY."""
+    if value[:1] in "-/." or _CODE.fullmatch(value):
+        return False
+    if not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
+        return False
+    return entropy(value) >= MIN_ENTROPY
 
 
 def _password_like(value: str) -> bool:
@@ -119,9 +142,12 @@ def _password_like(value: str) -> bool:
     a digit or a symbol in them."""
     if len(value) < 6 or len(set(value)) <= 2 or not value.isascii():
         return False
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\(.*)?", value) \
-            and not re.search(r"\d", value):
-        return False                          # an identifier or a call, not a value
+    if _DUMMY_PASSWORD.fullmatch(value) or _PASSWORD_HASH.match(value):
+        return False                          # a test fixture's, or a hash
+    if _CODE.fullmatch(value):
+        return False                          # a dotted name or a call: code
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) and not re.search(r"\d", value):
+        return False                          # an identifier, not a value
     return bool(re.search(r"[\d\W_]", value))
 
 
@@ -223,7 +249,7 @@ def _keyed_secret(key: str, value: str, path: str) -> SecretHit | None:
         return SecretHit("aws-secret-access-key", path, value)
     if password and _password_like(value):
         return SecretHit("password", path, value)
-    if secret and len(value) >= 16 and entropy(value) >= MIN_ENTROPY:
+    if secret and len(value) >= 16 and _secret_like(value):
         return SecretHit("high-entropy-secret", path, value)
     return None
 

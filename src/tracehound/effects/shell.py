@@ -303,6 +303,9 @@ def _command_start(words: Sequence[str], width: int, spec: dict,
             env.append((name, value))
             i += 1
             continue
+        if spec.get("assignments") and i + 1 < len(words) and _SUBSTITUTION.fullmatch(word):
+            i += 1           # `env $(cat .env | xargs) cargo run`: it expands to NAME=value
+            continue
         if taken < positionals:
             if taken == 0 and spec.get("sets_env"):
                 env.append((spec["sets_env"], word))
@@ -313,6 +316,9 @@ def _command_start(words: Sequence[str], width: int, spec: dict,
             i = words.index("--", i) + 1
         break
     return i if i < len(words) else None
+
+
+_SUBSTITUTION = re.compile(r"\$\(.*\)|`.*`", re.S)
 
 
 def _takes_value(word: str, values: set[str]) -> bool:

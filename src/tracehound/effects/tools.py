@@ -25,6 +25,7 @@ from .command_files import patch_files
 from .command_run import code_paths, code_signals
 from .commands import Classified, classify
 from .kinds import Effect
+from .shell import family, parse
 from .tables import table
 
 __all__ = ["tool_effects", "split_tool_name"]
@@ -41,9 +42,9 @@ def _data() -> dict:
 @lru_cache(maxsize=1)
 def _families() -> dict[str, dict]:
     by_name: dict[str, dict] = {}
-    for family in _data()["families"]:
-        for name in family["names"]:
-            by_name.setdefault(_normal(name), family)
+    for row in _data()["families"]:
+        for name in row["names"]:
+            by_name.setdefault(_normal(name), row)
     return by_name
 
 
@@ -147,7 +148,8 @@ def _read_call(tool: str, arguments: Any, cwd: str | None, home: str | None,
         inner = data["wrappers"][short]
         return tool_effects(f"mcp__{args.get(inner['server'], 'mcp')}__{args.get(inner['tool'])}",
                             args.get(inner["arguments"]), cwd, home, repo_root)
-    if short in data["internal"] or normal in data["internal"]:
+    if short in data["internal"] or normal in data["internal"] or (
+            server is None and short in data["runtime_internal"]):
         return Classified((), True, notes=("a planning or delegation tool: no effect",))
     rec = Recorder(where, Collected())
     handled = _by_family(rec, server, short, args) or cloud_operation(rec, tool, args) or \
@@ -196,6 +198,27 @@ def _text(value: Any) -> str | None:
 
 
 # ----------------------------------------------------------------------------- shell, code
+
+def means_of(tool: str, arguments: Any) -> frozenset[str]:
+    """How a call acts: the programs a shell tool's command runs, else the tool itself. Two
+    calls with the same means that reach one effect are the same request made again; with
+    different means, the effect was reached another way."""
+    args = _arguments(arguments)
+    command = _command_in(args)
+    normal = _normal(split_tool_name(tool)[1])
+    if command is not None and normal in _data()["shell"]["names"]:
+        programs = frozenset(family(c.argv[0]) for c in parse(command).commands if c.argv)
+        if programs:
+            return programs
+    row = _families().get(normal)
+    if row is not None:              # Write, Edit, apply_patch: one way to change a file
+        return frozenset({EDITING if row["family"] in EDITING_FAMILIES else row["family"]})
+    return frozenset({normal})
+
+
+EDITING = "file editing tools"
+EDITING_FAMILIES = frozenset({"write", "edit", "patch", "editor"})
+
 
 def _command_in(args: dict[str, Any]) -> str | None:
     value = _first(args, _data()["shell"]["command_keys"])

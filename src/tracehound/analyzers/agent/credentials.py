@@ -154,15 +154,40 @@ def exposure_severity(hits: list[SecretHit], places: list[tuple[SecretHit, Event
     """How much a secret's exposure matters, by how it reached the agent (module docstring):
     low when it reached the agent only through the human's own words or through reads of the
     workspace (or of what a turn named); otherwise medium, high for keys, tokens and
-    passwords. A secret in a call's arguments is one the agent used or sent on."""
+    passwords. A secret in a call's arguments is one the agent used or sent on, unless the
+    call only edited a workspace file that holds it (the text it replaced or wrote)."""
     strong = "high" if any(h.kind in HIGH_KINDS for h in hits) else "medium"
+    if any(_typed_by_human(event) for _, event in places):
+        return "low"            # the human gave it: what the agent did with it is judged
+        #                         by the exfiltration tool, not as an exposure
     for hit, event in places:
-        if event.source == "agent:prompt" and event.attrs.get("role") == "user":
-            continue                                   # the human typed or pasted it
         step = traces.step_of(event)
-        if step is None or hit.where.startswith("arguments") or not _ordinary_read(step):
+        if step is None or not _ordinary_read(step) or (
+                hit.where.startswith("arguments") and not _workspace_edit(step)):
             return strong
     return "low"
+
+
+# What an IDE extension sends with a prompt: the lines the human selected, the file open.
+HUMAN_IDE_CONTEXT = ("<ide_selection>", "<ide_opened_file>")
+
+
+def _typed_by_human(event: Event) -> bool:
+    """The human typed or pasted it, or selected it in their editor (IDE context)."""
+    if event.source != "agent:prompt" or event.attrs.get("role") != "user":
+        return False
+    return event.attrs.get("turn_kind", "human-typed") == "human-typed" or \
+        str(event.attrs.get("text") or "").lstrip().startswith(HUMAN_IDE_CONTEXT)
+
+
+def _workspace_edit(step: Step) -> bool:
+    """The step only reads and writes workspace files (or files a turn asked for): a secret
+    in its arguments is the text of a file it edits, not one it uses or sends."""
+    return bool(step.judgements) and all(
+        j.effect.kind in ("file-read", "file-write") and (
+            j.effect.where in WORKSPACE or (j.allowed_by is not None
+                                            and j.allowed_by.source in ("turn", "instructions")))
+        for j in step.judgements)
 
 
 def _ordinary_read(step: Step) -> bool:
@@ -181,7 +206,7 @@ def _ordinary_read(step: Step) -> bool:
     return True
 
 
-WORKSPACE = frozenset({"repo", "dependency", "temp", None})   # None: a relative path
+WORKSPACE = frozenset({"repo", "dependency", "temp", "agent-state", None})   # None: a relative path
 
 
 def _article(label: str) -> str:

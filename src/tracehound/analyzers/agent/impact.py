@@ -57,7 +57,10 @@ def impact_reasons(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> list[str
 def step_severity(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> str:
     """The worst of the step's effects that were not allowed ("low" when none was)."""
     graded = [BROKEN_SEVERITY for _ in step.broken]
-    graded += [effect_severity(j.effect, step, threshold) for j in step.beyond]
+    # an effect beyond the envelope while a turn could not be read stays low: that turn may
+    # have asked for it
+    graded += ["low" if j.unread is not None else effect_severity(j.effect, step, threshold)
+               for j in step.beyond]
     if step.transfer_bytes >= threshold:
         graded.append("high")
     return worst(graded) if graded else "low"

@@ -17,8 +17,12 @@ _INSTRUCTION = re.compile(
     r"guidelines|directions)\b"
     r"|\b(?:you are now|you must now|new instructions|system prompt|important instructions?|"
     r"as the assistant|assistant,|ai agent,|dear (?:ai|assistant|agent))\b"
-    r"|\b(?:send|upload|forward|e-?mail|post|exfiltrate|copy|transfer|curl)\b[^.\n]{0,80}"
-    r"\bto\b\s+\S+"
+    # "send ... to <an address>": documentation says "copy the file to the folder" and
+    # "send a message to show"; an injection names where the data should go
+    r"|\b(?:send|upload|forward|e-?mail|post|exfiltrate|copy|transfer|curl)\b"
+    r"(?:[^.\n]|\.(?=\S)){0,80}"
+    r"\bto\b\s+(?:https?://|ftp://|[\w.+-]+@[\w-]+\.|(?:[\w-]+\.)+(?:com|net|org|io|dev|xyz|ru|"
+    r"cn|site|top|info|biz|me|co|app|sh)\b|\d{1,3}(?:\.\d{1,3}){3})"
     r"|\b(?:do not|don't|never)\s+(?:tell|inform|mention|reveal)\b[^.\n]{0,30}\b(?:user|human)"
     r"|<\s*/?\s*(?:system|instructions?|important|admin)\s*>")
 _ATOM = re.compile(r"https?://[^\s\"'<>]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"

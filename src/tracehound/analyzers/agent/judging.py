@@ -27,7 +27,7 @@ from ...effects.kinds import Effect
 from ...effects.secrets import scrub
 from ...effects.paths import infer_root
 from ...effects.session import SessionEffects
-from ...effects.tools import tool_effects
+from ...effects.tools import means_of, tool_effects
 from ...model import EvidenceRef, Event
 from ...scope import baseline_agent
 
@@ -271,12 +271,20 @@ def _named_paths(steps: Sequence[Any]) -> Iterator[str]:
             yield from _ABSOLUTE.findall(value)
 
 
+# Argument keys that carry what a file holds, not where the agent works: the paths in a
+# file's text (a README's "/scripts/run.py") say nothing of the working directory.
+CONTENT_KEYS = frozenset({"content", "contents", "new_string", "old_string", "new_str",
+                          "old_str", "file_text", "text", "new_text", "old_text", "todos",
+                          "description", "prompt", "message", "body", "code", "questions"})
+
+
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif depth < 4 and isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, depth + 1)
+        for key, item in value.items():
+            if key not in CONTENT_KEYS:
+                yield from _strings(item, depth + 1)
     elif depth < 4 and isinstance(value, list):
         for item in value:
             yield from _strings(item, depth + 1)
@@ -337,10 +345,11 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
         step.effects = _named(out.effects, step.call.target_id)
         step.fully_parsed = out.fully_parsed
         step.payload_hits, step.notes = out.payload_hits, out.notes
+        means = means_of(tool, arguments)
         if step.outcome == "rejected":
             for effect in step.effects:
                 scope.instructions.reject(effect, step=step.index, ref=step.approval_ref,
-                                          turn=step.turn)
+                                          turn=step.turn, means=means)
             continue
         judged, redone = [], []
         here = step.call.attrs.get("cwd") or session.cwd
@@ -349,7 +358,7 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
                                       tool=step.tool, resource=step.target,
                                       approval=step.approval))
             again = scope.instructions.rejected_then_achieved(
-                effect, step=step.index, turn=step.turn, seen=seen)
+                effect, step=step.index, turn=step.turn, seen=seen, means=means)
             if again is not None:
                 redone.append((effect, again))
         if step.approval == "approved":

@@ -51,6 +51,13 @@ def allowed(step: Step) -> bool:
     return bool(judged) and all(j.allowed_by is not None for j in judged)
 
 
+def unread(step: Step) -> int | None:
+    """A turn in force the phrase tables could not read, when a persistence-write of the
+    step went beyond what was allowed: that turn may have asked for it."""
+    return next((j.unread for j in step.judgements if j.effect.kind == "persistence-write"
+                 and j.unread is not None), None)
+
+
 def _object(step: Step) -> str | None:
     return next((e.object for e in step.effects if e.kind == "persistence-write"), step.target)
 
@@ -113,10 +120,15 @@ class PersistenceDetector(Analyzer):
             "actor": first.actor_id if first else None, "target": mechanism.target}
         anchor["target"] = mechanism.target or anchor.get("target")
         said = f" ({how})" if how else ""
-        granted = " as the human asked" if asked else ""
+        turn = None if asked or mechanism.artifacts else next(
+            (t for s in steps if (t := unread(s)) is not None), None)
+        granted = " as the human asked" if asked else (
+            f"; turn {turn} could not be read, so whether it asked for this is not known"
+            if turn is not None else "")
         return Finding(
             rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
-            severity="low" if asked else "high", title=f"Persistence: {what}",
+            severity="low" if asked or turn is not None else "high",
+            title=f"Persistence: {what}",
             statement=f"{_article(what)}{name}{when}{on}{said} was{via}{approval}{granted}; "
                       f"{count} record{'s install' if count != 1 else ' installs'} it.",
             refs=mechanism.refs, techniques=known[1] if known else (),

@@ -242,7 +242,8 @@ def _worth_saying(effect: Effect) -> bool:
     shown, so a reviewer sees why it stayed quiet."""
     if effect.kind in READING_KINDS or effect.kind == "exec":
         return False
-    return not (effect.kind in ("file-write", "file-delete") and effect.where in ("repo", "temp"))
+    return not (effect.kind in ("file-write", "file-delete")
+                and effect.where in ("repo", "temp", "agent-state"))
 
 
 @dataclass(eq=False)

@@ -173,7 +173,7 @@ class _SessionReader:
             self.unknown.count(f"message/{kind}", ref.locator)
 
     def user(self, record: dict, ref: EvidenceRef, time: str | None, session: str) -> None:
-        shown = text_of(record.get("displayContent"))
+        shown = _typed(record.get("displayContent"))
         text = text_of(record.get("content"))
         if shown and shown.strip() and shown != text:
             self.builder.add(prompt_event(ref, RUNTIME, shown, "user", time=time,
@@ -230,3 +230,14 @@ def _result(call: dict) -> Any:
         return joined
     display = call.get("resultDisplay")
     return display if isinstance(display, str) and display else None
+
+
+def _typed(display: Any) -> str | None:
+    """What the human typed, as the CLI displayed it: its text parts. A display of function
+    responses (a tool's output the CLI showed back, e.g. the human's edit of a proposed
+    change) is no typed text."""
+    parts = display if isinstance(display, list) else [display]
+    if any(isinstance(p, dict) and ("functionResponse" in p or "functionCall" in p)
+           for p in parts):
+        return None
+    return text_of(display)
