@@ -423,7 +423,10 @@ def test_rejected_then_achieved_another_way():
     assert ins.rejected_then_achieved(effect("vcs-push", "origin main"), step=4, turn=0) is None
     assert ins.rejected_then_achieved(effect("vcs-push", "origin dev"), step=6, turn=0) is None
     assert ins.rejected_then_achieved(effect("vcs-push", "origin main"), step=9, turn=1) is None
-    assert list(ins.rejections) == [("vcs-push", "origin main")]
+    # a push is keyed by its branch: the same branch through another remote spelling
+    assert ins.rejected_then_achieved(effect("vcs-push", "dev/shop main"), step=6,
+                                      turn=0).step == 4
+    assert list(ins.rejections) == [("vcs-push", "main")]
 
 
 def test_quotes_never_carry_a_secret_in_clear():

@@ -24,7 +24,7 @@ from typing import Any, Collection, Iterable, Mapping
 
 from ..model import EvidenceRef
 from .clauses import STANDING, Condition, Directive, read_sentence
-from .coverage import covers
+from .coverage import branch_of, covers
 from .kinds import READING_KINDS, Effect
 from .phrases import load_table
 from .prose import language_of, paragraphs, prose_lines, sentences
@@ -163,11 +163,11 @@ class Rejection:
 
 def rejection_key(effect: Effect) -> tuple[str, str | None]:
     kind = SAME_AIM.get(effect.kind, effect.kind)
+    if kind.startswith("vcs-"):
+        return kind, branch_of(effect)        # origin main, dev/shop main: branch main
     obj = effect.object
     if obj is not None:
         obj = " ".join(obj.replace("\\", "/").rstrip("/").split())
-        if kind.startswith("vcs-"):
-            obj = " ".join(obj.replace("/", " ").replace(":", " ").split())
     return kind, obj
 
 

@@ -23,6 +23,7 @@ from ...model import Event, Finding
 from ...scope import (ALWAYS_ALLOWED, Envelope, classes_in_text, resource_matches,
                       resources_in_text)
 from ...taxonomy import classify_action
+from ..wording import article, join_and
 from ..registry import Analyzer, Context, register
 from .impact import describe_step
 from ...effects.secrets import SecretHit, scan_text, scan_value
@@ -125,7 +126,7 @@ class CredentialAudit(Analyzer):
         fields = ", ".join(dict.fromkeys(h.where for h in hits))
         more = f" and {len(records) - 1} other record{'s' if len(records) != 2 else ''}" \
             if len(records) > 1 else ""
-        named = [f"{_article(KIND_LABELS.get(h.kind, h.kind))} ({h.redacted}, sha256 "
+        named = [f"{article(KIND_LABELS.get(h.kind, h.kind))} ({h.redacted}, sha256 "
                  f"{h.digest})" for h in hits]
         verb = "appears" if len(hits) == 1 else "appear"
         anchor = step.anchor() if step else {"time": event.time, "step": event.step,
@@ -139,7 +140,7 @@ class CredentialAudit(Analyzer):
             severity=exposure_severity(hits, [(h, e) for places in secrets
                                               for h, e in places], traces),
             title=title,
-            statement=f"{_join_and(named)[0].upper()}{_join_and(named)[1:]} {verb} in "
+            statement=f"{join_and(named)[0].upper()}{join_and(named)[1:]} {verb} in "
                       f"{fields} of {place}{more}.",
             refs=tuple(e.ref for e in records), techniques=(EXPOSURE_TECHNIQUE,),
             engine_version=self.engine_version,
@@ -207,14 +208,6 @@ def _ordinary_read(step: Step) -> bool:
 
 
 WORKSPACE = frozenset({"repo", "dependency", "temp", "agent-state", None})   # None: a relative path
-
-
-def _article(label: str) -> str:
-    return ("an " if label[:1].lower() in "aeio" or label.startswith("AWS") else "a ") + label
-
-
-def _join_and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _locator_text(locator: str) -> str:

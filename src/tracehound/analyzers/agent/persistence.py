@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 
 from ...effects.kinds import mechanism as mechanism_words
 from ...model import EvidenceRef, Event, Finding
+from ..wording import article
 from ..registry import Analyzer, Context, register
 from .impact import describe_step
 from .steps import AGENT_SOURCES, NO_SESSION, Step, TraceSet, traces_of
@@ -129,17 +130,14 @@ class PersistenceDetector(Analyzer):
             rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
             severity="low" if asked or turn is not None else "high",
             title=f"Persistence: {what}",
-            statement=f"{_article(what)}{name}{when}{on}{said} was{via}{approval}{granted}; "
+            statement=f"{article(what, capital=True)}{name}{when}{on}{said} was{via}"
+                      f"{approval}{granted}; "
                       f"{count} record{'s install' if count != 1 else ' installs'} it.",
             refs=mechanism.refs, techniques=known[1] if known else (),
             engine_version=self.engine_version,
             details={"mechanism": mechanism.kind, "schedule_expression": schedule,
                      "steps": [s.index for s in steps], "unapproved_steps": unapproved},
             **anchor)
-
-
-def _article(phrase: str) -> str:
-    return ("An " if phrase[:1].lower() in "aeiou" else "A ") + phrase
 
 
 def short_name(target: str | None) -> str | None:
