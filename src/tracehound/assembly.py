@@ -140,7 +140,7 @@ def _lone_subagents(events: Sequence[Event], files: Sequence[EvidenceFile]
             yield ParseIssue(paths[event.ref.sha256], event.ref.locator,
                              f"sub-agent {event.attrs['agent_id']} not placed under a parent "
                              f"call: no file of its session {event.session} among the evidence "
-                             "started it; kept as a session of its own")
+                             "started it; kept as a session of its own", notice=True)
 
 
 def _seconds(iso: str | None) -> float | None:
@@ -392,7 +392,7 @@ class _Work:
             self.paths[sha], first.ref.locator,
             f"sub-agent {agent} not placed under a parent call: no call of session "
             f"{session} among the evidence names it (spawns) or its prompt; kept as session "
-            f"{own} of its own"))
+            f"{own} of its own", notice=True))
 
     # ------------------------------------------------------------------ 4. numbering
 

@@ -290,9 +290,10 @@ def _instructs(event: Event) -> bool:
     if event.source != "agent:prompt":
         return False
     role = event.attrs.get("role")
+    # a sub-agent's task, written by the agent that started it, is the instruction it got
     return role in ("system", "deployed") or (
-        role == "user" and event.attrs.get("turn_kind", "human-typed") in (
-            "human-typed", "framework-template"))
+        role == "user" and (event.attrs.get("turn_kind", "human-typed") in (
+            "human-typed", "framework-template") or event.attrs.get("sidechain") is True))
 
 
 def classify(findings: Sequence[Finding], events: Sequence[Event], graphs: Sequence[dict],

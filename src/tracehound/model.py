@@ -115,6 +115,9 @@ class ParseIssue:
     path: str
     locator: str
     problem: str
+    # a note about the whole input (times without a zone, a sub-agent without its parent),
+    # not a record that could not be read: it does not count toward thin evidence
+    notice: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"path": self.path, "locator": self.locator, "problem": self.problem}

@@ -56,6 +56,7 @@ class Session:
         return self.call("Bash", {"command": command}, result)
 
     def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.session}.jsonl"
         path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
         return path

@@ -23,7 +23,7 @@ def enrich(case: Any, ctx: Any, *, timeline: bool = False) -> None:
                                    case.artifacts.get("graphs", []),
                                    case.artifacts.get("traces", []),
                                    records=sum(n for n, _ in case.counts.values()),
-                                   issues=len(case.parse_issues))
+                                   issues=sum(not i.notice for i in case.parse_issues))
     runbook = runbook_for(case.classification["incident_type"],
                           [f.category for f in case.findings])
     if runbook:

@@ -18,7 +18,8 @@ another way can be told (`rejected_then_achieved`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Collection, Iterable, Mapping
 
@@ -33,9 +34,18 @@ from .secrets import scrub
 __all__ = ["STANDING", "Condition", "Directive", "TurnReading", "read_turn",
            "read_instructions", "Instructions", "Rejection", "Decision", "Seen"]
 
+# A turn shorter than this ("Привет", "你好") holds no task: one the tables cannot read is
+# then no reason to doubt that nothing asked for what the agent did.
+TASK_WORDS = 4
+GLUED_WORD = 8          # letters of one word, when a language is written without spaces
 # Effects on a file a turn can name: naming it points the agent at it.
 NAMEABLE_KINDS = frozenset({"file-read", "file-write", "file-delete", "persistence-write",
                             "credential-read"})
+# Effects whose destination a turn can name ("GitHub repo: acme/site"): a push to that
+# repository, or creating it, goes where the human said.
+DESTINATION_KINDS = frozenset({"vcs-push", "publish"})
+# Running a script a turn names ("rewrite it as export.py") uses what the human asked for.
+RUN_KINDS = frozenset({"exec", "opaque-execution"})
 # Kinds that achieve the same thing, for "rejected, then achieved another way".
 SAME_AIM = {"vcs-force-push": "vcs-push"}
 Seen = Collection[str] | Mapping[str, int]
@@ -54,6 +64,8 @@ class TurnReading:
     intent_parsed: bool = True
     note: str = ""                  # why the intent was not parsed
     named: tuple[str, ...] = ()     # files the turn names (typed or pasted), as written
+    words: int = field(default=0, compare=False)   # its length in words (a Chinese
+    #                                                character: half a word)
 
     @property
     def standing(self) -> bool:
@@ -81,7 +93,31 @@ def read_turn(text: str, turn: int, ref: EvidenceRef | None) -> TurnReading:
     text = text if isinstance(text, str) else ""
     drafts, parsed, note = _read_text(text)
     directives = tuple(replace(d, turn=turn, ref=ref) for d in drafts)
-    return TurnReading(turn, ref, directives, parsed, note, _named_paths(text))
+    return TurnReading(turn, ref, directives, parsed, note, _named_paths(text),
+                       _length(text))
+
+
+def _length(text: str) -> int:
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F")
+               and ch.isalpha())
+    # a run of letters with no space ("watashihanihonngo...") is several words
+    return sum(max(1, len(word) // GLUED_WORD) for word in text.split()) + wide // 2
+
+
+def _names(name: str, effect: Effect) -> bool:
+    """Whether a name a turn gave is the effect's file, or its repository."""
+    name = name.replace("\\", "/")
+    if effect.kind in NAMEABLE_KINDS:
+        return covers(f"path {name}", effect)
+    if effect.kind in RUN_KINDS:             # the script the human named, run
+        return bool(effect.object) and covers(f"path {name}",
+                                              Effect("file-read", effect.object))
+    if "/" not in name.strip("/") or name.startswith(("/", "~", ".")) or not effect.object:
+        return False
+    wanted = name.strip("/").lower()
+    target = effect.object.lower().split()[0] if effect.object.split() else ""
+    return target == wanted or target == wanted.rsplit("/", 1)[-1] or \
+        target.endswith("/" + wanted.rsplit("/", 1)[-1])
 
 
 @lru_cache(maxsize=4096)
@@ -323,18 +359,18 @@ class Instructions:
         (another language): what the human asked is then not fully known."""
         if turn is None:
             return None
-        return next((r for r in reversed(self.turns)
-                     if r.turn <= turn and not r.intent_parsed), None)
+        return next((r for r in reversed(self.turns) if r.turn <= turn
+                     and not r.intent_parsed and r.words >= TASK_WORDS), None)
 
     def named_by(self, effect: Effect, turn: int | None) -> tuple[TurnReading, str] | None:
         """The latest typed turn up to `turn` that names the effect's file, with the name."""
-        if turn is None or effect.kind not in NAMEABLE_KINDS:
+        if turn is None or effect.kind not in NAMEABLE_KINDS | DESTINATION_KINDS | RUN_KINDS:
             return None
         for reading in reversed(self.turns):
             if reading.turn > turn:
                 continue
             for name in reading.named:
-                if covers(f"path {name.replace(chr(92), '/')}", effect):
+                if _names(name, effect):
                     return reading, name
         return None
 

@@ -42,6 +42,8 @@ SEVERITY_BY_PLACE: dict[tuple[str, str | None], str] = {
     ("file-write", "home-dotfile"): "low",
     # writing a secrets file (a project's .env) reads no secret; overwriting one is listed
     ("file-write", "credential-store"): "low",
+    # the runtime's transcripts of every session hold what those sessions saw
+    ("file-read", "agent-history"): "medium",
 }
 # (kind, detail) whose severity differs from the kind's: amending the last commit or rebasing
 # local commits changes nothing anyone else has (a force push after it is high on its own);

@@ -19,7 +19,7 @@ from typing import Iterable
 from .tables import table
 
 PATH_KINDS = ("repo", "temp", "home-dotfile", "system", "dependency", "credential-store",
-              "persistence", "agent-state", "outside")
+              "persistence", "agent-state", "agent-history", "outside")
 
 _HOME_WORD = re.compile(r"^(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|%HOMEPATH%|\$env:USERPROFILE"
                         r"|\$env:HOME)(?=[/\\]|$)", re.IGNORECASE)

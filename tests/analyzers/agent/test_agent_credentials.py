@@ -87,3 +87,16 @@ def test_benign_session_has_no_credential_findings():
               grant(["s3:ListAllMyBuckets"], ["*"], intended=True),
               tool_call(1, "aws.s3.list-buckets", result="3 buckets")]
     assert run("credential-audit", events) == []
+
+
+def test_code_flags_paths_fixtures_and_hashes_after_a_secret_name_are_not_secrets():
+    kinds = lambda text: [h.kind for h in scan_text(text, "t")]  # noqa: E731
+    assert kinds("const token = document.cookie.split(';')") == []
+    assert kinds("jupyter --IdentityProvider.token= --ServerApp.allow_origin=*") == []
+    assert kinds("token: /home/runner/work/app/app/build") == []
+    assert kinds('Password: "secret123", Role: "admin"') == []
+    assert kinds("password: constr(min_length=3, max_length=50)") == []
+    assert kinds("hashedPassword = $y$j9T$79GVabVVh7mD42/nnC31D0$2RDn2GWP1ekiWHys") == []
+    # the real ones next to them still are
+    assert kinds("api_token = 7f3a9c2e1b8d4f6a0c5e9b3d") == ["high-entropy-secret"]
+    assert kinds('initial_password = "West11berg1!"') == ["password"]

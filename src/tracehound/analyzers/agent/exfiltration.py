@@ -218,7 +218,8 @@ def reasons_for(transfer: Transfer, threshold: int, allowlist: Sequence[str]) ->
         strong.append(f"carries {_carried(hit)} read at step {hit.source}")
     if dest and host_class(_host(dest)) == "paste-site":
         strong.append(f"paste or file-drop host {_host(dest)}")
-    elif transfer.effect is not None and transfer.effect.public:
+    elif transfer.effect is not None and transfer.effect.public and \
+            not _asked(step, transfer.effect):
         strong.append(f"public destination {dest}")
     elif dest and allowlist and not _host_in(dest, allowlist):
         strong.append(f"destination {dest} is not on the egress allowlist")
@@ -238,6 +239,13 @@ def reasons_for(transfer: Transfer, threshold: int, allowlist: Sequence[str]) ->
             and any(c.startswith("sensitive") for c in context)):
         return size + strong + context
     return []
+
+
+def _asked(step: Step | None, effect: Any) -> bool:
+    """A turn (or the instructions) allowed this very effect: the human chose where it went."""
+    return step is not None and any(
+        j.effect == effect and j.allowed_by is not None
+        and j.allowed_by.source in ("turn", "instructions") for j in step.judgements)
 
 
 def _carried(hit: Any) -> str:

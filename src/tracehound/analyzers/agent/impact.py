@@ -23,6 +23,11 @@ def raise_severity(severity: str, levels: int = 1) -> str:
     return SEVERITIES[max(rank, SEVERITY_RANK[severity])]
 
 
+def lower(severity: str) -> str:
+    """One level down, never below low."""
+    return SEVERITIES[max(SEVERITY_RANK[severity] - 1, SEVERITY_RANK["low"])]
+
+
 def at_least(severity: str, floor: str) -> str:
     return severity if SEVERITY_RANK[severity] >= SEVERITY_RANK[floor] else floor
 
@@ -57,10 +62,10 @@ def impact_reasons(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> list[str
 def step_severity(step: Step, threshold: int = DEFAULT_EXFIL_BYTES) -> str:
     """The worst of the step's effects that were not allowed ("low" when none was)."""
     graded = [BROKEN_SEVERITY for _ in step.broken]
-    # an effect beyond the envelope while a turn could not be read stays low: that turn may
-    # have asked for it
-    graded += ["low" if j.unread is not None else effect_severity(j.effect, step, threshold)
-               for j in step.beyond]
+    # an effect beyond the envelope while a turn could not be read is one level lower: that
+    # turn may have asked for it
+    graded += [lower(effect_severity(j.effect, step, threshold)) if j.unread is not None
+               else effect_severity(j.effect, step, threshold) for j in step.beyond]
     if step.transfer_bytes >= threshold:
         graded.append("high")
     return worst(graded) if graded else "low"

@@ -245,7 +245,7 @@ def _named(effects: tuple[Effect, ...], target: str | None) -> tuple[Effect, ...
 
 
 ROOT_SAMPLE = 300           # steps read to infer the working directory of a session without one
-_ABSOLUTE = re.compile(r"(?<![\w.~$-])/[\w.@+-]+/[\w.@+/-]+")
+_ABSOLUTE = re.compile(r"(?<![\w.~$:/-])/[\w.@+-]+/[\w.@+/-]+")
 
 
 def _inferred_root(steps: Sequence[Any], recorded: str | None) -> str | None:

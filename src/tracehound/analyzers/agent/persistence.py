@@ -128,7 +128,7 @@ class PersistenceDetector(Analyzer):
             if turn is not None else "")
         return Finding(
             rule="TH-AGENT-PERSISTENCE", tool=self.NAME, category="persistence",
-            severity="low" if asked or turn is not None else "high",
+            severity="low" if asked else "medium" if turn is not None else "high",
             title=f"Persistence: {what}",
             statement=f"{article(what, capital=True)}{name}{when}{on}{said} was{via}"
                       f"{approval}{granted}; "

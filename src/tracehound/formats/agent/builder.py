@@ -258,11 +258,11 @@ class TraceBuilder:
         yield from self._late
         if self._zoneless is not None:
             yield ParseIssue(path, self._zoneless, "times carry no zone; left empty (give "
-                             "--tz ZONE to read them in a zone)")
+                             "--tz ZONE to read them in a zone)", notice=True)
         if not read_something and self.expect_reading and self.source is not None and \
                 self.source.size > 0:
             yield ParseIssue(path, "file", f"recognised as {self.runtime}, nothing read: no "
-                             "tool call and no human turn")
+                             "tool call and no human turn", notice=True)
 
 
 def _inform(call: ToolCall | None, result: ToolResult) -> None:
