@@ -127,6 +127,31 @@ class StageClock:
         return out
 
 
+class EffectsClock:
+    """Wall time spent in the effects layer: every step's effects read and judged
+    (analyzers.agent.judging.annotate, which calls tracehound.effects), summed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> "EffectsClock":
+        from tracehound.analyzers.agent import judging, steps
+        self._original = steps.annotate
+
+        def timed(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return self._original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - begin
+        steps.annotate = timed
+        self._modules = (judging, steps)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._modules[1].annotate = self._original
+
+
 def measure(steps: int) -> dict:
     """Generate, analyze and scan `steps` steps in this process; return the numbers."""
     from tracehound.pipeline import Options, analyze
@@ -136,9 +161,11 @@ def measure(steps: int) -> dict:
         trace = generate(folder, steps)
         generated = time.perf_counter() - start
         stages = StageClock()
+        effects = EffectsClock()
         start, cpu = time.perf_counter(), time.process_time()
-        case = analyze([folder], Options(tools=AGENT_TOOLS, reproducible=True,
-                                         progress=stages.mark))
+        with effects:
+            case = analyze([folder], Options(tools=AGENT_TOOLS, reproducible=True,
+                                             progress=stages.mark))
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         stages.mark("done", 0, 0)
         scan, scanned = duckdb_scan_seconds(trace)
@@ -151,7 +178,9 @@ def measure(steps: int) -> dict:
                 "duckdb_rows": scanned, "vs_duckdb": round(wall / scan, 1),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 "traced_steps": sum(len(t["steps"]) for t in case.artifacts.get("traces", [])),
-                "findings": by_tool, "stages": stages.summary()}
+                "findings": by_tool, "stages": stages.summary(),
+                "effects_s": round(effects.seconds, 2),
+                "effects_share": round(effects.seconds / wall, 3)}
 
 
 def run_in_child(steps: int) -> dict:
@@ -168,6 +197,8 @@ def report(result: dict) -> None:
           f"peak RSS {result['peak_rss_mb']:>6,} MB  duckdb read_json {result['duckdb_scan_s']:.2f} s"
           f"  (pipeline / duckdb = {result['vs_duckdb']}x)")
     print(f"  {'':9}  stages: {json.dumps(result['stages'])}")
+    print(f"  {'':9}  effects layer: {result['effects_s']:.2f} s = "
+          f"{result['effects_share']:.1%} of the run (target at most 20%)")
     print(f"  {'':9}  findings: {json.dumps(result['findings'], sort_keys=True)}")
 
 

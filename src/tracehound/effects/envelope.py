@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..model import EvidenceRef
 from .coverage import is_production
-from .human import STANDING, Directive, Instructions, Seen, read_turn
+from .human import STANDING, Decision, Directive, Instructions, Seen, read_turn
 from .kinds import EFFECT_KINDS, READING_KINDS, Effect
 from .secrets import scrub
 from .tables import table
@@ -77,6 +77,9 @@ class Rule:
         return not self.resources or _resource_ok(effect, resource, self.resources)
 
 
+MAX_ANSWERS = 65536       # rule_for answers an envelope keeps
+
+
 @dataclass(frozen=True)
 class Envelope:
     """What an agent may do by default: its rules and where they came from."""
@@ -91,6 +94,8 @@ class Envelope:
     resources: tuple[str, ...] = ()
     refs: tuple[EvidenceRef, ...] = ()
     standing: tuple[Directive, ...] = ()   # what the declared prompt forbids (not applied)
+    # rule_for's answers, per (effect, tool, resource): a trace asks the same a million times
+    _answers: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def phrase(self) -> str:
@@ -104,6 +109,16 @@ class Envelope:
                  resource: str | None = None) -> tuple[Rule | None, str | None]:
         """The first rule allowing the effect, or None and (when it is why) the tool or
         resource the scope does not allow."""
+        key = (effect, tool, resource)
+        found = self._answers.get(key)
+        if found is None:
+            if len(self._answers) >= MAX_ANSWERS:
+                self._answers.clear()
+            found = self._answers[key] = self._rule_for(effect, tool, resource)
+        return found
+
+    def _rule_for(self, effect: Effect, tool: str | None,
+                  resource: str | None) -> tuple[Rule | None, str | None]:
         rules = self.rules
         if self.tools and tool:
             rules = tuple(r for r in rules if r.tool is not None and _glob(r.tool, tool))
@@ -119,6 +134,16 @@ class Envelope:
 
     def cite(self, rule: Rule) -> str:
         return f"{self.label}: {rule.sentence}"
+
+    def allowed_by(self, rule: Rule) -> "AllowedBy":
+        """What a step's `allowed_by` says for one of this envelope's rules (made once)."""
+        found = self._answers.get(rule.id)
+        if found is None:
+            found = self._answers[rule.id] = AllowedBy(
+                self.name if self.name in ("declared", "baseline") else "envelope",
+                self.cite(rule), ref=self.refs[0] if self.refs else None,
+                rule=f"{self.name}.{rule.id}")
+        return found
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "label": self.label, "description": self.description,
@@ -379,6 +404,7 @@ def _turn_allowed(d: Directive) -> AllowedBy:
 
 
 _NO_INSTRUCTIONS = Instructions()
+_UNDECIDED = Decision()
 
 
 def judge(effect: Effect, envelope: Envelope, instructions: Instructions | None = None,
@@ -389,11 +415,14 @@ def judge(effect: Effect, envelope: Envelope, instructions: Instructions | None 
     resources; `approval` "approved" means the runtime recorded the human's approval of
     this very step (no pending wait then)."""
     instructions = instructions if instructions is not None else _NO_INSTRUCTIONS
-    decision = instructions.decide(effect, turn, seen)
-    awaiting = None if approval == "approved" or effect.kind in READING_KINDS else \
-        instructions.awaiting(effect, turn, seen)
-    unresolved = tuple(d for d in instructions.in_force(turn)
-                       if not d.resolved and d.kind != "grant" and effect.kind in d.effects)
+    if instructions.directives:
+        decision = instructions.decide(effect, turn, seen)
+        awaiting = None if approval == "approved" or effect.kind in READING_KINDS else \
+            instructions.awaiting(effect, turn, seen)
+        unresolved = tuple(d for d in instructions.in_force(turn) if not d.resolved
+                           and d.kind != "grant" and effect.kind in d.effects)
+    else:                                   # nothing said: only the envelope decides
+        decision, awaiting, unresolved = _UNDECIDED, None, ()
     common = {"effect": effect, "awaiting": awaiting, "unresolved": unresolved,
               "instructions_missing": instructions.missing}
     if decision.allows is False and decision.directive is not None:
@@ -402,11 +431,7 @@ def judge(effect: Effect, envelope: Envelope, instructions: Instructions | None 
         return Judgement(allowed_by=_turn_allowed(decision.directive), **common)
     rule, why_not = envelope.rule_for(effect, tool, resource)
     if rule is not None:
-        allowed = AllowedBy(envelope.name if envelope.name in ("declared", "baseline")
-                            else "envelope", envelope.cite(rule),
-                            ref=envelope.refs[0] if envelope.refs else None,
-                            rule=f"{envelope.name}.{rule.id}")
-        return Judgement(allowed_by=allowed, **common)
+        return Judgement(allowed_by=envelope.allowed_by(rule), **common)
     named = instructions.named_by(effect, turn)
     if named is not None:
         reading, name = named

@@ -345,7 +345,9 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
         step.effects = _named(out.effects, step.call.target_id)
         step.fully_parsed = out.fully_parsed
         step.payload_hits, step.notes = out.payload_hits, out.notes
-        means = means_of(tool, arguments)
+        # how the call acts matters only to rejected calls and what may redo them
+        means = means_of(tool, arguments) if step.outcome == "rejected" or \
+            scope.instructions.rejections else frozenset()
         if step.outcome == "rejected":
             for effect in step.effects:
                 scope.instructions.reject(effect, step=step.index, ref=step.approval_ref,
