@@ -209,6 +209,20 @@ def test_per_event_files_share_their_folder_session():
             if getattr(i, "source", "") == "agent:session"] == ["0.48.0"]
 
 
+def test_a_state_change_file_is_the_agents_state_at_its_time():
+    """A per-event file whose only event is an agent state change records when the agent
+    waited or ran: one session record, not a file with nothing read. In a stream the same
+    event adds nothing (the stream test counts one session record)."""
+    state = RUNAWAY_EVENTS[13]
+    assert state["observation"] == "agent_state_changed"
+    items = _parse_named("convs/abc123/events/13.json", state)
+    assert [(i.source, i.session, i.attrs["agent_state"]) for i in items
+            if hasattr(i, "source")] == [
+        ("agent:session", "openhands-abc123", "awaiting_user_confirmation")]
+    orphan = _parse_named("convs/abc123/events/11.json", RUNAWAY_EVENTS[11])
+    assert [i.notice for i in orphan if not hasattr(i, "source")] == [True, True]
+
+
 def test_conversation_metadata_is_the_session_record():
     items = _parse_named("convs/abc123/metadata.json", {
         "conversation_id": "abc123", "selected_repository": "acme/exporter",

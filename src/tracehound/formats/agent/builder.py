@@ -247,7 +247,7 @@ class TraceBuilder:
     def _orphan(self, result: ToolResult) -> None:
         self._late.append(ParseIssue(
             self._path, result.ref.locator, f"result for call {result.tool_call_id} whose "
-            "call is not in this file (kept as an unmatched result)"))
+            "call is not in this file (kept as an unmatched result)", notice=True))
 
     @property
     def _path(self) -> str:

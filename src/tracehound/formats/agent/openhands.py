@@ -157,7 +157,7 @@ def read_document(builder: TraceBuilder, source: Source, doc: Any, at: Ref) -> N
         items = flatten(doc["trajectory"], lambda *t: at("trajectory", *t))
     else:
         items = flatten(doc, at)
-    context = Context(base)
+    context = Context(base, single_event=kind == "event")
     facts = session_facts(items)
     context.agent_class = facts.get("agent_class")
     if kind != "event" or doc.get("action") == "system":

@@ -60,6 +60,9 @@ class Context:
     instruction: str | None = None    # the instruction the harness sent, when recorded
     model: str | None = None
     agent_class: str | None = None
+    # one event of a per-event folder: a state change is then the file's only record and is
+    # kept as a session record (in a stream, the events around it already tell the state)
+    single_event: bool = False
 
 
 def flatten(history: list[Any], at: Callable[..., EvidenceRef]) -> list[Item]:
@@ -309,6 +312,14 @@ class HistoryReader:
         extras = as_dict(event.get("extras"))
         if kind == "recall":
             self.recall(event, ref, extras)
+        elif kind == "agent_state_changed" and self.ctx.single_event and \
+                as_text(extras.get("agent_state")):
+            # loading, running, awaiting confirmation, finished, stopped: when the agent ran
+            self.builder.session_meta(ref, self.ctx.session,
+                                      time=self.builder.time(event.get("timestamp"), ref),
+                                      agent_state=as_text(extras.get("agent_state")),
+                                      reason=as_text(extras.get("reason")),
+                                      raw=self.original(event))
         call_id = self._answered(position, event)
         if call_id is None or kind in QUIET:
             return
