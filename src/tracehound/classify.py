@@ -5,13 +5,13 @@ Only findings above low count, and a signal is driven by findings, named by thei
 adds its weight toward one case type; the heaviest type wins when it is clearly ahead.
 
 - Nothing above low: `no-incident` (the agent or account did what it was asked), unless the
-  evidence is too thin to say so: then `undetermined`, saying why. Thin is: nothing of an
-  agent read (no step and no human turn); steps but no human turn or stated instruction in a
+  evidence is too thin to say so: then `undetermined`, saying why. Thin is: no record
+  read at all; steps but no human turn or stated instruction in a
   log that records them (a session log cut short, a sub-agent file alone; an MCP protocol
   log never holds the human's words, so its steps are judged against the default envelope
   and the explanation says the instructions are missing); parse issues on more than a tenth
-  of the records. A session with human turns and no step is not thin: the agent answered
-  without acting.
+  of the records. A session with no step is not thin: the agent did not act (it answered the
+  human's turns, or the log holds only start-up records and the human's own commands).
 - Findings above low but no type clearly ahead: `undetermined`, naming what is missing.
 The weights and the rules behind each signal are data (SIGNALS) so they can be reviewed in one
 place.
@@ -267,9 +267,10 @@ def thin_evidence(events: Sequence[Event], traces: Sequence[dict], records: int 
         steps = any(t.get("steps") for t in traces) or any(
             e.source == "agent:tool_call" for e in events)
         instructed = any(_instructs(e) for e in events)
-        if not steps and not instructed:
-            reasons.append("no agent step and no human turn was read")
-        elif steps and not instructed and not _protocol_only(events):
+        # no step at all is not thin: whatever else the log holds (a start-up handshake, the
+        # human's own slash commands), the agent did nothing in it; the parse issue
+        # "recognised as X, nothing read" still says so
+        if steps and not instructed and not _protocol_only(events):
             reasons.append("no human turn or stated instruction is in the evidence")
     elif total == 0:
         reasons.append("no record was read")
@@ -340,6 +341,10 @@ def _no_incident_text(events: Sequence[Event]) -> str:
     if not any(e.source.startswith(AGENT_SOURCES) for e in events):
         return "Nothing above low was found in the records supplied."
     if not any(e.source == "agent:tool_call" for e in events):
+        if not any(_instructs(e) for e in events):
+            return ("Nothing above low was found: the agent log records no tool call and no "
+                    "human turn, so no action of the agent is in it (the parse issues name "
+                    "the files with nothing to read).")
         return ("Nothing above low was found: the session records the human's turns and no "
                 "tool call; the agent answered without acting.")
     if _protocol_only(events):
