@@ -85,8 +85,19 @@ SIGNALS: dict[str, SignalRule] = {
         "runtime in the path"),
     "identity-anomalies": SignalRule(CLOUD, 0.15, (
         "TH-SIGNIN-ANOMALY", "TH-SIGNIN-PASSWORD-SPRAY", "TH-SIGNIN-BRUTE-FORCE",
-        "TH-MFA-METHOD-CHANGE", "TH-CLOUD-ADDRESS-CHAIN", "TH-AWS-CONSOLE-NO-MFA"),
+        "TH-MFA-METHOD-CHANGE", "TH-CLOUD-ADDRESS-CHAIN", "TH-AWS-CONSOLE-NO-MFA",
+        "TH-SIGNIN-NEW-ADDRESS"),
         "{n} sign-in or MFA anomaly(ies) were found"),
+    "account-takeover-steps": SignalRule(CLOUD, 0.3, (
+        "TH-M365-INBOX-RULE", "TH-M365-MAIL-FORWARDING", "TH-M365-OAUTH-CONSENT",
+        "TH-M365-BULK-DOWNLOAD", "TH-M365-APP-MAIL-READ", "TH-M365-APP-CREDENTIAL",
+        "TH-M365-SEARCH-EXPORT", "TH-M365-TRANSPORT-RULE"),
+        "After a sign-in anomaly or address chain on {accounts}, the same user account(s) "
+        "made {n} mailbox-rule, forwarding, consent or data-access change(s)"),
+    "application-backdoor": SignalRule(CLOUD, 0.3, (
+        "TH-M365-APP-CREDENTIAL", "TH-M365-APP-MAIL-READ", "TH-ENTRA-FEDERATION-CHANGE"),
+        "{n} credential add(s) to applications, mail read by applications or federation "
+        "change(s) were found"),
     "instructions-in-tool-output": SignalRule(INJECTION, 0.75, ("TH-AGENT-PROMPT-INJECTION",),
                                               "Instructions inside tool output or retrieved "
                                               "content were carried out by the agent"),
@@ -183,14 +194,40 @@ def _cloud_signals(ev: Evidence) -> Iterable[Signal]:
         found = ev.by_rules(SIGNALS[name].rules)
         if found:
             yield ev.signal(name, found)
+    yield from _takeover_signals(ev)
     cloud = [f for f in ev.findings if f.category in CLOUD_CATEGORIES]
-    actors = {f.actor.lower() for f in cloud if f.actor}
+    actors = {f.actor.lower() for f in cloud if f.actor and f.rule != "TH-CLOUD-ADDRESS-CHAIN"}
     if len(actors) >= 3 and not ev.has_agent:
         yield ev.signal("spread-across-users", cloud, n=len(actors))
     credential = ev.by_rules(SIGNALS["credential-then-iam-escalation"].rules)
     escalation = ev.by_rules(ESCALATION_RULES)
     if credential and escalation and not ev.has_agent:
         yield ev.signal("credential-then-iam-escalation", credential + escalation)
+
+
+def _takeover_signals(ev: Evidence) -> Iterable[Signal]:
+    """Account-takeover steps by a user principal: a sign-in anomaly or address chain on an
+    account (for a chain, the accounts it names), then mailbox rules, forwarding, consent or
+    data theft by that same user account (an address, not an account, is never a user)."""
+    signins = ev.by_rules(SIGNALS["identity-anomalies"].rules)
+    users: set[str] = set()
+    for f in signins:
+        if f.rule == "TH-CLOUD-ADDRESS-CHAIN":
+            users.update(a.lower() for a in (f.details or {}).get("accounts") or [])
+        elif f.actor and "@" in f.actor:
+            users.add(f.actor.lower())
+    steps = ev.by_rules(SIGNALS["account-takeover-steps"].rules,
+                        lambda f: bool(f.actor) and f.actor.lower() in users)
+    if signins and steps:
+        accounts = sorted({f.actor.lower() for f in steps if f.actor})
+        found = signins + steps
+        yield Signal("account-takeover-steps",
+                     SIGNALS["account-takeover-steps"].sentence.format(
+                         accounts=", ".join(accounts), n=len(steps)) + ".",
+                     _refs(found))
+    backdoor = ev.by_rules(SIGNALS["application-backdoor"].rules)
+    if backdoor and not ev.has_agent:
+        yield ev.signal("application-backdoor", backdoor)
 
 
 def _injection_and_insider(ev: Evidence) -> Iterable[Signal]:
@@ -250,10 +287,15 @@ MISSING_HINTS = (
     ("m365:", "the tenant's unified audit log"),
     ("entra:", "sign-in logs for the affected accounts"),
 )
+# UAL records that are sign-ins: with them the case holds sign-in logs, Entra export or not
+UAL_SIGNINS = ("UserLoggedIn", "UserLoginFailed")
 
 
 def _missing(events: Sequence[Event]) -> list[str]:
     sources = {e.source for e in events}
+    if "m365:ual" in sources and any(e.source == "m365:ual" and e.action in UAL_SIGNINS
+                                     for e in events):
+        sources.add("entra:(ual sign-ins)")
     return [hint for prefix, hint in MISSING_HINTS
             if not any(s.startswith(prefix) for s in sources)]
 

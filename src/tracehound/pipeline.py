@@ -17,10 +17,12 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__, analyzers as analyzer_pkg
 from .analyzers import Context
+from .copies import cite_copies, fold_copies
 from .effects.secrets import scrub_json
 from .evidence import Intake, collect
 from .formats.base import Source
 from .model import EvidenceFile, Event, Finding, ParseIssue, SEVERITY_RANK
+from .sigma.merge import merge_sigma
 from .sniff import sniff
 
 SCHEMA = "tracehound/1"
@@ -325,6 +327,8 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
         evidence, events, issues, counts = parse_sources(
             intake, options.forced_format, options.progress, store, stream=True, tz=options.tz)
         events = assemble_sessions(evidence, events, issues, counts, store)
+        copies = fold_copies(evidence, events, issues, counts, store)    # copies.py
+        events = copies.events
         # every file is read: hash the originals again on the hashing thread while the tools
         # run (they work on the case store, never on the files)
         recheck = intake.recheck()
@@ -332,11 +336,13 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
                       store=store)
         findings, artifacts, runs = run_analyzers(events, ctx, options.tools,
                                                   options.progress)
+        findings = cite_copies(findings, copies.kept)
+        findings = merge_sigma(findings)   # a Sigma hit on our finding's refs folds into it
         ctx.shared.clear()        # what the tools shared (traces, steps) ends with the tools
         issues.sort(key=lambda i: (i.path, locator_key(i.locator), i.problem))
         case = Case(evidence, events, findings, issues, counts, artifacts,
                     hashed_at={} if options.reproducible else dict(intake.hashed_at))
-        case.extra["tool_runs"] = runs
+        case.extra["tool_runs"] = runs + ([copies.run_row()] if copies.merged else [])
         enrich(case, ctx, timeline=options.timeline)
         case.changed = [f"{o.path}: {problem}" for o, problem in recheck.result()]
     return case

@@ -42,7 +42,8 @@ def test_bec_shaped_case_is_cloud_account_compromise():
     assert verdict["case_type"] == "cloud-account-compromise"
     assert verdict["incident_type"] == "none"
     assert {"tenant-wide-consent", "mail-rule-tampering", "spread-across-users",
-            "identity-anomalies"} == {s["signal"] for s in verdict["signals"]}
+            "identity-anomalies", "account-takeover-steps"} == {
+        s["signal"] for s in verdict["signals"]}
 
 
 def test_instructions_carried_out_from_tool_output_is_prompt_injection():

@@ -38,6 +38,13 @@ EXPECTED = {
     "fixtures/cloud/bec": {"m365-ual", "entra-signin", "oauth-grants",
                            "defender-cloudapps-alerts"},
     "fixtures/cloud/benign-admin": {"m365-ual", "entra-signin", "oauth-grants"},
+    "fixtures/cloud/bec-ual": {"m365-ual"},
+    "fixtures/cloud/sentinel": {"sentinel-log-analytics"},
+    "fixtures/cloud/sentinel/native": {"entra-audit"},
+    "fixtures/cloud/sentinel/copies": {"sentinel-log-analytics", "m365-ual"},
+    "fixtures/cloud/busy-office": {"m365-ual"},
+    "fixtures/cloud/oauth-mail-theft": {"m365-ual", "entra-audit"},
+    "fixtures/cloud/identity-benign": {"m365-ual", "entra-audit"},
     "fixtures/kepler-cloudtrail": {"aws-cloudtrail"},
     "fixtures/drift/multiweek": {"purview-copilot", "decision-log"},
     "fixtures/web/xss-agent-trace.ndjson": {"agent-tool-call-ndjson"},
@@ -50,7 +57,12 @@ RUNTIME_FORMATS = {
 }
 # Claims that overlap on purpose: a Purview CopilotInteraction export is a unified audit log
 # export too; the more specific parser sniffs first (priority), the UAL parser could read it.
-OVERLAPS = {frozenset({"purview-copilot", "m365-ual"})}
+# Log Analytics exports: AzureActivity rows are read by azure-activity too, and JSON sign-in
+# rows carry the columns the Microsoft-account sniff looks for (Type, IPAddress, Location,
+# CreatedDateTime); the Sentinel parser sniffs first (priority 65).
+OVERLAPS = {frozenset({"purview-copilot", "m365-ual"}),
+            frozenset({"sentinel-log-analytics", "azure-activity"}),
+            frozenset({"sentinel-log-analytics", "ms-account-activity"})}
 NOT_EVIDENCE = {"baseline.yaml", "xss-payloads.json"}   # inputs of other kinds, not evidence
 
 

@@ -1,10 +1,11 @@
-"""The `sigma` analyzer and `tracehound analyze --sigma DIR`: findings, categories, the CLI."""
+"""The `sigma` analyzer and `tracehound analyze --sigma DIR`: findings, categories, the CLI.
+The SigmaHQ rules shipped by default are off here (`sigma_defaults`) unless a test says so."""
 
 from __future__ import annotations
 
 import json
 
-from sigma_case import CLOUDTRAIL
+from sigma_case import CLOUDTRAIL, SIGMAHQ
 from typer.testing import CliRunner
 
 from tracehound.analyzers.cloud.sigma_rules import summary
@@ -15,6 +16,7 @@ from tracehound.sigma.categories import category, severity, techniques
 from tracehound.sigma.convert import RuleInfo
 
 TRAIL = CLOUDTRAIL / "attack_trail.json"
+BUILTIN_ONLY = {"sigma_dir": "builtin", "sigma_defaults": False}
 
 
 def info(tags, product="aws", service="cloudtrail", level="high") -> RuleInfo:
@@ -30,18 +32,32 @@ def test_categories_follow_tags_then_logsource():
     assert category(info(["attack.t1078.004"], "m365", "threat_management")) == "defender-alert"
     assert category(info(["attack.defense-impairment"])) == "audit-tampering"
     assert category(info([], "azure", "signinlogs")) == "anomalous-signin"
+    assert category(info(["attack.t1556.006"], "azure", "signinlogs")) == "anomalous-signin"
+    # on change records "valid accounts" says how a change was made, not that it is a sign-in
+    assert category(info(["attack.t1078.004"], "azure", "auditlogs")) == "role-assignment"
+    assert category(info(["attack.t1078"], "azure", "activitylogs")) == "resource-change"
+    assert category(info(["attack.t1078"])) == "anomalous-signin"
     assert (severity(info([], level="informational")), severity(info([], level=None))) == (
         "info", "medium")
     assert techniques(info(["attack.t1098.001", "attack.persistence"])) == ("T1098.001",)
 
 
-def test_no_sigma_folder_no_findings():
+def test_without_defaults_and_folder_no_findings():
+    case = analyze([TRAIL], Options(tools=["sigma"], settings={"sigma_defaults": False}))
+    assert case.findings == [] and "sigma" not in case.artifacts
+    off = analyze([TRAIL], Options(tools=["sigma"], settings={"sigma_defaults": "false"}))
+    assert off.findings == []
+
+
+def test_defaults_run_without_a_folder():
     case = analyze([TRAIL], Options(tools=["sigma"]))
-    assert case.findings == []
+    assert {f.details["sigma_license"] for f in case.findings} == {
+        "Detection Rule License (DRL) 1.1"}
+    assert "sigma" not in case.artifacts
 
 
 def test_builtin_rules_become_one_finding_per_matching_event():
-    case = analyze([TRAIL], Options(tools=["sigma"], settings={"sigma_dir": "builtin"}))
+    case = analyze([TRAIL], Options(tools=["sigma"], settings=BUILTIN_ONLY))
     got = [(f.rule, f.category, f.severity, f.refs[0].locator) for f in case.findings]
     assert got == [
         ("TH-SIGMA-4e87d226-38e5-4bc8-866f-1a221c1bfa09", "role-assignment", "high",
@@ -79,7 +95,7 @@ def test_builtin_rules_become_one_finding_per_matching_event():
 
 
 def test_summary_counts_converted_ran_fired():
-    case = analyze([TRAIL], Options(tools=["sigma"], settings={"sigma_dir": "builtin"}))
+    case = analyze([TRAIL], Options(tools=["sigma"], settings=BUILTIN_ONLY))
     (report,) = case.artifacts["sigma"]
     assert (report["folder_files"], report["converted"], report["ran"], report["fired"]) == (
         20, 20, 20, 11)
@@ -89,12 +105,30 @@ def test_summary_counts_converted_ran_fired():
 def test_cli_sigma_option(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["analyze", str(TRAIL), "--sigma", str(BUILTIN_RULES),
-                                 "--format", "json"])
+                                 "--no-default-sigma", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert sum(1 for f in document["findings"] if f["tool"] == "sigma") == 12
+    # the twelve hits of tracehound's own Sigma rules: each on its own, or folded into the
+    # cloudtrail finding of the same category on the same record
+    own = [f for f in document["findings"] if f["tool"] == "sigma"]
+    folded = [i for f in document["findings"] for i in f.get("details", {}).get(
+        "also_matched", [])]
+    assert len(own) + len(folded) == 12
+    assert all(not f["details"].get("sigma_license") for f in own)
     bad = runner.invoke(app, ["analyze", str(TRAIL), "--sigma", str(tmp_path / "missing")])
     assert bad.exit_code == 2
+
+
+def test_a_folder_holding_shipped_rules_runs_each_once(tmp_path):
+    """`--sigma` on SigmaHQ's own folder: the shipped rules run once, as shipped (capped),
+    the folder's other rules (experimental ones too) run as the user's."""
+    case = analyze([CLOUDTRAIL / "benign_admin_day.json"],
+                   Options(tools=["sigma"], settings={"sigma_dir": str(SIGMAHQ)}))
+    (report,) = case.artifacts["sigma"]
+    assert (report["converted"], report["ran_as_shipped"], report["ran"]) == (225, 146, 79 - 52)
+    assert len({f.id for f in case.findings}) == len(case.findings)
+    # the user's copy of SigmaHQ's AssumeRole rule (left out of the defaults as noisy) runs
+    assert "AWS STS AssumeRole Misuse" in {f.title for f in case.findings}
 
 
 def test_a_broken_rule_file_is_reported_not_fatal(tmp_path):

@@ -12,6 +12,7 @@ BUILTIN_MODULES = (
     "cloud.o365_audit", "cloud.ual", "cloud.o365_views", "cloud.azure_activity",
     "cloud.oauth_scopes", "cloud.defender_alerts", "cloud.saas_correlator",
     "cloud.account_activity", "cloud.cloudtrail", "cloud.sigma_rules",
+    "cloud.signin_addresses", "cloud.identity",
     # seed 003's scope drift
     "drift",
 )

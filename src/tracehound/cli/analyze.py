@@ -50,6 +50,8 @@ def analyze(
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out hashing times."),
     sigma: Optional[str] = typer.Option(None, "--sigma", help="Also run this folder of Sigma "
                                         "rules (or `builtin` for tracehound's own)."),
+    no_default_sigma: bool = typer.Option(False, "--no-default-sigma", help="Do not run the "
+                                          "SigmaHQ rules tracehound ships."),
 ) -> None:
     """Run every tool on the evidence: sha256 and format of each file, traces, findings.
 
@@ -62,6 +64,8 @@ def analyze(
         if sigma != "builtin" and not Path(sigma).is_dir():
             raise fail(f"--sigma {sigma!r}: not a folder of Sigma rules")
         settings["sigma_dir"] = sigma
+    if no_default_sigma:
+        settings["sigma_defaults"] = False
     case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
                     settings=settings, reproducible=reproducible)
     _emit(case, output, out)

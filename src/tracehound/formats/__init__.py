@@ -21,6 +21,7 @@ BUILTIN_MODULES = (
     # cloud account compromise
     "cloud.m365_ual", "cloud.entra", "cloud.ms_account", "cloud.azure_activity",
     "cloud.oauth_grants", "cloud.defender_cloudapps", "cloud.saas_audit", "cloud.cloudtrail",
+    "cloud.sentinel",
     # scope drift
     "drift.purview_copilot", "drift.decision_log",
 )

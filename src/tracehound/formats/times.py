@@ -33,16 +33,10 @@ def utc_time(value: Any) -> str | None:
         if not match:
             return None
         mo, d, y, h, mi, s, frac, half = match.groups()
-        s = s or "0"
         zone = None
-        if half:
-            if not 1 <= int(h) <= 12:
-                return None
-            h = str(int(h) % 12 + (12 if half.lower() == "pm" else 0))
-    try:
-        stamp = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
-                         int((frac or "").ljust(6, "0")[:6]))
-    except ValueError:
+        h = _hour24(h, half)
+    stamp = _naive(y, mo, d, h, mi, s, frac)
+    if stamp is None:
         return None
     if zone and zone not in ("Z", "z"):
         sign = -1 if zone[0] == "+" else 1
@@ -54,6 +48,27 @@ def utc_time(value: Any) -> str | None:
     if not 1 <= stamp.year <= 9999:
         return None
     return format_utc(stamp)
+
+
+def _hour24(hour: str, half: str | None) -> str | None:
+    """The hour of a 12-hour clock (`half` AM / PM) on the 24-hour clock; None if impossible."""
+    if not half:
+        return hour
+    if not 1 <= int(hour) <= 12:
+        return None
+    return str(int(hour) % 12 + (12 if half.lower() == "pm" else 0))
+
+
+def _naive(y: str, mo: str, d: str, h: str | None, mi: str, s: str | None,
+           frac: str | None) -> datetime | None:
+    """The naive datetime of matched fields, or None when they name no real moment."""
+    if h is None:
+        return None
+    try:
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0),
+                        int((frac or "").ljust(6, "0")[:6]))
+    except ValueError:
+        return None
 
 
 def format_utc(stamp: datetime) -> str:
@@ -93,3 +108,84 @@ def zoned_time(value: Any, tz: str | None = None) -> tuple[str | None, bool]:
     except (ValueError, ZoneInfoNotFoundError, OverflowError):
         return None, True
     return format_utc(stamp), True
+
+
+# --- exports that write dates the way a locale does (Log Analytics CSV, portal exports) -----
+
+SLASHED_TIME = (r"^[ \t]*(\d{1,2})[/.](\d{1,2})[/.](\d{4}),?[ \tT]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+                r"(?:[.,](\d{1,9}))?[ \t]*([AaPp][Mm])?[ \t]*$")
+_SLASHED = re.compile(SLASHED_TIME)
+DAY_FIRST, MONTH_FIRST, MIXED = "day-first", "month-first", "mixed"
+
+
+def slashed_fields(value: Any) -> tuple[int, int] | None:
+    """The first two numbers of a `21/04/2025, 09:45:54` style time, or None for other text."""
+    match = _SLASHED.match(value) if isinstance(value, str) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def date_order(values: Any) -> str | None:
+    """DAY_FIRST or MONTH_FIRST when some value's first or second number is above 12 (and none
+    says the opposite), MIXED when values say both, None when no value decides."""
+    seen = set()
+    for value in values:
+        fields = slashed_fields(value)
+        if fields is None:
+            continue
+        if fields[0] > 12:
+            seen.add(DAY_FIRST)
+        elif fields[1] > 12:
+            seen.add(MONTH_FIRST)
+    if len(seen) > 1:
+        return MIXED
+    return next(iter(seen), None)
+
+
+def needs_order(value: Any) -> bool:
+    """True for a slashed time whose day and month could be read either way (`03/04/2025`)."""
+    fields = slashed_fields(value)
+    return fields is not None and fields[0] <= 12 and fields[1] <= 12 and fields[0] != fields[1]
+
+
+def naive_time(value: Any, order: str | None) -> datetime | None:
+    """A time that names no zone as a naive datetime: ISO 8601 without zone, or a slashed date
+    read in `order` (needed only when the date could be read either way); None otherwise."""
+    if not isinstance(value, str):
+        return None
+    match = _ISO.match(value)
+    if match:
+        if match.group(8):
+            return None
+        y, mo, d, h, mi, s, frac, _ = match.groups()
+    else:
+        match = _SLASHED.match(value)
+        if not match:
+            return None
+        first, second, y, h, mi, s, frac, half = match.groups()
+        if order not in (DAY_FIRST, MONTH_FIRST) and needs_order(value):
+            return None
+        d, mo = (first, second) if order == DAY_FIRST or int(first) > 12 else (second, first)
+        h = _hour24(h, half)
+    return _naive(y, mo, d, h, mi, s, frac)
+
+
+def place_time(stamp: datetime, zone: str | None) -> str | None:
+    """A naive time read in `zone` (`UTC`, an offset `+02:00`, or an IANA name) as UTC ISO."""
+    if not zone:
+        return None
+    if zone.upper() in ("UTC", "Z", "GMT"):
+        return format_utc(stamp)
+    offset = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?", zone.strip(), re.IGNORECASE)
+    try:
+        if offset:
+            sign = -1 if offset.group(1) == "+" else 1
+            return format_utc(stamp + sign * timedelta(hours=int(offset.group(2)),
+                                                       minutes=int(offset.group(3) or 0)))
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            local = stamp.replace(tzinfo=ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        return format_utc(local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
+    except (OverflowError, ValueError):
+        return None

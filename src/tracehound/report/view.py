@@ -109,6 +109,27 @@ def _aibom(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     return rows
 
 
+def _sigma_credits(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The licensed Sigma rules any finding rests on (DRL 1.1: name each rule's author), from
+    Sigma findings and from hits folded into our findings (`also_matched_sigma`)."""
+    rules: dict[str, dict[str, Any]] = {}
+    for finding in doc.get("findings") or ():
+        details = finding.get("details") or {}
+        if details.get("sigma_license"):
+            rules.setdefault(details["sigma_id"], {
+                "id": details["sigma_id"], "title": details.get("sigma_title"),
+                "author": details.get("sigma_author"), "license": details["sigma_license"],
+                "source": details.get("sigma_source")})
+        for credit in details.get("also_matched_sigma") or ():
+            if credit.get("license"):
+                rules.setdefault(credit["id"], credit)
+    if not rules:
+        return None
+    shown = [rules[key] for key in sorted(rules)]
+    return {"rules": shown, "licenses": sorted({r["license"] for r in shown}),
+            "sources": sorted({r["source"] for r in shown if r.get("source")})}
+
+
 def _core(case: Any, doc: Mapping[str, Any], cite: Citations, reproducible: bool
           ) -> dict[str, Any]:
     """Who, when, which steps, what was used and touched: the facts other sections build on."""
@@ -157,6 +178,7 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
     f["severity_counts"] = severity_counts(f["numbered"])
     f["phase_order"], f["phase_legend"] = PHASE_ORDER, PHASE_LEGEND
     f["aibom_rows"] = _aibom(doc)
+    f["sigma_credits"] = _sigma_credits(doc)
     f["runbook"] = doc.get("runbook") if isinstance(doc.get("runbook"), Mapping) else None
     f["preservation"] = doc.get("preservation") if isinstance(doc.get("preservation"),
                                                                Mapping) else None

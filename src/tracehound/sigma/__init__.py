@@ -1,8 +1,11 @@
 """Sigma rules on tracehound's case store: pySigma + the DuckDB backend + our field mapping.
 
 `load_rules(folder)` converts a folder of Sigma YAML (keeping every rejected rule with its
-reason), `run_rules(con, rules)` runs the converted ones on the `events` table. Our own
-detections ship as Sigma in `rules/` (BUILTIN_RULES) so they can also go to a SIEM.
+reason), `run_rules(con, rules)` runs the converted ones on the `events` table in one batched
+pass. SigmaHQ's cloud rules chosen in `sigmahq/selection.yaml` ship in `sigmahq/rules/` and run
+on every case (defaults.py); a Sigma hit on the records of one of our findings folds into it
+(merge.py). Our own detections ship as Sigma in `rules/` (BUILTIN_RULES) so they can also go to
+a SIEM.
 """
 
 from pathlib import Path

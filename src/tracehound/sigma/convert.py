@@ -37,6 +37,7 @@ class RuleInfo:
     product: str | None
     service: str | None
     path: str                           # relative to the folder that was loaded
+    origin: str = ""                    # "sigmahq" for the rules shipped by default
 
     @property
     def logsource(self) -> str:
@@ -71,7 +72,7 @@ def rule_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def load_rules(folder: str | Path) -> RuleSet:
+def load_rules(folder: str | Path, origin: str = "") -> RuleSet:
     root = Path(folder)
     backend = EventsBackend()
     converted: list[ConvertedRule] = []
@@ -79,12 +80,12 @@ def load_rules(folder: str | Path) -> RuleSet:
     for path in rule_files(root):
         relative = path.relative_to(root).as_posix()
         for item in convert_file(backend, path.read_text(encoding="utf-8", errors="replace"),
-                                 relative):
+                                 relative, origin):
             (converted if isinstance(item, ConvertedRule) else rejected).append(item)
     return RuleSet(str(root), converted, rejected)
 
 
-def convert_file(backend: EventsBackend, text: str, relative: str
+def convert_file(backend: EventsBackend, text: str, relative: str, origin: str = ""
                  ) -> Iterable[ConvertedRule | RejectedRule]:
     try:
         collection = SigmaCollection.from_yaml(text, collect_errors=True)
@@ -103,10 +104,10 @@ def convert_file(backend: EventsBackend, text: str, relative: str
             yield RejectedRule(relative, rule.title, "invalid rule",
                                _first_line(rule.errors[0]))
             continue
-        yield convert_rule(backend, rule, relative)
+        yield convert_rule(backend, rule, relative, origin)
 
 
-def convert_rule(backend: EventsBackend, rule: SigmaRule, relative: str
+def convert_rule(backend: EventsBackend, rule: SigmaRule, relative: str, origin: str = ""
                  ) -> ConvertedRule | RejectedRule:
     try:
         queries = backend.convert_rule(rule)
@@ -118,7 +119,7 @@ def convert_rule(backend: EventsBackend, rule: SigmaRule, relative: str
         return RejectedRule(relative, rule.title, "empty conversion", "no query produced")
     logsource = queries[0]["logsource"]
     fields, keywords = detection_fields(rule)
-    return ConvertedRule(rule_info(rule, relative), logsource,
+    return ConvertedRule(rule_info(rule, relative, origin), logsource,
                          tuple(q["where"] for q in queries), fields, keywords)
 
 
@@ -146,14 +147,14 @@ def detection_fields(rule: SigmaRule) -> tuple[tuple[str, ...], bool]:
     return tuple(fields), keywords
 
 
-def rule_info(rule: SigmaRule, relative: str) -> RuleInfo:
+def rule_info(rule: SigmaRule, relative: str, origin: str = "") -> RuleInfo:
     rule_id = str(rule.id) if rule.id else hashlib.sha256(
         f"{relative}\x00{rule.title}".encode()).hexdigest()[:16]
     level = rule.level.name.lower() if rule.level else None
     status = rule.status.name.lower() if rule.status else None
     tags = tuple(sorted(f"{t.namespace}.{t.name}" for t in rule.tags))
     return RuleInfo(rule_id, rule.title, level, status, rule.author, tags,
-                    rule.logsource.product, rule.logsource.service, relative)
+                    rule.logsource.product, rule.logsource.service, relative, origin)
 
 
 def mapped(rule: ConvertedRule) -> bool:

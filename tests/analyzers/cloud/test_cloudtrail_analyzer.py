@@ -110,5 +110,7 @@ def test_root_activity_is_per_account_and_names_every_region():
     assert [(f.details["account"], f.details["region"], len(f.refs)) for f in found] == [
         ("111122223333", "eu-west-1, us-east-1", 2), ("444455556666", "us-east-1", 1)]
     assert found[0].statement == (
-        "The root user of account 111122223333 made 2 API calls from 192.0.2.77 in eu-west-1, "
-        "us-east-1 within the hour (GetAccountSummary, ListUsers).")
+        "The root user of account 111122223333 made 2 read-only API calls from 192.0.2.77 in "
+        "eu-west-1, us-east-1 between 2024-03-11T09:21:13Z and 2024-03-11T09:22:00Z "
+        "(GetAccountSummary, ListUsers).")
+    assert [f.severity for f in found] == ["low", "low"]

@@ -29,7 +29,8 @@ def test_bec_findings_golden():
     counts = {}
     for finding in case.findings:
         counts[finding.category] = counts.get(finding.category, 0) + 1
-    assert counts == {"anomalous-signin": 3, "mfa-change": 1, "inbox-rule": 2,
+    # 3 sign-in findings and 2 address chains (185.73.124.135, 45.142.120.33)
+    assert counts == {"anomalous-signin": 5, "mfa-change": 1, "inbox-rule": 2,
                       "mail-forwarding": 1, "oauth-consent": 2, "role-assignment": 1,
                       "bulk-download": 1, "audit-tampering": 1, "defender-alert": 2}
 

@@ -19,8 +19,10 @@ def test_inbox_rules_that_hide_or_divert_mail():
         dict(name="!!!!", SubjectContainsWords="invoice"),
         dict(name="Newsletters", From="news@example.com", MoveToFolder="Newsletters"),
     ]
-    events = ual(*(rule(when=f"2024-03-11T02:31:{n:02d}", **r) for n, r in enumerate(rules)),
-                 R.exchange("2024-03-11T02:32:00", "UpdateInboxRules", "megan.bowen@contoso.com",
+    # an hour apart: each rule is its own finding (a burst of like rules is one, see
+    # test_burst_of_like_inbox_rules_is_one_finding)
+    events = ual(*(rule(when=f"2024-03-11T{n:02d}:31:00", **r) for n, r in enumerate(rules)),
+                 R.exchange("2024-03-11T09:32:00", "UpdateInboxRules", "megan.bowen@contoso.com",
                             None, "Megan Bowen", RuleName="Sync",
                             RuleActions="MoveToFolder: RSS Subscriptions"))
     found = run("o365-audit", events)

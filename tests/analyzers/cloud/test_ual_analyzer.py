@@ -25,12 +25,14 @@ def test_delegation_app_credentials_and_search_export():
     assert summary(found) == [
         ("TH-M365-MAILBOX-DELEGATION", "medium", "2024-03-11T03:00:00Z", ["line 1"]),
         ("TH-M365-MAILBOX-DELEGATION", "medium", "2024-03-11T03:01:00Z", ["line 2"]),
-        ("TH-M365-APP-CREDENTIAL", "medium", "2024-03-11T03:10:00Z", ["line 4"]),
         ("TH-M365-SEARCH-EXPORT", "high", "2024-03-11T03:20:00Z", ["line 5"])]
+    # credentials added to an application are identity-attacks' (UAL and Entra audit alike)
+    assert summary(run("identity-attacks", events)) == [
+        ("TH-M365-APP-CREDENTIAL", "medium", "2024-03-11T03:10:00Z", ["line 4"])]
     assert found[0].statement == (
         "megan.bowen@contoso.com ran Add-MailboxPermission from 45.142.120.33 and gave "
         "helpdesk.tmp@contoso.com full access to mailbox CEO.")
-    assert found[2].details["app"] == "Mail Sync Helper"
+    assert run("identity-attacks", events)[0].details["app"] == "Mail Sync Helper"
 
 
 def test_user_summaries():

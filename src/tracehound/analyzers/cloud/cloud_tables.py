@@ -10,13 +10,19 @@ case's DuckDB connection; the tools query these instead of the JSON:
 - `th_ual` (view): what the detections query: those operations, without tenant provisioning by
   NT AUTHORITY\\SYSTEM (Microsoft setting up the tenant, not an attack);
 - `th_signins`: every sign-in (Entra, Microsoft account, UAL UserLoggedIn / UserLoginFailed),
-  from th_cloud.
+  from th_cloud, a failure with its class from data/signin_errors.yaml (`error_class`:
+  interrupt, credential, blocked, other); `th_failures` (view): the failures that are not
+  interrupts (an MFA or keep-me-signed-in prompt refuses nobody).
 Temporary tables live as long as the connection, i.e. one analysis.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
+
+import yaml
 
 from ...store import events_with_attrs
 from .sql import sql_list
@@ -30,7 +36,8 @@ IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
 # (as one list, `s`) for sign-ins only
 CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
               "mfa_method", "target_user", "site_url")
-SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code")
+SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code",
+               "failure_reason", "app_id")
 _SIGNIN = len(CLOUD_KEYS)
 
 CLOUD = f"""
@@ -58,17 +65,40 @@ SELECT sha256, locator, time, actor, target, session, operation, outcome, worklo
 FROM th_ual_all
 WHERE a IS NOT NULL AND NOT starts_with(coalesce(actor, ''), 'nt authority\');
 """
-INTERRUPTS = (50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158)
-SIGNINS = f"""
+SIGNIN_ERRORS = Path(__file__).parent / "data" / "signin_errors.yaml"
+
+
+@lru_cache(maxsize=1)
+def signin_error_classes() -> dict[str, dict[str, frozenset]]:
+    """{class: {"codes": error numbers, "names": UAL LogonError names}} from the data table."""
+    table = yaml.safe_load(SIGNIN_ERRORS.read_text(encoding="utf-8"))
+    return {name: {"codes": frozenset(int(c) for c in spec.get("codes") or ()),
+                   "names": frozenset(str(n).lower() for n in spec.get("names") or ())}
+            for name, spec in table.items()}
+
+
+def error_class_sql() -> str:
+    """SQL: the class of a failed sign-in (`error_code`, `failure_reason` columns), 'other'
+    when the table does not list it."""
+    cases = []
+    for name, spec in signin_error_classes().items():
+        codes = ", ".join(str(c) for c in sorted(spec["codes"])) or "NULL"
+        names = sql_list(sorted(spec["names"])) if spec["names"] else "(NULL)"
+        cases.append(f"WHEN error_code IN ({codes}) OR lower(failure_reason) IN {names} "
+                     f"THEN '{name}'")
+    return "CASE " + " ".join(cases) + " ELSE 'other' END"
+
+
+SIGNINS = """
 CREATE TEMP TABLE IF NOT EXISTS th_signins AS
+SELECT *, CASE WHEN outcome = 'failure' THEN {classes} END AS error_class FROM (
 SELECT sha256, locator, time, coalesce(actor, '(account)') AS actor, source, outcome,
   client_ip AS ip, s[1] AS country, TRY_CAST(s[2] AS BIGINT) AS asn, s[3] AS agent,
   s[4] AS client_app, coalesce(TRY_CAST(s[5] AS BOOLEAN), false) AS legacy,
-  TRY_CAST(s[6] AS BIGINT) AS error_code
-FROM th_cloud WHERE s IS NOT NULL;
+  TRY_CAST(s[6] AS BIGINT) AS error_code, s[7] AS failure_reason, lower(s[8]) AS app_id
+FROM th_cloud WHERE s IS NOT NULL);
 CREATE OR REPLACE TEMP VIEW th_failures AS
-SELECT * FROM th_signins
-WHERE outcome = 'failure' AND coalesce(error_code, -1) NOT IN {INTERRUPTS};
+SELECT * FROM th_signins WHERE outcome = 'failure' AND error_class <> 'interrupt';
 """
 
 
@@ -84,4 +114,4 @@ def ensure_ual(con: Any, detection_ops: Iterable[str]) -> None:
 
 def ensure_signins(con: Any, detection_ops: Iterable[str]) -> None:
     ensure_cloud(con, detection_ops)
-    con.execute(SIGNINS)
+    con.execute(SIGNINS.format(classes=error_class_sql()))

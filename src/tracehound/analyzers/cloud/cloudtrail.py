@@ -1,18 +1,30 @@
-"""CloudTrail: the API calls an intruder in an AWS account makes, one finding per call.
+"""CloudTrail: the API calls an intruder in an AWS account makes.
 
-Audit tampering (trail stopped or deleted, event selectors changed), new credentials (access
-keys, console passwords), privilege grants (policies attached or written, role trust widened),
-data leaving through shared snapshots and AMIs, bursts of secret reads, Lambda code and
-permission changes, console sign-ins without MFA and root-account use. Each finding names the
-principal, the source IP and the region. Detections are SQL over the case store.
+Single calls that tell on their own (data/cloudtrail_rules.yaml: audit trails, flow and DNS
+logs, GuardDuty and Config turned off, leaving the organization, new keys and passwords,
+policy and trust changes, Roles Anywhere, Lambda layers and public URLs, user data, shared
+snapshots and images, public or cross-account bucket policies, external encryption keys,
+versioning suspended, console sign-ins without MFA), with runs of like calls folded into one
+grouped finding; and patterns over many calls (cloudtrail_bursts.py: root use, secret-read
+bursts, mass deletions and ransom notes, commands pushed to many instances, bulk user-data
+reads; cloudtrail_workloads.py: workload credentials used from elsewhere;
+cloudtrail_chain.py: enumeration bursts and the role assumption and data reads that follow).
+Each finding names the principal, the source address and the region. Detections are SQL over
+the case store. Nothing is suppressed by user agent, tool or principal name.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, Iterable, Sequence
 
 from ...model import Event, Finding
 from ..registry import Analyzer, Context, register
+from . import cloudtrail_bursts as bursts
+from .cloudtrail_chain import chain_rows
+from .cloudtrail_rules import group_runs, load_rules
+from .cloudtrail_workloads import (DISCOVERY_RULE, WORKLOAD_DISCOVERY, as_refs,
+                                   workload_rows)
 from .sql import REFS, connection, rows
 from .sql_rules import SqlRule, finding, has_events, run_rules
 
@@ -27,198 +39,93 @@ SELECT sha256, locator, time, action AS event_name, actor_id AS actor, target_id
        coalesce(attrs->>'$.error_code', 'unknown error') AS error,
        coalesce(attrs->>'$.recipient_account_id', attrs->>'$.account_id') AS account,
        coalesce(attrs->'$.request_parameters', 'null'::JSON) AS params,
-       attrs->'$.additional_event_data' AS extra, attrs->'$.response_elements' AS response
+       attrs->'$.additional_event_data' AS extra, attrs->'$.response_elements' AS response,
+       attrs->>'$.user_agent' AS user_agent, attrs->>'$.access_key_id' AS access_key,
+       attrs->>'$.principal_id' AS principal_id, attrs->>'$.session_name' AS session_name,
+       TRY_CAST(attrs->>'$.read_only' AS BOOLEAN) AS read_only,
+       CASE WHEN attrs->>'$.user_identity_type' = 'AssumedRole' THEN
+         coalesce(attrs->>'$.session_issuer_arn',
+                  raw->>'$.userIdentity.sessionContext.sessionIssuer.arn') END AS issuer,
+       CASE WHEN attrs->>'$.user_identity_type' = 'AssumedRole' THEN
+         raw->>'$.userIdentity.sessionContext.ec2RoleDelivery' END AS ec2_delivery
 FROM events WHERE source = 'aws:cloudtrail'
 """
-
-# Accounts a snapshot / AMI / DB snapshot was opened to (12-digit ids, or 'all' = public).
-SHARED_WITH = """list_distinct(list_concat(
-    coalesce(json_extract_string(params, '$.createVolumePermission.add.items[*].userId'), []),
-    coalesce(json_extract_string(params, '$.createVolumePermission.add.items[*].group'), []),
-    coalesce(json_extract_string(params, '$.launchPermission.add.items[*].userId'), []),
-    coalesce(json_extract_string(params, '$.launchPermission.add.items[*].group'), []),
-    coalesce(json_extract_string(params, '$.valuesToAdd[*]'), [])))"""
-SHARE_EVENTS = ("'ModifySnapshotAttribute', 'ModifyImageAttribute', "
-                "'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'")
-SHARED = f"list_filter({SHARED_WITH}, lambda a: a IS DISTINCT FROM account)"
-PUBLIC = f"list_contains(list_transform({SHARED_WITH}, lambda a: lower(a)), 'all')"
-POLICY_EVENTS = ("'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy', "
-                 "'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreatePolicyVersion'")
-ADMIN_POLICY = ("(params->>'$.policyArn' LIKE '%:policy/AdministratorAccess' OR "
-                "regexp_matches(coalesce(params->>'$.policyDocument', ''), "
-                "'\"Action\"\\s*:\\s*\\[?\\s*\"(\\*|iam:\\*)\"'))")
-TRUST_ACCOUNTS = ("list_filter(regexp_extract_all(coalesce(params->>'$.policyDocument', ''), "
-                  "'arn:aws:iam::([0-9]{12}):', 1), lambda a: a <> account)")
-TRUST_ANYONE = ("regexp_matches(coalesce(params->>'$.policyDocument', ''), "
-                "'\"AWS\"\\s*:\\s*\\[?\\s*\"\\*\"')")
-OTHER_USER = ("(params->>'$.userName' IS NOT NULL AND "
-              "params->>'$.userName' IS DISTINCT FROM user_name)")
-TARGET_USER = "params->>'$.userName' AS target_user"
-WHO = "{actor} from {source_ip} in {region}"
-
-RULES: tuple[SqlRule, ...] = (
-    SqlRule("TH-AWS-TRAIL-STOPPED", "audit-tampering", "high",
-            "CloudTrail logging stopped or trail deleted",
-            WHO + " called {event_name} on trail {target}; API activity after it may be "
-            "missing from this trail.",
-            "event_name IN ('StopLogging', 'DeleteTrail')", ("T1562.008",)),
-    SqlRule("TH-AWS-TRAIL-SELECTORS", "audit-tampering", "medium",
-            "CloudTrail event selectors or trail settings changed",
-            WHO + " called {event_name} on trail {target}, changing what the trail records.",
-            "event_name IN ('PutEventSelectors', 'UpdateTrail')", ("T1562.008",)),
-    SqlRule("TH-AWS-ACCESS-KEY-OTHER-USER", "role-assignment", "high",
-            "Access key created for another IAM user",
-            WHO + " created an access key for IAM user {target_user}.",
-            f"event_name = 'CreateAccessKey' AND {OTHER_USER}", ("T1098.001",),
-            (TARGET_USER,)),
-    SqlRule("TH-AWS-ACCESS-KEY-CREATED", "role-assignment", "medium",
-            "Access key created", WHO + " created an access key for itself.",
-            f"event_name = 'CreateAccessKey' AND NOT coalesce({OTHER_USER}, false)",
-            ("T1098.001",)),
-    SqlRule("TH-AWS-LOGIN-PROFILE-CREATED", "role-assignment", "high",
-            "Console password created for an IAM user",
-            WHO + " gave IAM user {target_user} a console password (CreateLoginProfile).",
-            "event_name = 'CreateLoginProfile'", ("T1098.001",), (TARGET_USER,)),
-    SqlRule("TH-AWS-LOGIN-PROFILE-RESET", "role-assignment", "high",
-            "Console password of another IAM user changed",
-            WHO + " changed the console password of IAM user {target_user}.",
-            f"event_name = 'UpdateLoginProfile' AND {OTHER_USER}", ("T1098.001",),
-            (TARGET_USER,)),
-    SqlRule("TH-AWS-LOGIN-PROFILE-UPDATED", "role-assignment", "medium",
-            "Console password changed", WHO + " changed its own console password settings.",
-            f"event_name = 'UpdateLoginProfile' AND NOT coalesce({OTHER_USER}, false)",
-            ("T1098.001",)),
-    SqlRule("TH-AWS-ADMIN-POLICY-ATTACHED", "role-assignment", "high",
-            "Administrator-equivalent policy granted",
-            WHO + " called {event_name} on {target} granting administrator-equivalent "
-            "permissions ({policy}).",
-            f"event_name IN ({POLICY_EVENTS}) AND {ADMIN_POLICY}", ("T1098.003",),
-            ("coalesce(params->>'$.policyArn', params->>'$.policyName') AS policy",)),
-    SqlRule("TH-AWS-POLICY-ATTACHED", "role-assignment", "medium",
-            "IAM policy attached or written",
-            WHO + " called {event_name} on {target} ({policy}).",
-            f"event_name IN ({POLICY_EVENTS}) AND NOT coalesce({ADMIN_POLICY}, false)",
-            ("T1098.003",),
-            ("coalesce(params->>'$.policyArn', params->>'$.policyName') AS policy",)),
-    SqlRule("TH-AWS-ROLE-TRUST-EXTERNAL", "role-assignment", "high",
-            "Role trust policy opened to another account",
-            WHO + " changed the trust policy of role {target} so that {trusted} can assume "
-            "it.",
-            f"event_name = 'UpdateAssumeRolePolicy' AND (len({TRUST_ACCOUNTS}) > 0 "
-            f"OR {TRUST_ANYONE})", ("T1098.003",),
-            (f"CASE WHEN {TRUST_ANYONE} THEN ['*'] ELSE {TRUST_ACCOUNTS} END AS trusted",)),
-    SqlRule("TH-AWS-ROLE-TRUST-CHANGED", "role-assignment", "medium",
-            "Role trust policy changed",
-            WHO + " changed the trust policy of role {target}.",
-            f"event_name = 'UpdateAssumeRolePolicy' AND len({TRUST_ACCOUNTS}) = 0 "
-            f"AND NOT {TRUST_ANYONE}", ("T1098.003",)),
-    SqlRule("TH-AWS-SHARED-PUBLIC", "resource-change", "critical",
-            "Snapshot or image made public",
-            WHO + " made {target} public with {event_name} (permission group 'all').",
-            f"event_name IN ({SHARE_EVENTS}) AND {PUBLIC}", ("T1537",)),
-    SqlRule("TH-AWS-SHARED-EXTERNAL", "resource-change", "high",
-            "Snapshot or image shared with another account",
-            WHO + " shared {target} with account {shared_with} using {event_name}.",
-            f"event_name IN ({SHARE_EVENTS}) AND NOT {PUBLIC} AND len({SHARED}) > 0",
-            ("T1537",), (f"{SHARED} AS shared_with",)),
-    SqlRule("TH-AWS-LAMBDA-PUBLIC-PERMISSION", "resource-change", "high",
-            "Lambda function opened to any principal",
-            WHO + " added a permission on Lambda function {target} that lets any "
-            "principal ('*') call it.",
-            "event_name LIKE 'AddPermission%' AND event_source = 'lambda.amazonaws.com' "
-            "AND params->>'$.principal' = '*'", ("T1648",)),
-    SqlRule("TH-AWS-LAMBDA-PERMISSION", "resource-change", "medium",
-            "Lambda function permission added",
-            WHO + " added a permission on Lambda function {target} for {principal}.",
-            "event_name LIKE 'AddPermission%' AND event_source = 'lambda.amazonaws.com' "
-            "AND params->>'$.principal' IS DISTINCT FROM '*'", ("T1648",),
-            ("params->>'$.principal' AS principal",)),
-    SqlRule("TH-AWS-LAMBDA-CHANGED", "resource-change", "low",
-            "Lambda function code or configuration changed",
-            WHO + " called {event_name} on Lambda function {target}.",
-            "event_name LIKE 'UpdateFunctionCode%' OR "
-            "event_name LIKE 'UpdateFunctionConfiguration%'", ("T1648",)),
-    SqlRule("TH-AWS-CONSOLE-NO-MFA", "anomalous-signin", "medium",
-            "Console sign-in without MFA",
-            "{actor} signed in to the AWS console without MFA from {source_ip}.",
-            "event_name = 'ConsoleLogin' AND NOT failed AND identity_type = 'IAMUser' "
-            "AND extra->>'$.MFAUsed' = 'No'", ("T1078.004",)),
-    SqlRule("TH-AWS-ROOT-CONSOLE-LOGIN", "anomalous-signin", "high",
-            "Root account console sign-in",
-            "The root user of account {account} signed in to the AWS console from "
-            "{source_ip} (MFA used: {mfa}).",
-            "event_name = 'ConsoleLogin' AND NOT failed AND identity_type = 'Root'",
-            ("T1078.004",), ("coalesce(extra->>'$.MFAUsed', 'unknown') AS mfa",)),
-)
-
-# one row per account, address and hour; every region the calls went to is named
-ROOT_ACTIVITY = f"""
-SELECT min(time) AS time, any_value(actor ORDER BY time, sha256, locator) AS actor, source_ip,
-       string_agg(DISTINCT region, ', ' ORDER BY region) AS region, account, count(*) AS calls,
-       list_sort(list_distinct(list(event_name))) AS event_names,
-       {REFS} AS refs
-FROM {TABLE}
-WHERE identity_type = 'Root' AND event_name <> 'ConsoleLogin' AND invoked_by IS NULL
-GROUP BY account, source_ip, date_trunc('hour', time::TIMESTAMP)
-ORDER BY time, account, source_ip
-"""
-ROOT_RULE = SqlRule(
-    "TH-AWS-ROOT-ACTIVITY", "anomalous-signin", "medium", "Root account used for API calls",
-    "The root user of account {account} made {calls} API calls from {source_ip} in "
-    "{region} within the hour ({event_names}).", "true", ("T1078.004",))
-
-SECRET_BURSTS = f"""
-WITH reads AS (
-  SELECT *, time::TIMESTAMP AS ts FROM {TABLE}
-  WHERE event_name IN ('GetSecretValue', 'GetPasswordData')),
-windowed AS (
-  SELECT *, count(*) OVER (PARTITION BY actor ORDER BY ts
-                           RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING AND CURRENT ROW) AS recent,
-         CASE WHEN ts - lag(ts) OVER (PARTITION BY actor ORDER BY ts, sha256, locator)
-                   <= INTERVAL 10 MINUTE
-              THEN 0 ELSE 1 END AS starts
-  FROM reads),
--- the lag above and this running sum walk the reads in one order, so reads of the same
--- second cannot start an island of their own
-islands AS (
-  SELECT *, sum(starts) OVER (PARTITION BY actor ORDER BY ts, sha256, locator) AS island
-  FROM windowed)
-SELECT min(time) AS time, actor, max(recent) AS peak, count(*) AS calls,
-       list_sort(list_distinct(list(source_ip))) AS source_ips,
-       list_sort(list_distinct(list(region))) AS regions,
-       count(DISTINCT target) AS targets, {REFS} AS refs
-FROM islands GROUP BY actor, island HAVING max(recent) > ?
-ORDER BY time, actor
-"""
-BURST_RULE = SqlRule(
-    "TH-AWS-SECRET-READ-BURST", "bulk-download", "high", "Burst of secret reads",
-    "{actor} read secrets or instance passwords {calls} times ({targets} distinct targets, "
-    "up to {peak} within 10 minutes) from {source_ips} in {regions}.", "true",
-    ("T1555.006",))
 DETAILS = ("event_name", "source_ip", "region", "target_user", "policy", "trusted",
            "shared_with", "principal", "mfa", "calls", "event_names", "peak", "targets",
-           "source_ips", "regions", "account")
+           "source_ips", "regions", "account", "days", "flow_logs", "log_config", "detector",
+           "gd_object", "config_object", "log_group", "anchor", "profile_name", "role_arns",
+           "federated_name", "sso_object", "layers", "foreign", "lifecycle", "instance_type",
+           "max_count", "destination", "db", "kind", "batches", "note_keys", "objects",
+           "instances", "instance_count", "issuer", "addresses", "outside", "others",
+           "snapshot", "denied", "services", "denied_actions", "seconds", "roles",
+           "session_calls", "data_calls", "data_names", "data_targets", "guardrail",
+           "key_name", "region_name", "family", "endpoint", "role_arn", "domain",
+           "days_known")
+SETTINGS = {"secret_read_burst": 10, "s3_object_burst": 20, "bulk_delete": 10,
+            "remote_spread": 3, "user_data_reads": 5, "workload_enum": 3, "enum_rate": 20, "enum_calls": 100,
+            "enum_services": 10, "enum_denied": 50, "enum_denied_actions": 20}
 
 
 @register
 class CloudTrailAnalyzer(Analyzer):
     NAME = "cloudtrail"
-    VERSION = "1"
+    VERSION = "2"
     FAMILY = "cloud"
-    TITLE = ("CloudTrail: trail tampering, new keys and passwords, policy and trust changes, "
-             "snapshot/AMI sharing, secret-read bursts, Lambda changes, no-MFA and root use")
+    TITLE = ("CloudTrail: audit and monitoring tampering, new keys, passwords, roles and trust, "
+             "Roles Anywhere, Lambda and user-data persistence, public or cross-account "
+             "shares and bucket policies, secret-read bursts, mass deletions and ransom notes, "
+             "workload credentials used elsewhere, enumeration chains, no-MFA and root use")
     CONSUMES = ("aws:",)
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
-        threshold = int(ctx.setting("secret_read_burst", 10))
+        settings = {k: float(ctx.setting(k, v)) for k, v in SETTINGS.items()}
         with connection(events, ctx) as con:
             if not has_events(con, "aws:cloudtrail"):
                 return []
             con.execute(BASE)
-            found = list(run_rules(con, TABLE, RULES, self.NAME, self.engine_version, DETAILS))
-            for row in rows(con, ROOT_ACTIVITY):
-                found.append(finding(ROOT_RULE, row, self.NAME, self.engine_version, DETAILS))
-            for row in rows(con, SECRET_BURSTS, [threshold]):
-                found.append(finding(BURST_RULE, row, self.NAME, self.engine_version, DETAILS))
+            rules, modes = load_rules(TABLE)
+            found = group_runs(run_rules(con, TABLE, rules, self.NAME, self.engine_version,
+                                         DETAILS), modes)
+            found += self._bursts(con, settings)
+            found += [self._make(row["rule"], row) for row in workload_rows(con, TABLE, REFS)]
+            found += [self._make(row["rule"], row, every_ref=True)
+                      for row in chain_rows(con, TABLE, settings)]
             con.execute(f"DROP TABLE IF EXISTS {TABLE}")
         return sorted(found, key=Finding.sort_key)
+
+    def _bursts(self, con: Any, settings: dict[str, float]) -> list[Finding]:
+        out = []
+        for row in rows(con, bursts.query(bursts.ROOT_ACTIVITY, TABLE)):
+            out.append(self._make(bursts.ROOT_READ_RULE if row["all_read"] else
+                                  bursts.ROOT_RULE, row))
+        for row in rows(con, bursts.query(bursts.SECRET_BURSTS, TABLE),
+                        [settings["secret_read_burst"]]):
+            out.append(self._make(bursts.BURST_RULE, row))
+        for row in rows(con, bursts.query(bursts.SECRET_NEW_ADDRESS, TABLE)):
+            out.append(self._make(bursts.SECRET_NEW_ADDRESS_RULE, row))
+        for row in rows(con, bursts.query(bursts.S3_OBJECT_RUNS, TABLE),
+                        [settings["s3_object_burst"]]):
+            if row["note_refs"]:
+                row["refs"] = list(row["refs"]) + list(row["note_refs"])
+                out.append(self._make(bursts.RANSOM_RULE, row, every_ref=True))
+            else:
+                out.append(self._make(bursts.S3_RUN_RULE, row))
+        for row in rows(con, bursts.query(bursts.MASS_DELETIONS, TABLE),
+                        [settings["bulk_delete"]]):
+            out.append(self._make(bursts.MASS_DELETION_RULE, row))
+        for row in rows(con, bursts.query(bursts.REMOTE_ACCESS, TABLE)):
+            row["instance_count"] = len(row["instances"])
+            spread = row["instance_count"] >= settings["remote_spread"]
+            out.append(self._make(bursts.REMOTE_SPREAD_RULE if spread else
+                                  bursts.REMOTE_RULE, row))
+        for row in rows(con, bursts.query(bursts.USER_DATA_READS, TABLE),
+                        [settings["user_data_reads"]]):
+            out.append(self._make(bursts.USER_DATA_RULE, row))
+        for row in rows(con, bursts.query(WORKLOAD_DISCOVERY, TABLE),
+                        [settings["workload_enum"]]):
+            out.append(self._make(DISCOVERY_RULE, row))
+        return out
+
+    def _make(self, rule: SqlRule, row: dict[str, Any], every_ref: bool = False) -> Finding:
+        made = finding(rule, row, self.NAME, self.engine_version, DETAILS)
+        return replace(made, refs=as_refs(row["refs"])) if every_ref else made

@@ -12,15 +12,16 @@ the hits of both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ...formats.cloud.m365_directory import ROLE_ADDS
-from ...model import Finding
+from ...model import SEVERITY_RANK, Finding
 from ..registry import Context
 from .entra_roles import PRIVILEGED_ROLES
 from .cloud_tables import ensure_ual
 from .oauth_risk import consent_severity, grade
-from .sql import REFS, refs_of, rows, sql_list
+from .sql import MAX_REFS, REFS, refs_of, rows, sql_list
 from .sql_rules import lowered, wording
 
 INBOX_OPS = ("New-InboxRule", "Set-InboxRule", "UpdateInboxRules")
@@ -53,6 +54,43 @@ class Detection:
     techniques: tuple[str, ...] = ()
     details: tuple[str, ...] = ()   # row columns kept in Finding.details
     refine: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    burst: "Burst | None" = None    # like rows close in time are one grouped finding
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Rows of one detection with equal `keys` columns, each at most `gap_minutes` after the
+    previous, are one finding (CONTRACT.md, grouped findings): time the first row's, severity
+    the worst, a ref per row, `details.count` and the members' `details.members`. Different
+    objects (the key columns) never merge."""
+    keys: tuple[str, ...]
+    title: str                      # templates over the first row plus {count}, {last}
+    statement: str                  # ... plus {names} and {whys}
+    name_column: str = ""           # listed in {names}
+    gap_minutes: int = 30
+
+
+def bursts(items: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], Any],
+           gap: timedelta) -> list[list[dict[str, Any]]]:
+    """Items (in time order) with equal `key` whose times (ISO text, `time`) are at most `gap`
+    apart, groups in order of their first member; an item without a time stands alone."""
+    groups: list[list[dict[str, Any]]] = []
+    last: dict[Any, list[dict[str, Any]]] = {}
+    for item in items:
+        k = key(item)
+        group = last.get(k) if item.get("time") else None
+        if group is not None and _when(item["time"]) - _when(group[-1]["time"]) <= gap:
+            group.append(item)
+            continue
+        group = [item]
+        groups.append(group)
+        if item.get("time"):
+            last[k] = group
+    return groups
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def inbox_rule_name(params: str) -> str:
@@ -71,8 +109,18 @@ def prepare(con: Any) -> None:
 def run(con: Any, detections: Iterable[Detection], tool: str, engine_version: str,
         settings: Mapping[str, Any], cache: dict | None = None) -> list[Finding]:
     prepare(con)
-    return [to_finding(spec, row, tool, engine_version)
-            for spec in detections for row in detection_rows(con, spec, settings, cache)]
+    found = []
+    for spec in detections:
+        found_rows = detection_rows(con, spec, settings, cache)
+        if spec.burst is None:
+            found += [to_finding(spec, row, tool, engine_version) for row in found_rows]
+            continue
+        burst = spec.burst
+        for group in bursts(found_rows, lambda r: tuple(r.get(k) for k in burst.keys),
+                            timedelta(minutes=burst.gap_minutes)):
+            found.append(to_finding(spec, group[0], tool, engine_version) if len(group) == 1
+                         else burst_finding(spec, group, tool, engine_version))
+    return found
 
 
 def hits(con: Any, detections: Iterable[Detection], settings: Mapping[str, Any],
@@ -112,6 +160,35 @@ def to_finding(spec: Detection, row: dict[str, Any], tool: str, engine_version: 
                    techniques=spec.techniques, engine_version=engine_version, details=details)
 
 
+def burst_finding(spec: Detection, group: list[dict[str, Any]], tool: str,
+                  engine_version: str) -> Finding:
+    """One finding for a burst of like rows: the first row's time, actor and target, the
+    worst severity, one ref per row (at most MAX_REFS), every row's time and name."""
+    members = [to_finding(spec, row, tool, engine_version) for row in group]
+    first, burst = group[0], spec.burst
+    names = [str(r.get(burst.name_column)) for r in group if r.get(burst.name_column) is not None]
+    whys = sorted({w for r in group for w in (r.get("reasons") or [])})
+    values = {**first, "count": len(group), "last": group[-1]["time"],
+              "names": ", ".join(f'"{n}"' for n in list(dict.fromkeys(names))[:10])
+              + (f" and {len(set(names)) - 10} more" if len(set(names)) > 10 else ""),
+              "whys": "; ".join(whys) or "match this rule"}
+    refs = tuple(dict.fromkeys(r for f in members for r in f.refs))[:MAX_REFS]
+    details = {k: first[k] for k in spec.details if first.get(k) not in (None, "", [])}
+    details.update(count=len(group), members=[
+        {"time": r["time"], "name": r.get(burst.name_column), "ref": {"sha256": r["sha256"],
+         "locator": r["locator"]}} for r in group if r.get("sha256")][:MAX_REFS],
+        reasons=whys)
+    worst = max((f.severity for f in members), key=SEVERITY_RANK.__getitem__)
+    failed = sum(f.statement.endswith("the operation failed.") for f in members)
+    statement = wording(burst.statement, values)
+    if failed:
+        statement += f" {failed} of the audit records say the operation failed."
+    return Finding(rule=spec.rule, tool=tool, category=spec.category, severity=worst,
+                   title=wording(burst.title, values), statement=statement, refs=refs,
+                   time=first.get("time"), actor=first.get("actor"), target=first.get("target"),
+                   techniques=spec.techniques, engine_version=engine_version, details=details)
+
+
 def _consent_refine(row: dict[str, Any]) -> dict[str, Any] | None:
     scopes = row.get("scopes") or []
     scored = grade(scopes)
@@ -131,6 +208,12 @@ INBOX_RULE = Detection(
     statement="{actor} ran {operation} from {client_ip} for an inbox rule named \"{rule_name}\" in "
               "the mailbox of {target} that {why}.",
     details=("client_ip", "rule_name", "reasons"),
+    burst=Burst(keys=("actor", "target", "client_ip", "operation", "why"),
+                name_column="rule_name",
+                title="{count} inbox rules in the mailbox of {target} in one burst",
+                statement="{actor} ran {operation} {count} times from {client_ip} between "
+                          "{time} and {last} for inbox rules in the mailbox of {target} "
+                          "named {names}; each {whys}."),
     sql=f"""
 WITH r AS (
   SELECT * REPLACE (coalesce(nullif(p->>'$.Mailbox', ''), nullif(split_part(target, '\\', 1), ''),
@@ -330,3 +413,6 @@ WHERE (operation = 'New-ComplianceSearchAction' AND lower(coalesce(p->>'$.Export
 ORDER BY time, sha256, locator""")
 
 UAL_DETECTIONS: Sequence[Detection] = (MAILBOX_DELEGATION, APP_CREDENTIAL, SEARCH_EXPORT)
+# what tool 2 reports as findings: credentials added to applications are identity.py's (it
+# reads the Entra directory audit too and tells rotations apart); the view still lists them
+UAL_FINDINGS: Sequence[Detection] = (MAILBOX_DELEGATION, SEARCH_EXPORT)

@@ -1,8 +1,8 @@
 """Tool 2, Unified Audit Log analyzer: every workload, privilege changes, data access, per user.
 
 Findings: the privilege and data-access operations tool 1 does not already report (mailbox
-delegation, credentials added to applications, content-search exports; definitions in
-`m365_detections.UAL_DETECTIONS`). Artifacts (`ual_users`): one entry per user with their
+delegation, content-search exports; definitions in `m365_detections.UAL_FINDINGS`;
+credentials added to applications are reported by identity-attacks). Artifacts (`ual_users`): one entry per user with their
 event count, first and last time, workloads, addresses, privilege changes, data-access counts
 by operation, and the first `timeline_per_user` (50) events of their timeline with refs;
 at most `user_limit` (5,000) users, the most active ones when there are more.
@@ -61,7 +61,7 @@ class UnifiedAuditLogAnalyzer(Analyzer):
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:
-            return detections.run(con, detections.UAL_DETECTIONS, self.NAME, self.engine_version,
+            return detections.run(con, detections.UAL_FINDINGS, self.NAME, self.engine_version,
                                   detections.detection_settings(ctx), shared_rows(ctx))
 
     def artifacts(self, events: Sequence[Event], ctx: Context) -> Mapping[str, list]:

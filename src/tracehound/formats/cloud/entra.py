@@ -122,10 +122,12 @@ def csv_signin_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def signin_event(ref: EvidenceRef, v: dict[str, Any], raw: dict[str, Any], path: str
-                 ) -> Iterator[Event | ParseIssue]:
+def signin_event(ref: EvidenceRef, v: dict[str, Any], raw: dict[str, Any], path: str,
+                 require_time: bool = True) -> Iterator[Event | ParseIssue]:
+    """The sign-in event of fields `v`; without `require_time` (a caller that reports time
+    problems itself, sentinel.py) a sign-in without a readable time is an event with none."""
     time = f.utc_time(v["time"])
-    if time is None:
+    if time is None and require_time:
         yield ParseIssue(path, ref.locator, f"sign-in has no readable time ({str(v['time'])[:40]!r})")
         return
     code = _int(v["error_code"])
@@ -230,11 +232,11 @@ def csv_audit_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def audit_event(ref: EvidenceRef, v: dict[str, Any], raw: dict[str, Any], path: str
-                ) -> Iterator[Event | ParseIssue]:
+def audit_event(ref: EvidenceRef, v: dict[str, Any], raw: dict[str, Any], path: str,
+                require_time: bool = True) -> Iterator[Event | ParseIssue]:
     action = f.canonical_operation(v["activity"])
     time = f.utc_time(v["time"])
-    if not action or time is None:
+    if not action or (time is None and require_time):
         yield ParseIssue(path, ref.locator, "audit record has no activity name or readable time")
         return
     actor = v["user"] or v["app"]
