@@ -80,7 +80,9 @@ SIGNALS: dict[str, SignalRule] = {
                                       "agent trace or MCP record in the evidence"),
     "credential-then-iam-escalation": SignalRule(CLOUD, 0.25, (
         "TH-AWS-ACCESS-KEY-CREATED", "TH-AWS-ACCESS-KEY-OTHER-USER", "TH-AWS-SECRET-READ-BURST",
-        "TH-AGENT-CREDENTIAL-EXPOSURE", "TH-M365-APP-CREDENTIAL"),
+        "TH-AGENT-CREDENTIAL-EXPOSURE", "TH-M365-APP-CREDENTIAL", "TH-AWS-LOGIN-PROFILE-CREATED",
+        "TH-AWS-LOGIN-PROFILE-RESET", "TH-AWS-ROLES-ANYWHERE-ANCHOR", "TH-AWS-FEDERATION-TOKEN",
+        "TH-AWS-WORKLOAD-CREDS-OUTSIDE"),
         "A credential was exposed or created and privileges were escalated, with no agent "
         "runtime in the path"),
     "identity-anomalies": SignalRule(CLOUD, 0.15, (
@@ -98,6 +100,34 @@ SIGNALS: dict[str, SignalRule] = {
         "TH-M365-APP-CREDENTIAL", "TH-M365-APP-MAIL-READ", "TH-ENTRA-FEDERATION-CHANGE"),
         "{n} credential add(s) to applications, mail read by applications or federation "
         "change(s) were found"),
+    # AWS (issue 14): the account's own defences turned off, a way back in left behind or data
+    # opened to the outside, and workload credentials used where the workload is not; each
+    # counts only with no agent trace in the case (an agent's role doing it is agent-runaway)
+    "aws-defense-evasion": SignalRule(CLOUD, 0.35, (
+        "TH-AWS-TRAIL-STOPPED", "TH-AWS-TRAIL-SELECTORS", "TH-AWS-TRAIL-BUCKET-LIFECYCLE",
+        "TH-AWS-FLOW-LOGS-DELETED", "TH-AWS-DNS-LOGS-DELETED", "TH-AWS-GUARDDUTY-DISABLED",
+        "TH-AWS-GUARDDUTY-SUPPRESSED", "TH-AWS-CONFIG-STOPPED", "TH-AWS-ORG-LEAVE",
+        "TH-AWS-LOGS-DELETED", "TH-AWS-SECURITYHUB-DISABLED", "TH-AWS-SECURITYHUB-SUPPRESSED",
+        "TH-AWS-BEDROCK-GUARDRAIL-DELETED"),
+        "{n} change(s) turned off or narrowed the account's logging or threat detection"),
+    "aws-backdoor-or-exposure": SignalRule(CLOUD, 0.35, (
+        "TH-AWS-ROLES-ANYWHERE-ANCHOR", "TH-AWS-ROLES-ANYWHERE-PROFILE",
+        "TH-AWS-ROLE-CREATED-TRUST-EXTERNAL", "TH-AWS-ROLE-TRUST-EXTERNAL",
+        "TH-AWS-LOGIN-PROFILE-CREATED", "TH-AWS-LOGIN-PROFILE-RESET",
+        "TH-AWS-ACCESS-KEY-OTHER-USER", "TH-AWS-FEDERATION-TOKEN", "TH-AWS-IDP-CHANGED",
+        "TH-AWS-SSO-ASSIGNMENT", "TH-AWS-LAMBDA-PUBLIC-PERMISSION", "TH-AWS-LAMBDA-URL-PUBLIC",
+        "TH-AWS-LAMBDA-LAYER-EXTERNAL", "TH-AWS-SHARED-PUBLIC", "TH-AWS-SHARED-EXTERNAL",
+        "TH-AWS-BUCKET-POLICY-PUBLIC", "TH-AWS-BUCKET-POLICY-EXTERNAL", "TH-AWS-BUCKET-ACL-PUBLIC",
+        "TH-AWS-BUCKET-REPLICATION-EXTERNAL", "TH-AWS-S3-EXTERNAL-KMS", "TH-AWS-S3-RANSOM-NOTE",
+        "TH-AWS-MASS-DELETION", "TH-AWS-EC2-USER-DATA", "TH-AWS-REMOTE-ACCESS-SPREAD"),
+        "{n} access path(s) for another party, data opened to the outside or destructive "
+        "change(s) were made in the AWS account"),
+    "aws-credential-access": SignalRule(CLOUD, 0.35, (
+        "TH-AWS-SECRET-READ-BURST", "TH-AWS-WORKLOAD-CREDS-OUTSIDE", "TH-AWS-WORKLOAD-CREDS-SECOND-ADDRESS",
+        "TH-AWS-WORKLOAD-CREDS-SHARED-ADDRESS", "TH-AWS-ENUMERATION-CHAIN",
+        "TH-AWS-SECRET-READ-NEW-ADDRESS"),
+        "{n} burst(s) of secret reads, use(s) of credentials from an unexpected place or "
+        "permission-probing chain(s) were found"),
     "instructions-in-tool-output": SignalRule(INJECTION, 0.75, ("TH-AGENT-PROMPT-INJECTION",),
                                               "Instructions inside tool output or retrieved "
                                               "content were carried out by the agent"),
@@ -107,6 +137,9 @@ SIGNALS: dict[str, SignalRule] = {
         "A human principal approved or performed the out-of-scope actions"),
 }
 ESCALATION_RULES = ("TH-AWS-ADMIN-POLICY-ATTACHED", "TH-AWS-POLICY-ATTACHED",
+                    "TH-AWS-ROLE-CREATED-TRUST-EXTERNAL", "TH-AWS-ROLES-ANYWHERE-PROFILE",
+                    "TH-AWS-SSO-ASSIGNMENT", "TH-AWS-IDP-CHANGED", "TH-AWS-GLUE-PASSROLE",
+                    "TH-AWS-ENUMERATION-CHAIN",
                     "TH-AWS-ROLE-TRUST-EXTERNAL", "TH-AWS-ROLE-TRUST-CHANGED",
                     "TH-M365-PRIVILEGED-ROLE-ADD", "TH-AZ-RBAC-PRIVILEGED",
                     "TH-AZ-ELEVATE-ACCESS", "TH-AZ-ROLE-DEFINITION")
@@ -199,6 +232,11 @@ def _cloud_signals(ev: Evidence) -> Iterable[Signal]:
     actors = {f.actor.lower() for f in cloud if f.actor and f.rule != "TH-CLOUD-ADDRESS-CHAIN"}
     if len(actors) >= 3 and not ev.has_agent:
         yield ev.signal("spread-across-users", cloud, n=len(actors))
+    if not ev.has_agent:
+        for name in ("aws-defense-evasion", "aws-backdoor-or-exposure", "aws-credential-access"):
+            found = ev.by_rules(SIGNALS[name].rules)
+            if found:
+                yield ev.signal(name, found)
     credential = ev.by_rules(SIGNALS["credential-then-iam-escalation"].rules)
     escalation = ev.by_rules(ESCALATION_RULES)
     if credential and escalation and not ev.has_agent:

@@ -191,6 +191,9 @@ class Finding:
     # A grouped finding (CONTRACT.md, additions of 2026-12): every member step's index, in
     # order; `step` and `time` are the first member's. Empty for a one-step finding.
     steps: tuple[int, ...] = ()
+    # A grouped finding of records, not steps (a burst of like cloud operations): how many
+    # members it stands for (one primary ref each); 0 for a finding of its own
+    count: int = 0
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -222,6 +225,8 @@ class Finding:
         if len(self.steps) > 1:
             out["steps"] = list(self.steps)
             out["count"] = len(self.steps)
+        elif self.count > 1:
+            out["count"] = self.count
         if self.details:
             out["details"] = json.loads(json.dumps(self.details, sort_keys=True, default=str))
         return out

@@ -236,12 +236,14 @@ def attr_path(key: str) -> str:
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in key.split("."))
 
 
-def events_with_attrs(con: Any, keys: Sequence[str]) -> str:
-    """SQL of every event's columns but attrs and raw, plus `_attrs`: the values of `keys` (a
-    VARCHAR list in that order; a dotted key goes down the levels), read from typed columns
-    where a branch has them and parsed out of the attrs JSON (once a row) where not."""
+def events_with_attrs(con: Any, keys: Sequence[str], *, raw: bool = False) -> str:
+    """SQL of every event's columns but attrs and raw (raw too when asked), plus `_attrs`: the
+    values of `keys` (a VARCHAR list in that order; a dotted key goes down the levels), read
+    from typed columns where a branch has them and parsed out of the attrs JSON (once a row)
+    where not."""
     paths = "[" + ", ".join(f"'{attr_path(k)}'" for k in keys) + "]"
-    names = [f.name for f in EVENT_SCHEMA if f.name not in ("attrs", "raw")]
+    names = [f.name for f in EVENT_SCHEMA if f.name not in ("attrs", "raw")] + (
+        ["raw"] if raw else [])
     parts = [f"SELECT {', '.join(names)}, json_extract_string(attrs, {paths}) AS _attrs "
              f"FROM {PARSED}"]
     for branch in branches(con):

@@ -109,3 +109,24 @@ def test_ip_and_operation_twins_agree_on_generated_strings(twin_con, values):
     assert sql_values(twin_con, f.client_ip_sql("v"), values) == [f.client_ip(v) for v in values]
     assert sql_values(twin_con, f.canonical_operation_sql("v"), values) == [
         f.canonical_operation(v) for v in values]
+
+
+# --- sign-in error numbers (UAL ErrorNumber) ------------------------------------------------
+
+NUMBERS = {"50126": 50126, " 50074 ": 50074, "0": 0, "050140": 50140, "": None, "n/a": None,
+           "5.0": None, "-1": None, "1e5": None, "123456789012345678": 123456789012345678,
+           "1234567890123456789": None, "５０１２６": None}
+
+
+def test_error_number_and_its_sql_twin_agree(twin_con):
+    assert {text: f.error_number(text) for text in NUMBERS} == NUMBERS
+    assert sql_values(twin_con, f.error_number_sql("v"), list(NUMBERS)) == list(NUMBERS.values())
+    # a JSON number is taken; a boolean, a fraction or an object is not a number here
+    assert [f.error_number(v) for v in (50126, True, 50126.0, {"n": 1}, None)] == [
+        50126, None, None, None, None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="0123456789 -.x\t", max_size=22))
+def test_error_number_twins_agree_on_noise(twin_con, text):
+    assert sql_values(twin_con, f.error_number_sql("v"), [text]) == [f.error_number(text)]

@@ -109,7 +109,8 @@ def test_a_numeric_user_type_given_as_text_counts_as_a_service_in_both_paths(tmp
 
 def test_typed_attrs_agree_with_the_attrs_json_for_every_key():
     keys = ["workload", "client_ip", "user_agent", "operation", "user_id", "object_id",
-            "result_status", "record_id", "site_url", "app_id", "target_user", "mfa_method",
+            "result_status", "record_id", "site_url", "app_id", "client_app_id", "error_code",
+            "failure_reason", "target_user", "mfa_method",
             "mfa_change", "role_name", "scopes", "service", "country"]
     with CaseStore() as store:
         PARSER.bulk_load(source_at(FIXTURES / "bec" / "ual-export.csv"), store)

@@ -10,9 +10,10 @@ case's DuckDB connection; the tools query these instead of the JSON:
 - `th_ual` (view): what the detections query: those operations, without tenant provisioning by
   NT AUTHORITY\\SYSTEM (Microsoft setting up the tenant, not an attack);
 - `th_signins`: every sign-in (Entra, Microsoft account, UAL UserLoggedIn / UserLoginFailed),
-  from th_cloud, a failure with its class from data/signin_errors.yaml (`error_class`:
-  interrupt, credential, blocked, other); `th_failures` (view): the failures that are not
-  interrupts (an MFA or keep-me-signed-in prompt refuses nobody).
+  from th_cloud, with its application (attrs `app_id`, else `client_app_id`), a failure with
+  its class from data/signin_errors.yaml (`error_class`: interrupt, credential, blocked,
+  other; by attrs `error_code` first, then by `failure_reason`); `th_failures` (view): the
+  failures that are not interrupts (an MFA or keep-me-signed-in prompt refuses nobody).
 Temporary tables live as long as the connection, i.e. one analysis.
 """
 
@@ -37,7 +38,7 @@ IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
 CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
               "mfa_method", "target_user", "site_url")
 SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code",
-               "failure_reason", "app_id")
+               "failure_reason", "app_id", "client_app_id")
 _SIGNIN = len(CLOUD_KEYS)
 
 CLOUD = f"""
@@ -78,15 +79,15 @@ def signin_error_classes() -> dict[str, dict[str, frozenset]]:
 
 
 def error_class_sql() -> str:
-    """SQL: the class of a failed sign-in (`error_code`, `failure_reason` columns), 'other'
-    when the table does not list it."""
-    cases = []
-    for name, spec in signin_error_classes().items():
-        codes = ", ".join(str(c) for c in sorted(spec["codes"])) or "NULL"
-        names = sql_list(sorted(spec["names"])) if spec["names"] else "(NULL)"
-        cases.append(f"WHEN error_code IN ({codes}) OR lower(failure_reason) IN {names} "
-                     f"THEN '{name}'")
-    return "CASE " + " ".join(cases) + " ELSE 'other' END"
+    """SQL: the class of a failed sign-in (`error_code`, `failure_reason` columns): by its
+    error number when the table lists it, else by its name (a UAL LogonError), else 'other'.
+    A record whose number and name disagree is classed by the number."""
+    classes = signin_error_classes()
+    by_code = [f"WHEN error_code IN ({', '.join(str(c) for c in sorted(spec['codes']))}) "
+               f"THEN '{name}'" for name, spec in classes.items() if spec["codes"]]
+    by_name = [f"WHEN lower(failure_reason) IN {sql_list(sorted(spec['names']))} THEN '{name}'"
+               for name, spec in classes.items() if spec["names"]]
+    return "CASE " + " ".join(by_code + by_name) + " ELSE 'other' END"
 
 
 SIGNINS = """
@@ -95,7 +96,8 @@ SELECT *, CASE WHEN outcome = 'failure' THEN {classes} END AS error_class FROM (
 SELECT sha256, locator, time, coalesce(actor, '(account)') AS actor, source, outcome,
   client_ip AS ip, s[1] AS country, TRY_CAST(s[2] AS BIGINT) AS asn, s[3] AS agent,
   s[4] AS client_app, coalesce(TRY_CAST(s[5] AS BOOLEAN), false) AS legacy,
-  TRY_CAST(s[6] AS BIGINT) AS error_code, s[7] AS failure_reason, lower(s[8]) AS app_id
+  TRY_CAST(s[6] AS BIGINT) AS error_code, s[7] AS failure_reason,
+  lower(coalesce(nullif(s[8], ''), nullif(s[9], ''))) AS app_id
 FROM th_cloud WHERE s IS NOT NULL);
 CREATE OR REPLACE TEMP VIEW th_failures AS
 SELECT * FROM th_signins WHERE outcome = 'failure' AND error_class <> 'interrupt';

@@ -44,10 +44,9 @@ SELECT sha256, locator, time, action AS event_name, actor_id AS actor, target_id
        attrs->>'$.principal_id' AS principal_id, attrs->>'$.session_name' AS session_name,
        TRY_CAST(attrs->>'$.read_only' AS BOOLEAN) AS read_only,
        CASE WHEN attrs->>'$.user_identity_type' = 'AssumedRole' THEN
-         coalesce(attrs->>'$.session_issuer_arn',
-                  raw->>'$.userIdentity.sessionContext.sessionIssuer.arn') END AS issuer,
+         attrs->>'$.session_issuer_arn' END AS issuer,
        CASE WHEN attrs->>'$.user_identity_type' = 'AssumedRole' THEN
-         raw->>'$.userIdentity.sessionContext.ec2RoleDelivery' END AS ec2_delivery
+         attrs->>'$.ec2_role_delivery' END AS ec2_delivery
 FROM events WHERE source = 'aws:cloudtrail'
 """
 DETAILS = ("event_name", "source_ip", "region", "target_user", "policy", "trusted",

@@ -113,4 +113,5 @@ def _merged(members: list[Finding]) -> Finding:
     on = f" on {len(targets)} object(s): {', '.join(targets)}" if len(targets) > 1 else ""
     statement = (f"{first.statement} It is the first of {len(members)} like calls by "
                  f"{first.actor} from {first.time} to {members[-1].time}{on}.")
-    return replace(first, severity=worst, refs=refs, statement=statement, details=details)
+    return replace(first, severity=worst, refs=refs, statement=statement, details=details,
+                   count=len(members))

@@ -14,10 +14,11 @@ normalize into `m365:ual` / `entra:audit`, Sentinel's AuditLogs and OfficeActivi
   assignments), and the UAL's grant records. o365-audit reports the UAL's "Consent to
   application"; a grant within ten minutes of a consent by the same account is part of it and
   not reported again. Graded by oauth_risk, one step up for AllPrincipals.
-- TH-M365-APP-MAIL-READ (bulk-download): MailItemsAccessed by an application (AppId /
-  ClientAppId), Microsoft's first-party clients excluded (data/first_party_apps.yaml). High
-  when the app's consent or credential-add is in the case; medium when the app is absent
-  from the first 24 hours of a UAL window of at least three days; else not reported.
+- TH-M365-APP-MAIL-READ (bulk-download): MailItemsAccessed by an application (attrs `app_id`,
+  else `client_app_id`: AppId, else ClientAppId), Microsoft's first-party clients excluded
+  (data/first_party_apps.yaml). High when the app's consent or credential-add is in the case;
+  medium when the app is absent from the first 24 hours of a UAL window of at least three
+  days; else not reported.
 - TH-ENTRA-FEDERATION-CHANGE (resource-change): a domain set to federated authentication or
   its federation settings changed (high), with the records that added or verified that domain;
   other authentication changes and a domain added or verified alone are low.
@@ -65,7 +66,7 @@ SELECT app, min(time) AS time, max(time) AS last, count(*) AS records,
   list(DISTINCT ip ORDER BY ip) FILTER (WHERE ip IS NOT NULL) AS ips,
   list(struct_pack(sha256 := sha256, locator := locator) ORDER BY time, sha256, locator) AS refs
 FROM (SELECT sha256, locator, time, lower(coalesce(nullif(attrs->>'$.app_id', ''),
-        nullif(raw->>'$.ClientAppId', ''), nullif(raw->>'$.AppId', ''))) AS app,
+        nullif(attrs->>'$.client_app_id', ''))) AS app,
         coalesce(raw->>'$.MailboxOwnerUPN', actor_id) AS owner, attrs->>'$.client_ip' AS ip
       FROM events WHERE source = 'm365:ual' AND action = 'MailItemsAccessed'
         AND time IS NOT NULL)

@@ -186,7 +186,8 @@ def burst_finding(spec: Detection, group: list[dict[str, Any]], tool: str,
     return Finding(rule=spec.rule, tool=tool, category=spec.category, severity=worst,
                    title=wording(burst.title, values), statement=statement, refs=refs,
                    time=first.get("time"), actor=first.get("actor"), target=first.get("target"),
-                   techniques=spec.techniques, engine_version=engine_version, details=details)
+                   techniques=spec.techniques, engine_version=engine_version, details=details,
+                   count=len(group))
 
 
 def _consent_refine(row: dict[str, Any]) -> dict[str, Any] | None:

@@ -60,6 +60,7 @@ def follow_up_table() -> tuple[dict[str, str], int]:
     return kinds, int(table.get("window_hours", 24))
 
 
+@lru_cache(maxsize=65536)
 def address_key(ip: str) -> str:
     """The address an account is judged by: an IPv4 address, or an IPv6 /64 network."""
     try:
@@ -108,20 +109,21 @@ def new_addresses(signins: Sequence[dict[str, Any]], history_days: int) -> list[
     days: dict[str, set[str]] = defaultdict(set)
     seen: dict[str, set[str]] = defaultdict(set)
     found: dict[tuple[str, str], NewAddress] = {}
-    for r in signins:
+    for r in signins:                   # in time order: every day seen so far is <= today
         actor, key, day = r["actor"].lower(), address_key(r["ip"]), r["time"][:10]
-        ref = EvidenceRef(r["sha256"], r["locator"])
         hit = found.get((actor, key))
         if hit is not None and hit.time == r["time"]:
-            hit.refs.append(ref)
+            hit.refs.append(EvidenceRef(r["sha256"], r["locator"]))
             continue
+        known = days[actor]
         if key not in seen[actor]:
-            earlier = {d for d in days[actor] if d < day}
-            if len(earlier) >= history_days:
-                found[(actor, key)] = NewAddress(actor, key, r["ip"], r["time"], [ref],
-                                                 r.get("agent"), len(earlier))
+            earlier = len(known) - (day in known)
+            if earlier >= history_days:
+                found[(actor, key)] = NewAddress(actor, key, r["ip"], r["time"],
+                                                 [EvidenceRef(r["sha256"], r["locator"])],
+                                                 r.get("agent"), earlier)
             seen[actor].add(key)
-        days[actor].add(day)
+        known.add(day)
     return list(found.values())
 
 

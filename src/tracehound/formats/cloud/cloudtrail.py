@@ -1,7 +1,9 @@
-"""AWS CloudTrail records -> `aws:cloudtrail` events, in the three shapes responders get.
+"""AWS CloudTrail records -> `aws:cloudtrail` events, in the shapes responders get.
 
 - trail log files: `{"Records": [...]}` (S3 delivery, usually `.json.gz`; intake unzips), one
   event per record, locator `json:/Records/N`;
+- a bare JSON array of records (how Stratus Red Team publishes its detonation logs, and what
+  `jq .Records` or many SIEM exports give), locator `json:/N`;
 - `aws cloudtrail lookup-events` output: `{"Events": [{"EventId", "EventName", "EventTime",
   "Username", "Resources", "CloudTrailEvent": "<the record as a JSON string>"}]}`, locator
   `json:/Events/N`;
@@ -33,7 +35,7 @@ TARGET_KEYS = (
     ("policyArn", "iam-policy"), ("name", "trail"), ("trailName", "trail"),
     ("snapshotId", "snapshot"), ("imageId", "image"), ("dBSnapshotIdentifier", "db-snapshot"),
     ("functionName", "lambda-function"), ("secretId", "secret"), ("instanceId", "instance"),
-    ("bucketName", "s3-bucket"), ("keyId", "kms-key"),
+    ("bucketName", "s3-bucket"), ("keyId", "kms-key"), ("logGroupName", "log-group"),
 )
 HUMAN_TYPES = {"IAMUser", "Root", "SAMLUser", "WebIdentityUser", "FederatedUser",
                "IdentityCenterUser"}
@@ -52,12 +54,31 @@ def _is_bridge(value: Any) -> bool:
             and "CloudTrail" in str(value.get("detail-type", "")))
 
 
+def _is_any_record(value: Any) -> bool:
+    """A CloudTrail record in any of the per-record shapes (bare, lookup-events, EventBridge)."""
+    return _is_record(value) or _is_lookup(value) or _is_bridge(value)
+
+
+def _large_document(head: str) -> str | None:
+    """The sniff of a document too large to load for sniffing, from its first 4 KiB."""
+    if head.startswith("{") and '"Records"' in head[:64] \
+            and '"eventSource"' in head and '"eventVersion"' in head:
+        return "large JSON object with a Records list of CloudTrail events"
+    if head.startswith("{") and '"Events"' in head[:64] \
+            and '"CloudTrailEvent"' in head and '"EventName"' in head:
+        return "large aws cloudtrail lookup-events output (Events with CloudTrailEvent)"
+    if head.startswith("[") and head[1:].lstrip().startswith("{") \
+            and '"eventSource"' in head and '"eventVersion"' in head:
+        return "large JSON array of CloudTrail events"
+    return None
+
+
 @register
 class CloudTrailParser(RecordParser):
     name = "aws-cloudtrail"
     version = "1"
     priority = 60
-    description = "AWS CloudTrail: Records files, lookup-events output, NDJSON"
+    description = "AWS CloudTrail: Records files, JSON arrays, lookup-events output, NDJSON"
 
     def sniff(self, sample: Sample) -> str | None:
         doc = sample.document
@@ -68,15 +89,11 @@ class CloudTrailParser(RecordParser):
             events = doc.get("Events")
             if isinstance(events, list) and events and _is_lookup(events[0]):
                 return "aws cloudtrail lookup-events output (Events with CloudTrailEvent)"
-        if sample.records:
-            first = sample.records[0]
-            if _is_record(first) or _is_lookup(first) or _is_bridge(first):
-                return "NDJSON of CloudTrail events"
-        head = sample.text.lstrip()[:4096]
-        if doc is None and head.startswith("{") and '"Records"' in head[:64] \
-                and '"eventSource"' in head and '"eventVersion"' in head:
-            return "large JSON object with a Records list of CloudTrail events"
-        return None
+        if isinstance(doc, list) and doc and _is_any_record(doc[0]):
+            return "JSON array of CloudTrail events"
+        if sample.records and _is_any_record(sample.records[0]):
+            return "NDJSON of CloudTrail events"
+        return _large_document(sample.text.lstrip()[:4096]) if doc is None else None
 
     def record(self, source: Source, ref: EvidenceRef, value: dict[str, Any]
                ) -> Iterator[Event | ParseIssue]:
@@ -219,8 +236,11 @@ def _first_instance(params: dict) -> str | None:
 
 
 def _attrs(record: dict, identity: dict) -> dict[str, Any]:
-    context = identity.get("sessionContext") or {}
-    attributes = context.get("attributes") or {} if isinstance(context, dict) else {}
+    context = identity.get("sessionContext") if isinstance(
+        identity.get("sessionContext"), dict) else {}
+    attributes = context.get("attributes") or {}
+    issuer = context.get("sessionIssuer") if isinstance(context.get("sessionIssuer"),
+                                                        dict) else {}
     source_ip = record.get("sourceIPAddress")
     attrs = {
         "event_source": record.get("eventSource"), "event_name": record.get("eventName"),
@@ -231,6 +251,9 @@ def _attrs(record: dict, identity: dict) -> dict[str, Any]:
         "principal_id": identity.get("principalId"), "account_id": identity.get("accountId"),
         "user_id": identity.get("userName"), "access_key_id": identity.get("accessKeyId"),
         "invoked_by": identity.get("invokedBy"), "session_name": _session_name(identity),
+        "session_issuer_arn": _text(issuer.get("arn")),
+        "session_issuer_type": _text(issuer.get("type")),
+        "ec2_role_delivery": _text(context.get("ec2RoleDelivery")),
         "mfa_authenticated": _bool(attributes.get("mfaAuthenticated")) if isinstance(
             attributes, dict) and "mfaAuthenticated" in attributes else None,
         "request_parameters": record.get("requestParameters"),
@@ -248,6 +271,13 @@ def _session_name(identity: dict) -> str | None:
     if identity.get("type") == "AssumedRole" and arn.count("/") >= 2:
         return arn.rsplit("/", 1)[1]
     return None
+
+
+def _text(value: Any) -> str | None:
+    """A scalar identity field as text (None when absent or empty)."""
+    if value is None or value == "" or isinstance(value, (dict, list)):
+        return None
+    return str(value)
 
 
 def _bool(value: Any) -> bool:

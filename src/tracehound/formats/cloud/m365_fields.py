@@ -185,6 +185,26 @@ def outcome_sql(status_expr: str, operation_expr: str) -> str:
             f"WHEN {word} IN {tuple(FAILURE_WORDS)} THEN 'failure' END")
 
 
+ERROR_NUMBER = "[0-9]{1,18}"
+_ERROR_NUMBER = re.compile(ERROR_NUMBER)
+
+
+def error_number(value: Any) -> int | None:
+    """A sign-in's error number (UAL ErrorNumber: a JSON number, or its digits as text) as an
+    integer; None when it is not one (a word, a fraction, a sign, more than 18 digits)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    text = _trim(str(value))
+    return int(text) if _ERROR_NUMBER.fullmatch(text) else None
+
+
+def error_number_sql(expr: str) -> str:
+    """DuckDB twin of error_number over the value as text (json_extract_string)."""
+    text = _trim_sql(expr)
+    return (f"CASE WHEN regexp_full_match({text}, '{ERROR_NUMBER}') "
+            f"THEN CAST({text} AS BIGINT) END")
+
+
 # --- records -------------------------------------------------------------------------------
 
 def pick(record: Mapping[str, Any], *names: str) -> Any:

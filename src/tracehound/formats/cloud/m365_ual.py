@@ -43,10 +43,13 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "result_status": (f.spellings("ResultStatus"), ()),
     "object_id": (f.spellings("ObjectId"), ("objectId",)),
     "app_id": (f.spellings("AppId", "ApplicationId"), ()),
+    "client_app_id": (f.spellings("ClientAppId"), ()),
     "site_url": (f.spellings("SiteUrl"), ()),
     "file_name": (f.spellings("SourceFileName"), ()),
     "failure_reason": (f.spellings("LogonError"), ()),
 }
+# the sign-in's error number (UserLoggedIn / UserLoginFailed), an integer in attrs `error_code`
+ERROR_NUMBER = f.spellings("ErrorNumber")
 JSON_FIELDS = {   # kept with their JSON type
     "record_type": (f.spellings("RecordType"), ("RecordType", "auditLogRecordType")),
     "user_type": (f.spellings("UserType"), ("userType",)),
@@ -143,6 +146,8 @@ def record_event(ref: EvidenceRef, audit: dict[str, Any], envelope: dict[str, An
         "client_ip": f.client_ip(text["client_ip"]),
         "user_agent": text["user_agent"] or extended.get("UserAgent"),
         "app_id": text["app_id"].lower() if text["app_id"] else None,
+        "client_app_id": text["client_app_id"].lower() if text["client_app_id"] else None,
+        "error_code": f.error_number(f.pick(audit, *ERROR_NUMBER)),
         "record_type": record_type,
         "parameters": parameters,
         "modified_properties": modified,

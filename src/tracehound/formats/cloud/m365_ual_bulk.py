@@ -49,8 +49,8 @@ from ...taxonomy import classify_action
 from . import m365_fields as f
 from ..base import Source
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
-from .m365_ual import (AUDIT_DATA_KEYS, JSON_FIELDS, LIST_FIELDS, SOURCE, TEXT_FIELDS,
-                       WORKLOAD_TARGETS, record_event, split_record)
+from .m365_ual import (AUDIT_DATA_KEYS, ERROR_NUMBER, JSON_FIELDS, LIST_FIELDS, SOURCE,
+                       TEXT_FIELDS, WORKLOAD_TARGETS, record_event, split_record)
 from ..readers import MAX_CSV_FIELD, detect_encoding
 
 # The longest CSV line DuckDB reads itself; it holds a buffer of this size per thread, so a
@@ -73,6 +73,8 @@ TYPED_TEXT = ("time", "operation", "user_id", "workload", "client_ip", "user_age
               "result_status", "object_id", "site_url")
 # The record's operation and user id are kept only where they differ from the action and the
 # actor id made of them (which most records' do not): two columns less to hold per row.
+# attrs keys only raw holds, read straight out of it by a reader of one of them
+TEXT_ONLY = ("app_id", "client_app_id", "failure_reason", "error_code")
 TYPED_VALUES = {"operation": "coalesce(u.operation, u.action)",
                 "user_id": "coalesce(u.user_id, u.actor_id)"}
 # attrs keys whose envelope fallback (a CSV column) the table keeps for the rows that need it
@@ -202,19 +204,23 @@ def _scan_sql(header: list[str], tag: str, source: Source) -> str:
             f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE})")
 
 
-def _attrs_parts() -> tuple[str, str]:
-    """(extraction, attrs): the columns the relation adds to read the attrs-only keys out of
-    raw (pruned by DuckDB when a query does not read attrs), and the attrs JSON over them."""
+def _attrs_parts() -> tuple[str, str, dict[str, str]]:
+    """(extraction, attrs, text keys): the columns the relation adds to read the attrs-only
+    keys out of raw (pruned by DuckDB when a query does not read attrs), the attrs JSON over
+    them, and the expressions of the attrs-only text keys (a reader of one of those keys
+    parses raw once, not the attrs JSON built and parsed again)."""
     av, aj = _Paths("u.av"), _Paths("u.aj")
 
-    def text(name: str, fallback: str = "") -> str:
-        parts = [f"nullif({av.at(k)}, '')" for k in TEXT_FIELDS[name][0]]
+    def text(name: str, fallback: str = "", keys: tuple[str, ...] = ()) -> str:
+        parts = [f"nullif({av.at(k)}, '')" for k in keys or TEXT_FIELDS[name][0]]
         return f"coalesce({', '.join(parts + ([fallback] if fallback else []))})"
 
     values = {name: TYPED_VALUES.get(name, f"u.{name}") for name in TYPED_TEXT if name != "time"}
     values.update({
         "record_id": text("record_id", "u.e_record_id"),
         "app_id": f"lower({text('app_id')})",
+        "client_app_id": f"lower({text('client_app_id')})",
+        "error_code": f.error_number_sql(text("error_code", keys=ERROR_NUMBER)),
         "file_name": text("file_name"),
         "failure_reason": text("failure_reason"),
         "record_type": _pick_json(JSON_FIELDS["record_type"][0], aj, "u.e_record_type"),
@@ -227,13 +233,14 @@ def _attrs_parts() -> tuple[str, str]:
     pairs = ", ".join(f"'{k}', {v}" for k, v in sorted(values.items()))
     extraction = (f"json_extract_string(r.raw, {av.literal()}) AS av, "
                   f"json_extract(r.raw, {aj.literal()}) AS aj")
-    return extraction, f"CAST(coalesce(u.dir_attrs, json_object({pairs})) AS VARCHAR)"
+    texts = {k: values[k] for k in TEXT_ONLY}
+    return extraction, f"CAST(coalesce(u.dir_attrs, json_object({pairs})) AS VARCHAR)", texts
 
 
 def _branch() -> EventBranch:
     """The UAL rows as events: the source number gives hash and first rowid, the operation
     its class; rows that carry a problem are issues, not events."""
-    extraction, attrs = _attrs_parts()
+    extraction, attrs, texts = _attrs_parts()
     targets = " ".join(f"WHEN '{w}' THEN '{t}'" for w, t in WORKLOAD_TARGETS.items())
     nulls = {"session": "VARCHAR", "target_label": "VARCHAR", "approver": "VARCHAR",
              "step": "BIGINT", "parent_step": "BIGINT", "bytes_in": "BIGINT",
@@ -257,10 +264,15 @@ def _branch() -> EventBranch:
                   f"{extraction} FROM ual_rows r JOIN ual_sources s USING (src) "
                   "WHERE r.problem IS NULL) u LEFT JOIN ual_classes k ON k.action = u.action"),
         columns=columns,
-        typed_attrs={name: TYPED_VALUES.get(name, f"u.{name}")
-                     for name in TYPED_TEXT if name != "time"},
-        json_keys=("record_id", "app_id", "file_name", "failure_reason",
-                   "record_type", "parameters", "modified_properties", "extended_properties"),
+        typed_attrs={**{name: TYPED_VALUES.get(name, f"u.{name}")
+                        for name in TYPED_TEXT if name != "time"},
+                     # a directory change's attrs are Python's (dir_attrs): read them there
+                     **{name: f"CASE WHEN u.dir_attrs IS NULL THEN CAST({expr} AS VARCHAR) "
+                              f"ELSE u.dir_attrs->>'{name}' END"
+                        for name, expr in texts.items()}},
+        json_keys=("record_id", "app_id", "client_app_id", "file_name", "failure_reason",
+                   "error_code", "record_type", "parameters", "modified_properties",
+                   "extended_properties"),
         # any other key only a directory change has, in the attrs Python worked out for it
         other_attrs="u.dir_attrs->>'{path}'",
     )
@@ -456,7 +468,7 @@ def _directory_details(con: Any, src: int) -> None:
     their attrs (read out of raw as the events view does) with the details, in dir_attrs."""
     operations = "(" + ", ".join("'" + op.replace("'", "''") + "'"
                                  for op in sorted(DIRECTORY_OPERATIONS)) + ")"
-    extraction, attrs = _attrs_parts()
+    extraction, attrs, _ = _attrs_parts()
     after = -1
     while True:
         # the rowids first (a scan of short columns), then attrs and raw of just those rows
