@@ -12,7 +12,8 @@ downloads, audit ingestion turned off). Then, in one process, measures:
       every record tracehound reads); (a0) the same scan with DuckDB's default 2 MB limit;
   (b) tracehound end to end with every cloud tool (`pipeline.analyze` on the file: intake
       hash, the UAL bulk loader, all cloud analyzers, correlation, the closing hash check);
-      (b0) the same with SigmaHQ's shipped rules off: their cost is (b - b0) / b0;
+      (b0) the same with SigmaHQ's shipped rules off, then (b1) on again: their cost is
+      (b1 - b0) / b0, two runs after the process's first;
   (c) the naive script: pandas.read_csv, then a loop over the DataFrame's rows (iterrows)
       calling json.loads on each AuditData; (c1) the same with the loop over the AuditData
       column instead of the rows; (c2) csv + json.loads in plain Python.
@@ -343,12 +344,16 @@ def main(argv: list[str] | None = None) -> int:
           + " (s wall/CPU)", flush=True)
     for error in summary["errors"]:
         print(f"      TOOL ERROR {error['tool']}: {error['error'].splitlines()[0]}", flush=True)
+    # the first run of a process pays its warm-up (imports, first queries): the cost of the
+    # SigmaHQ pass compares two later runs, (b0) without the rules and (b1) with them again
     b0, b0_cpu, summary0 = timed(tracehound_end_to_end, path, False)
+    b1, b1_cpu, _ = timed(tracehound_end_to_end, path, True)
     sigma_found = sum(summary["findings"].values()) - sum(summary0["findings"].values())
     print(f"  (b0) the same without SigmaHQ's shipped rules: {b0:7.2f} s wall {b0_cpu:7.2f} s "
-          f"CPU; their cost {100 * (b - b0) / b0:+.1f}% wall {100 * (b_cpu - b0_cpu) / b0_cpu:+.1f}% "
-          f"CPU (target <= +{TARGET_SIGMA_COST:.0f}%); findings they add: {sigma_found}",
-          flush=True)
+          f"CPU; (b1) with them again: {b1:7.2f} s wall {b1_cpu:7.2f} s CPU", flush=True)
+    print(f"      their cost (b1 - b0) / b0: {100 * (b1 - b0) / b0:+.1f}% wall "
+          f"{100 * (b1_cpu - b0_cpu) / b0_cpu:+.1f}% CPU (target <= +{TARGET_SIGMA_COST:.0f}%); "
+          f"findings they add: {sigma_found}", flush=True)
     a, a_cpu, scanned = timed(bare_duckdb_scan, path)
     print(f"  (a) bare DuckDB scan + AuditData JSON parse, 64 MB lines: {a:7.2f} s wall "
           f"{a_cpu:7.2f} s CPU ({scanned:,} rows)", flush=True)
