@@ -27,6 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from .formats.base import Source
 from .model import ParseIssue
@@ -35,6 +36,10 @@ CHUNK = 1024 * 1024
 DEFAULT_EXPANSION_LIMIT = 4 * 1024 ** 3      # total bytes an archive may expand to
 DEFAULT_RATIO_LIMIT = 200                    # expanded / compressed, per archive
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
+# Who watches the intake: (what, bytes done, bytes total) while a file is hashed ("hashing
+# NAME", maybe from the hashing thread) or an archive is extracted ("extracting NAME", bytes
+# of the archive read), once a CHUNK.
+IntakeWatch = Callable[[str, int, int], None]
 
 
 class IntakeError(Exception):
@@ -46,12 +51,22 @@ class IntakeError(Exception):
         self.problem = problem
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, watch: Callable[[int], None] | None = None) -> str:
+    """The file's SHA-256; `watch` gets the bytes hashed so far once a CHUNK."""
     digest = hashlib.sha256()
+    done = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
+            if watch:
+                done += len(chunk)
+                watch(done)
     return digest.hexdigest()
+
+
+def _hash_watch(intake: "Intake", shown: str, size: int) -> Callable[[int], None] | None:
+    watch = intake.watch
+    return (lambda done: watch(f"hashing {shown}", done, size)) if watch else None
 
 
 def utc_now() -> str:
@@ -74,10 +89,10 @@ class Digest:
     """The SHA-256 of a file, being computed on the hashing thread; `value` waits for it (and
     raises what reading the file raised)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, watch: Callable[[int], None] | None = None):
         self.path = path
         self.started = utc_now()
-        self._future: Future[str] = _hashing().submit(sha256_file, path)
+        self._future: Future[str] = _hashing().submit(sha256_file, path, watch)
 
     @property
     def value(self) -> str:
@@ -108,6 +123,7 @@ class Intake(AbstractContextManager):
     originals: list[Original] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
     _hashed_at: dict[str, str] = field(default_factory=dict)    # archive members' times
+    watch: IntakeWatch | None = None
     _tmp: tempfile.TemporaryDirectory | None = None
 
     @property
@@ -156,14 +172,14 @@ class Intake(AbstractContextManager):
 
 
 def collect(paths: list[str | Path], *, expansion_limit: int = DEFAULT_EXPANSION_LIMIT,
-            ratio_limit: int = DEFAULT_RATIO_LIMIT) -> Intake:
+            ratio_limit: int = DEFAULT_RATIO_LIMIT, watch: IntakeWatch | None = None) -> Intake:
     """Walk the given paths into an Intake.
 
     Raises IntakeError for a path that does not exist (a usage error). An archive that is
     refused (zip-slip, zip bomb, unreadable) becomes a ParseIssue with locator `file`, and the
-    other inputs are still taken.
+    other inputs are still taken. `watch` follows hashing and extraction (IntakeWatch).
     """
-    intake = Intake()
+    intake = Intake(watch=watch)
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -196,12 +212,12 @@ def _take_file(intake: Intake, path: Path, shown: str, expansion_limit: int,
         return
     # reading the first bytes here makes a file we may not read fail at intake, not later
     if _is_zip(path) or _is_gzip(path):
-        digest = sha256_file(path)
+        digest = sha256_file(path, _hash_watch(intake, shown, path.stat().st_size))
         intake.originals.append(Original(path, digest, utc_now()))
         (_take_zip if _is_zip(path) else _take_gzip)(intake, path, shown, expansion_limit,
                                                       ratio_limit)
         return
-    lazy = Digest(path)
+    lazy = Digest(path, _hash_watch(intake, shown, path.stat().st_size))
     intake.originals.append(Original(path, lazy, lazy.started))
     intake.sources.append(Source(shown, path, lazy, path.stat().st_size))
 
@@ -246,7 +262,7 @@ def _take_zip(intake: Intake, path: Path, shown: str, expansion_limit: int,
                                      f"(limit {min(expansion_limit, ratio_limit * compressed)}); "
                                      "possible zip bomb")
         target = intake.workdir() / hashlib.sha256(shown.encode()).hexdigest()[:12]
-        written = 0
+        written, read = 0, 0
         for member in sorted(members, key=lambda m: m.filename):
             rel = _safe_member_name(member.filename)
             assert rel is not None
@@ -256,7 +272,9 @@ def _take_zip(intake: Intake, path: Path, shown: str, expansion_limit: int,
             out.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with archive.open(member) as src, open(out, "wb") as dst:
-                    written += _copy_capped(src, dst, expansion_limit - written, shown)
+                    written += _copy_capped(src, dst, expansion_limit - written, shown,
+                                            _zip_watch(intake, shown, read, member, compressed))
+                read += member.compress_size
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise IntakeError(shown, f"not a readable zip archive: entry "
                                          f"{member.filename!r}: {exc}") from None
@@ -278,7 +296,9 @@ def _take_gzip(intake: Intake, path: Path, shown: str, expansion_limit: int,
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with gzip.open(path, "rb") as src, open(out, "wb") as dst:
-            _copy_capped(src, dst, limit, shown)
+            watch = intake.watch
+            _copy_capped(src, dst, limit, shown, watch and (
+                lambda _: watch(f"extracting {shown}", src.fileobj.tell(), path.stat().st_size)))
     except (OSError, EOFError) as exc:
         raise IntakeError(shown, f"not a readable gzip file: {exc}") from None
     digest = sha256_file(out)
@@ -286,7 +306,19 @@ def _take_gzip(intake: Intake, path: Path, shown: str, expansion_limit: int,
     intake.sources.append(Source(f"{shown}!{inner}", out, digest, out.stat().st_size))
 
 
-def _copy_capped(src, dst, remaining: int, shown: str) -> int:
+def _zip_watch(intake: Intake, shown: str, before: int, member: zipfile.ZipInfo,
+               size: int) -> Callable[[int], None] | None:
+    """Archive bytes read while one member is extracted: the members before it, and its
+    compressed size in the share of it written so far."""
+    watch = intake.watch
+    if watch is None:
+        return None
+    share = member.compress_size / max(1, member.file_size)
+    return lambda written: watch(f"extracting {shown}", before + int(written * share), size)
+
+
+def _copy_capped(src, dst, remaining: int, shown: str,
+                 watch: Callable[[int], None] | None = None) -> int:
     written = 0
     while chunk := src.read(CHUNK):
         written += len(chunk)
@@ -294,6 +326,8 @@ def _copy_capped(src, dst, remaining: int, shown: str) -> int:
             raise IntakeError(shown, "refused: archive expands past the size limit; "
                                      "possible zip bomb")
         dst.write(chunk)
+        if watch:
+            watch(written)
     return written
 
 

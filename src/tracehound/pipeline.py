@@ -21,12 +21,18 @@ from .copies import cite_copies, fold_copies
 from .effects.secrets import scrub_json
 from .evidence import Intake, collect
 from .formats.base import Source
+from .formats.meter import metered
 from .model import EvidenceFile, Event, Finding, ParseIssue, SEVERITY_RANK
 from .sigma.merge import merge_sigma
 from .sniff import sniff
 
 SCHEMA = "tracehound/1"
 Progress = Callable[[str, int, int], None]       # (what, done, total)
+# Long reads as they go: (what, bytes done, bytes total, records so far). "hashing NAME" and
+# "extracting NAME" (archive bytes read) during intake, the hashing maybe from its own thread;
+# "parsing NAME" and "loading NAME" (DuckDB's bulk load) over the bytes of every source, once
+# 64 KB or so, never per record.
+Reading = Callable[[str, int, int, int], None]
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Options:
     settings: dict[str, Any] = field(default_factory=dict)
     reproducible: bool = False
     progress: Progress | None = None
+    reading: Reading | None = None
     store_path: str = ":memory:"                  # a file keeps the case store (web UI cases)
     timeline: bool = False                         # build the super-timeline into case.extra
     tz: str | None = None                          # --tz: the zone of times that name none
@@ -111,7 +118,8 @@ EventSink = Callable[[Sequence[Event]], None]
 
 
 def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
-                  store: Any = None, stream: bool = False, tz: str | None = None
+                  store: Any = None, stream: bool = False, tz: str | None = None,
+                  reading: Reading | None = None
                   ) -> tuple[list[EvidenceFile], list[Event], list[ParseIssue], dict]:
     """Evidence, events, issues and counts of every source. With `stream`, each source's
     events also go into the store in batches as they are parsed (the caller then does not
@@ -121,15 +129,17 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
     issues: list[ParseIssue] = list(intake.issues)
     counts: dict[str, tuple[int, int]] = {}
     total = len(intake.sources)
+    size, before = sum(s.size for s in intake.sources), [0, 0]      # bytes, records
     for done, source in enumerate(intake.sources):
         if progress:
             progress(f"parsing {source.path}", done, total)
+        watch = _source_watch(reading, source, size, before) if reading else None
         sink = (StoreSink(store, release_raw=source.size >= RAW_IN_STORE_BYTES)
                 if stream and store is not None else None)
         if tz:
             source = replace(source, tz=tz)
         try:
-            found, problems, file, loaded = parse_one(source, forced, store, sink)
+            found, problems, file, loaded = parse_one(source, forced, store, sink, watch)
         except BaseException:
             if sink is not None:
                 sink.close(commit=False)
@@ -142,9 +152,22 @@ def parse_sources(intake: Intake, forced: str | None, progress: Progress | None,
         events.extend(found)
         issues.extend(problems)
         counts[source.path] = (len(found) if loaded is None else loaded, len(problems))
+        before[0] += source.size
+        before[1] += counts[source.path][0]
+        if reading:
+            reading(f"parsing {source.path}", before[0], size, before[1])
     if progress:
         progress("parsed", total, total)
     return evidence, events, issues, counts
+
+
+def _source_watch(reading: Reading, source: Source, size: int, before: list[int]
+                  ) -> Callable[[str, int, int], None]:
+    """(what, bytes of this source, records of it) -> `reading` over every source's bytes."""
+    def watch(what: str, offset: int, records: int) -> None:
+        reading(f"{what} {source.path}", before[0] + min(offset, source.size), size,
+                before[1] + records)
+    return watch
 
 
 def assemble_sessions(evidence: Sequence[EvidenceFile], events: list[Event],
@@ -222,10 +245,11 @@ def case_store(path: str, sources: Sequence[Source]) -> Iterator[Any]:
 
 
 def parse_one(source: Source, forced: str | None, store: Any = None,
-              sink: EventSink | None = None
+              sink: EventSink | None = None, watch: Callable[[str, int, int], None] | None = None
               ) -> tuple[list[Event], list[ParseIssue], EvidenceFile, int | None]:
     """Events and issues of one source; the last item counts rows bulk-loaded into the store.
-    With a `sink`, the events are also handed to it in batches as they are parsed."""
+    With a `sink`, the events are also handed to it in batches as they are parsed; `watch`
+    gets ("parsing" or "loading", bytes read, records so far) as the reading goes."""
     sniffed = sniff(source, forced)
     if sniffed.parser is None:
         problem = sniffed.reason
@@ -235,7 +259,12 @@ def parse_one(source: Source, forced: str | None, store: Any = None,
     found: list[Event] = []
     problems: list[ParseIssue] = []
     if store is not None and source.size >= BULK_BYTES:
-        bulk = parser.bulk_load(source, store)
+        if watch:
+            watch("loading", 0, 0)
+            with store.watched(lambda share: watch("loading", int(share * source.size), 0)):
+                bulk = parser.bulk_load(source, store)
+        else:
+            bulk = parser.bulk_load(source, store)
         if bulk is not None:           # (the hash last: the intake may still be computing it)
             file = EvidenceFile(source.path, source.sha256, source.size, parser.name,
                                 parser.version, sniffed.reason)
@@ -243,14 +272,16 @@ def parse_one(source: Source, forced: str | None, store: Any = None,
     file = EvidenceFile(source.path, source.sha256, source.size, parser.name, parser.version,
                         sniffed.reason)
     flushed = 0
-    for item in _guarded(parser, source):
-        if isinstance(item, ParseIssue):
-            problems.append(item)
-            continue
-        found.append(item)
-        if sink is not None and len(found) - flushed >= STORE_BATCH:
-            sink(found[flushed:])
-            flushed = len(found)
+    # the readers report their offset now and then (formats/meter.py), with the records so far
+    with metered((lambda offset: watch("parsing", offset, len(found))) if watch else None):
+        for item in _guarded(parser, source):
+            if isinstance(item, ParseIssue):
+                problems.append(item)
+                continue
+            found.append(item)
+            if sink is not None and len(found) - flushed >= STORE_BATCH:
+                sink(found[flushed:])
+                flushed = len(found)
     if sink is not None and len(found) > flushed:
         sink(found[flushed:])
     if not found and not problems:
@@ -322,10 +353,13 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
     from .baseline import load_baseline
     baseline = load_baseline(options.baseline_path) if options.baseline_path else None
     from .correlate import enrich
-    with collect(list(paths)) as intake, case_store(options.store_path,
-                                                    intake.sources) as store, _no_gc_pauses():
+    watch = _intake_watch(options.reading)
+    with collect(list(paths), watch=watch) as intake, case_store(options.store_path,
+                                                                 intake.sources) as store, \
+            _no_gc_pauses():
         evidence, events, issues, counts = parse_sources(
-            intake, options.forced_format, options.progress, store, stream=True, tz=options.tz)
+            intake, options.forced_format, options.progress, store, stream=True, tz=options.tz,
+            reading=options.reading)
         events = assemble_sessions(evidence, events, issues, counts, store)
         copies = fold_copies(evidence, events, issues, counts, store)    # copies.py
         events = copies.events
@@ -346,6 +380,10 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
         enrich(case, ctx, timeline=options.timeline)
         case.changed = [f"{o.path}: {problem}" for o, problem in recheck.result()]
     return case
+
+
+def _intake_watch(reading: Reading | None) -> Callable[[str, int, int], None] | None:
+    return (lambda what, done, total: reading(what, done, total, 0)) if reading else None
 
 
 @contextmanager

@@ -7,9 +7,10 @@ is written once and can be transpiled for Spark (see the drift engine).
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -141,6 +142,37 @@ class CaseStore:
 
     def close(self) -> None:
         self.con.close()
+
+    @contextmanager
+    def watched(self, report: Callable[[float], None], every: float = 0.1) -> Iterator[None]:
+        """While the block runs, DuckDB's own progress of the query under way (0-1, never
+        going back) goes to `report` every `every` seconds, from a thread that polls the
+        connection (its progress bar on, printing nothing)."""
+        names = ("enable_progress_bar", "enable_progress_bar_print", "progress_bar_time")
+        before = self.con.execute("SELECT " + ", ".join(
+            f"current_setting('{name}')" for name in names)).fetchone()
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
+        self.con.execute("SET progress_bar_time = 0")         # from the query's start
+        stop = threading.Event()
+
+        def poll() -> None:
+            best = 0.0
+            while not stop.wait(every):
+                with suppress(duckdb.Error):
+                    share = self.con.query_progress() / 100
+                    if share > best:
+                        best = min(share, 1.0)
+                        report(best)
+        poller = threading.Thread(target=poll, name="tracehound-query-progress", daemon=True)
+        poller.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            poller.join()
+            for name, value in reversed(list(zip(names, before))):   # the time first
+                self.con.execute(f"SET {name} = ?", [value])
 
     def load_events(self, events: Iterable[Event]) -> int:
         total = 0

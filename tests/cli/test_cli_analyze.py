@@ -163,3 +163,59 @@ def test_evidence_cannot_send_control_sequences_to_the_terminal(tmp_path):
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "x<U+001B>]52;c;ZXZpbA==<U+0007><U+001B>[2J.json" in result.stderr
     assert "\x1b" not in result.stdout and "<U+001B>" in result.stdout
+
+
+def table_of(*args):
+    """`analyze --format table` written to a file (160 columns, no colour) and read back."""
+    result = runner.invoke(app, ["analyze", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_table_answers_first_and_keeps_the_checklist_for_details(pack, tmp_path):
+    plain, detailed = tmp_path / "plain.txt", tmp_path / "details.txt"
+    table_of(pack, "--out", plain)
+    table_of(pack, "--out", detailed, "--details")
+    text = plain.read_text()
+    marks = [text.find(m) for m in ("Summary", "Case type: agent-runaway", "Why: ",
+                                    "Window: 2026-04-12T14:00:00Z to 2026-04-12T14:08:30Z",
+                                    "Findings: 23 (4 critical, 16 high, 3 medium)",
+                                    "Findings (23), worst first", "Evidence (9 files)")]
+    assert -1 not in marks and marks == sorted(marks), marks
+    for detail in ("Preservation checklist", "AI-BOM", "Runbook"):
+        assert detail not in text
+    full = detailed.read_text()
+    marks = [full.find(m) for m in ("Summary", "Findings (23)", "Evidence (9 files)",
+                                    "Preservation checklist", "AI-BOM", "Runbook")]
+    assert -1 not in marks and marks == sorted(marks), marks
+
+
+def test_table_shows_a_grouped_finding_as_one_row_with_its_count(pack, tmp_path):
+    out = tmp_path / "table.txt"
+    table_of(pack, "--out", out)
+    rows = [line for line in out.read_text().splitlines()
+            if "Steps 18 and 19" in line]            # kepler's two groups over steps 18-19
+    assert len(rows) == 2
+    assert all(row.split("\u2502")[1].strip() == "high" for row in rows)
+    assert all(row.split("\u2502")[2].strip() == "2" for row in rows)
+    assert out.read_text().count("steps 18, 19") == 2
+
+
+def test_run_takes_details(pack, tmp_path):
+    out = tmp_path / "run.txt"
+    result = runner.invoke(app, ["run", "persistence-detector", str(pack), "--details",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.index("Summary") < text.index("Findings (") < text.index("Evidence (")
+    assert "Preservation checklist" in text
+
+
+def test_rich_markup_in_evidence_is_printed_literally(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "[red]x[bold]y:warning:\x1b[2J.json"        # a file name cannot hold "/"
+    (tmp_path / name).write_bytes(b'{"hello": "world"}')
+    result = runner.invoke(app, ["analyze", name, "--out", "t.txt"])
+    assert result.exit_code == 3
+    text = (tmp_path / "t.txt").read_text()
+    assert "[red]x[bold]y:warning:<U+001B>[2J.json" in text and "\x1b" not in text

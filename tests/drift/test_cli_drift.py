@@ -42,6 +42,20 @@ def test_table_output_and_fail_on(monkeypatch, tmp_path):
     assert "Weekly drift metrics (14 agent-weeks)" in text and "Findings (10)" in text
 
 
+def test_table_answers_first_and_takes_details(monkeypatch, tmp_path):
+    monkeypatch.chdir(OUT)
+    for extra in ([], ["--details"]):
+        out = tmp_path / "drift.txt"
+        result = drift("--baseline", "baseline.yaml", *FILES, "--out", str(out), *extra)
+        assert result.exit_code == 0, result.output
+        text = out.read_text()
+        marks = [text.find(m) for m in ("Summary", "Findings: 10 (3 critical, 1 high, 6 medium)",
+                                        "Findings (10), worst first",
+                                        "Weekly drift metrics (14 agent-weeks)",
+                                        "Evidence (2 files)")]
+        assert -1 not in marks and marks == sorted(marks), (extra, marks)
+
+
 def test_baseline_problems_are_listed_with_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("agents:\n  - agent_id: a\n    toolz: []\n    zone: 9\n")

@@ -113,6 +113,16 @@ def test_analyze_outputs(evidence: Path, fmt: str) -> None:
     assert leaks(out) == [] and leaks(err) == []
 
 
+def test_table_with_details(evidence: Path) -> None:
+    """--details adds the preservation checklist, AI-BOM and runbook; 1,000 columns wide so
+    no value is folded across lines, where the search would miss it."""
+    result = runner.invoke(app, ["analyze", str(evidence), "--details", "--reproducible"],
+                           env={"COLUMNS": "1000"})
+    assert result.exit_code in (0, 1), result.output
+    assert "Preservation checklist" in result.stdout and "AI-BOM" in result.stdout
+    assert leaks(result.stdout) == [] and leaks(result.stderr) == []
+
+
 def test_case_json_sections_and_parse_issue_text(evidence: Path) -> None:
     out, err = _cli("analyze", str(evidence), "--format", "json", "--reproducible")
     doc = json.loads(out)

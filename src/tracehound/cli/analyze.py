@@ -13,22 +13,26 @@ from rich.text import Text
 from . import app
 from .common import (AS_FORMAT, TZ, BASELINE, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail,
                      finish, parse_settings, run_case, table_console, write_output)
+from .common import DETAILS
+from .common import PRETTY, write_json
+from .common import QUIET
 
 OUTPUT_FORMATS = ("table", "json", "ndjson", "csv")
 
 
-def _emit(case, output: str, out: Optional[Path]) -> None:
+def _emit(case, output: str, out: Optional[Path], details: bool = False,
+          pretty: bool = False) -> None:
     from ..report import serialize, terminal
     doc = case.to_json()
     if output == "json":
-        write_output(serialize.to_json(doc), out)
+        write_json(doc, out, pretty)
     elif output == "ndjson":
         write_output(serialize.to_ndjson(doc["findings"]), out)
     elif output == "csv":
         write_output(serialize.findings_csv(doc["findings"]), out)
     else:
         with table_console(out) as console:
-            terminal.render_case(doc, console)
+            terminal.render_case(doc, console, details=details)
 
 
 def _check_output(output: str) -> str:
@@ -52,6 +56,9 @@ def analyze(
                                         "rules (or `builtin` for tracehound's own)."),
     no_default_sigma: bool = typer.Option(False, "--no-default-sigma", help="Do not run the "
                                           "SigmaHQ rules tracehound ships."),
+    details: bool = DETAILS,
+    pretty: bool = PRETTY,
+    quiet: bool = QUIET,
 ) -> None:
     """Run every tool on the evidence: sha256 and format of each file, traces, findings.
 
@@ -67,8 +74,8 @@ def analyze(
     if no_default_sigma:
         settings["sigma_defaults"] = False
     case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
-                    settings=settings, reproducible=reproducible)
-    _emit(case, output, out)
+                    settings=settings, reproducible=reproducible, quiet=quiet)
+    _emit(case, output, out, details, pretty)
     finish(case, fail_on)
 
 
@@ -83,6 +90,9 @@ def run(
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
+    details: bool = DETAILS,
+    pretty: bool = PRETTY,
+    quiet: bool = QUIET,
 ) -> None:
     """Run one tool only, e.g. `tracehound run exfiltration kepler-pack`."""
     from .. import analyzers
@@ -93,8 +103,8 @@ def run(
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
     case = run_case(paths, forced=as_format, tz=tz, baseline=baseline, tools=[tool],
-                    settings=parse_settings(setting))
-    _emit(case, output, out)
+                    settings=parse_settings(setting), quiet=quiet)
+    _emit(case, output, out, details, pretty)
     finish(case, fail_on)
 
 

@@ -8,18 +8,18 @@ terminal (clear the screen, hide text, write the clipboard).
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 
 from ..effects.secrets import scrub
 from ..evidence import IntakeError
 from ..model import SEVERITIES
 from ..report.escaping import visible
+from .progress import run_progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_CHANGED = 0, 1, 2, 3, 4
 MAX_ISSUES_ON_STDERR = 50
@@ -40,6 +40,11 @@ TZ = typer.Option(None, "--tz", help="Time zone (IANA name, e.g. Europe/Berlin) 
                   "as UTC.")
 FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this "
                        "severity (info..critical).")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr (it is shown only "
+                     "when stderr is a terminal).")
+DETAILS = typer.Option(False, "--details", help="Table format: also print the preservation "
+                       "checklist, AI-BOM and runbook, and the whole classification "
+                       "explanation.")
 
 
 def warn(message: str, style: Optional[str] = None) -> None:
@@ -60,6 +65,26 @@ def write_output(text: str, out: Optional[Path]) -> None:
         out.write_text(text, encoding="utf-8")
     else:
         typer.echo(text, nl=False)
+
+
+PRETTY = typer.Option(False, "--pretty", help="JSON: indent for people (default: compact, "
+                      "sorted keys).")
+
+
+def write_json(document: Any, out: Optional[Path], pretty: bool = False) -> None:
+    """The case JSON to --out (through a temporary file beside it, renamed when complete) or
+    to stdout, streamed section by section (report/case_json.py)."""
+    from ..report import case_json
+    if out:
+        case_json.write_file(document, out, pretty)
+        return
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is not None:
+        case_json.stream(document, binary, pretty)
+        return
+    for chunk in case_json.iter_json(document, pretty):     # a text-only stdout
+        sys.stdout.write(chunk.decode("utf-8"))
 
 
 @contextmanager
@@ -98,19 +123,6 @@ def check_severity(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def progress_reporter():
-    """A Rich progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        return None, None
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   console=err, transient=True)
-    task = bar.add_task("starting", total=1)
-
-    def report(what: str, done: int, total: int) -> None:
-        bar.update(task, description=what, completed=done, total=max(total, 1))
-    return bar, report
-
-
 def check_tz(value: Optional[str]) -> Optional[str]:
     """The --tz value when it names a zone this machine knows; a usage error otherwise."""
     if value is None:
@@ -126,18 +138,18 @@ def check_tz(value: Optional[str]) -> Optional[str]:
 
 def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optional[Path] = None,
              tools: Optional[list[str]] = None, settings: Optional[dict] = None,
-             reproducible: bool = False, timeline: bool = False, tz: Optional[str] = None):
-    """Run the pipeline, printing parse issues and integrity problems on stderr."""
+             reproducible: bool = False, timeline: bool = False, tz: Optional[str] = None,
+             quiet: bool = False):
+    """Run the pipeline, printing parse issues and integrity problems on stderr (and its
+    progress, when stderr is a terminal and not `quiet`)."""
     from ..pipeline import Options, analyze
-    bar, report = progress_reporter()
+    shown = run_progress(quiet, err)
     options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
-                      settings=settings or {}, reproducible=reproducible, progress=report,
-                      timeline=timeline, tz=check_tz(tz))
+                      settings=settings or {}, reproducible=reproducible, progress=shown,
+                      reading=shown.read if shown else None, timeline=timeline,
+                      tz=check_tz(tz))
     try:
-        if bar:
-            with bar:
-                case = analyze(paths, options)
-        else:
+        with shown or nullcontext():
             case = analyze(paths, options)
     except IntakeError as exc:
         raise fail(f"{exc.path}: {exc.problem}", EXIT_USAGE) from None

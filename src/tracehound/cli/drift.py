@@ -6,11 +6,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Group
 
 from . import app
 from .common import (AS_FORMAT, TZ, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail, finish,
-                     parse_settings, run_case, table_console, warn, write_output)
+                     parse_settings, run_case, table_console, warn)
+from .common import DETAILS
+from .common import QUIET
+from .common import PRETTY, write_json
+
+DETAIL_SECTIONS = ("preservation", "aibom", "runbook")   # shown by --details, not in the JSON
 
 ENGINES = ("duckdb", "spark")
 OUTPUT_FORMATS = ("table", "json")
@@ -39,14 +43,17 @@ def _load_baseline(path: Path) -> Any:
         raise typer.Exit(2) from None
 
 
-def _render(doc: dict[str, Any], output: str, out: Optional[Path]) -> None:
-    from ..report import serialize, terminal
+def _render(doc: dict[str, Any], output: str, out: Optional[Path],
+            extra: Optional[dict[str, Any]] = None, pretty: bool = False) -> None:
+    """JSON, or the table: summary, findings, weekly metrics, evidence (and with --details
+    the `extra` sections of the case)."""
+    from ..report import terminal
     if output == "json":
-        write_output(serialize.to_json(doc), out)
+        write_json(doc, out, pretty)
         return
     with table_console(out) as console:
-        console.print(Group(terminal.evidence_table(doc), terminal.findings_table(doc),
-                            terminal.metrics_table(doc["drift_metrics"])))
+        terminal.render_case({**doc, **(extra or {})}, console, details=extra is not None,
+                             results=[terminal.metrics_table(doc["drift_metrics"])])
 
 
 @app.command()
@@ -62,6 +69,9 @@ def drift(
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
+    details: bool = DETAILS,
+    pretty: bool = PRETTY,
+    quiet: bool = QUIET,
 ) -> None:
     """Scope-creep drift: new tools, data scopes, label breaches, volume, policy hit rate and
     unapproved versions against the baseline, with each finding's escalation entry and the
@@ -78,8 +88,9 @@ def drift(
     settings = {**parse_settings(setting), "drift_engine": engine}
     try:
         case = run_case(paths, forced=as_format, tz=tz, baseline=baseline, tools=["drift"],
-                        settings=settings)
+                        settings=settings, quiet=quiet)
     except RuntimeError as exc:           # the Spark engine without Java or pyspark
         raise fail(str(exc)) from None
-    _render(drift_document(case, engine, loaded), output, out)
+    extra = {k: case.extra[k] for k in DETAIL_SECTIONS if k in case.extra} if details else None
+    _render(drift_document(case, engine, loaded), output, out, extra, pretty)
     finish(case, fail_on)

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .common import EXIT_OK, fail, finish, run_case, warn
+from .common import EXIT_OK, PRETTY, fail, finish, run_case, warn, write_json
+from .common import QUIET
 
 fixture_app = typer.Typer(help="Write reference evidence packs (generated, deterministic).",
                           no_args_is_help=True)
@@ -37,19 +38,19 @@ def kepler(
 
 @app.command()
 def demo(out: Path = typer.Option(Path("tracehound-demo"), "--out",
-                                  help="Folder for the pack, the JSON and the reports.")) -> None:
+                                  help="Folder for the pack, the JSON and the reports."),
+         pretty: bool = PRETTY, quiet: bool = QUIET) -> None:
     """The kepler case end to end: write the pack, analyze it, write JSON, HTML and PDF."""
     from ..fixtures import kepler as kepler_fixture
-    from ..report import serialize
     pack = out / "kepler-pack"
     kepler_fixture.write_pack(pack)
-    case = run_case([pack], reproducible=True)
+    case = run_case([pack], reproducible=True, quiet=quiet)
     outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
-    outputs["case JSON"].write_text(serialize.to_json(case.to_json()), encoding="utf-8")
+    doc = case.to_json()
+    write_json(doc, outputs["case JSON"], pretty)
     from ..report import html as html_report
     outputs.update(html_report.write_reports(case, out / "report.html", out / "report.pdf",
                                              reproducible=True))
-    doc = case.to_json()
     typer.echo(f"kepler case: {len(doc['evidence'])} evidence files, "
                f"{sum(len(t['steps']) for t in doc['traces'])} trace steps, "
                f"{len(doc['findings'])} findings")

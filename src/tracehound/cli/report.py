@@ -9,6 +9,7 @@ import typer
 
 from . import app
 from .common import AS_FORMAT, TZ, BASELINE, PATHS, SETTING, finish, parse_settings, run_case
+from .common import QUIET
 
 
 @app.command()
@@ -27,6 +28,7 @@ def report(
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
+    quiet: bool = QUIET,
 ) -> None:
     """A case report a lawyer and an engineer can both read: summary, steps, grants, data,
     approvals, findings with their evidence, limits, hand-off notes, declaration outline.
@@ -37,7 +39,7 @@ def report(
     from ..report.html import write_reports
     case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
                     settings=parse_settings(setting), reproducible=reproducible,
-                    timeline=timeline)
+                    timeline=timeline, quiet=quiet)
     if case.readable:
         for label, path in write_reports(case, html, pdf, reproducible).items():
             typer.echo(f"{label}: {path}")

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from . import app
+from .common import QUIET
 from .common import (AS_FORMAT, TZ, OUT, PATHS, SETTING, fail, finish, parse_settings, run_case,
                      warn, write_output)
 
@@ -21,6 +22,7 @@ def timeline(
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
     setting: list[str] = SETTING,
+    quiet: bool = QUIET,
 ) -> None:
     """Super-timeline of every event and finding across all inputs, ready for Timesketch.
 
@@ -32,7 +34,8 @@ def timeline(
     from ..report.timesketch import TIMELINE_FORMATS, render_timeline
     if output not in TIMELINE_FORMATS:
         raise fail(f"--format {output!r}: choose one of {', '.join(TIMELINE_FORMATS)}")
-    case = run_case(paths, forced=as_format, tz=tz, settings=parse_settings(setting), timeline=True)
+    case = run_case(paths, forced=as_format, tz=tz, settings=parse_settings(setting), timeline=True,
+                    quiet=quiet)
     write_output(render_timeline(case, output), out)
     untimed = case.extra.get("timeline_untimed_events", 0)
     if untimed:

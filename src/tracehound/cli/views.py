@@ -9,6 +9,7 @@ import typer
 
 from . import app
 from .common import AS_FORMAT, TZ, OUT, PATHS, fail, finish, run_case, write_output
+from .common import QUIET
 
 SIGNINS = "signins"
 
@@ -21,6 +22,7 @@ def views(
     out: Optional[Path] = OUT,
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
+    quiet: bool = QUIET,
 ) -> None:
     """Spreadsheet-safe CSV of an M365 view (timeline, suspicious, users, ips, mailbox,
     inbox_rules) or of the sign-in table (`--view signins`).
@@ -29,7 +31,7 @@ def views(
     """
     from ..report.cloud_views import signins_csv, view_csv
     tools = ["o365-views", "account-activity"]
-    case = run_case(paths, forced=as_format, tz=tz, tools=tools)
+    case = run_case(paths, forced=as_format, tz=tz, tools=tools, quiet=quiet)
     available = {v["view"]: v for v in case.artifacts.get("o365_views", [])}
     signins = case.artifacts.get("account_activity", [])
     if view is None:

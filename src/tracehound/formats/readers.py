@@ -15,6 +15,7 @@ import json
 from typing import Any, Iterable, Iterator
 
 from ..model import ParseIssue
+from .meter import METER_STEP, NEVER, current, metered
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -22,6 +23,7 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 MAX_CSV_FIELD = 64 * 1024 * 1024
+CSV_METER_ROWS = 512              # CSV lines between two reports to a watching meter
 
 
 def detect_encoding(data: bytes) -> tuple[str, int]:
@@ -82,6 +84,8 @@ def iter_file_lines(fs_path: Any, path: str) -> Iterator[tuple[int, str] | Parse
 def _utf8_lines(stream: Any, skip: int, path: str) -> Iterator[tuple[int, str] | ParseIssue]:
     """The numbered lines of a UTF-8 byte stream positioned after its BOM (`skip` bytes)."""
     offset, number, ended = skip, 0, True
+    meter = current()                 # who watches this read, asked once per file
+    mark = METER_STEP if meter else NEVER
     for number, raw in enumerate(stream, start=1):
         ended = raw.endswith(b"\n")
         body = raw[:-1] if ended else raw
@@ -92,7 +96,12 @@ def _utf8_lines(stream: Any, skip: int, path: str) -> Iterator[tuple[int, str] |
                              f"bytes are not valid UTF-8 at byte offset {offset + exc.start}")
             line = body.decode("utf-8", errors="replace")
         offset += len(raw)
+        if offset >= mark:
+            meter(offset)
+            mark = offset + METER_STEP
         yield number, line.rstrip("\r")
+    if meter:
+        meter(offset)
     if ended:         # after a final newline (or in no data at all) comes one empty line
         yield number + 1, ""
 
@@ -183,10 +192,15 @@ def load_json(data: bytes, path: str) -> tuple[Any, list[ParseIssue]]:
 
 def iter_csv(data: bytes, path: str) -> Iterator[tuple[int, dict[str, str]] | ParseIssue]:
     """Rows as {header: value}, numbered from 1 after the header. A ragged row is an issue."""
-    text, issues = decode_text(data, path)
+    meter = current()
+    with metered(None):           # decoding is quick: the rows are what takes the time
+        text, issues = decode_text(data, path)
     yield from issues
     csv.field_size_limit(MAX_CSV_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream)
+    # a watching meter gets the text's position, scaled to the file's bytes, now and then
+    scale, mark = len(data) / max(1, len(text)), CSV_METER_ROWS if meter else NEVER
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -198,9 +212,14 @@ def iter_csv(data: bytes, path: str) -> Iterator[tuple[int, dict[str, str]] | Pa
     names = [h.strip() for h in header]
     number = 0
     while True:
+        if reader.line_num >= mark:
+            meter(int(stream.tell() * scale))
+            mark = reader.line_num + CSV_METER_ROWS
         try:
             row = next(reader)
         except StopIteration:
+            if meter:
+                meter(len(data))
             return
         except csv.Error as exc:
             number += 1

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from ..report import serialize
+from ..report import case_json
 
 EXIT_UNAVAILABLE = 3
 KINDS = ("analyze", "report-html", "report-pdf", "timeline")
@@ -79,9 +79,7 @@ def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]
     with CaseStore(str(scratch)) as store:
         _findings_table(store, doc["findings"])
     os.replace(scratch, case_dir / "case.duckdb")
-    tmp = case_dir / ".case.json.partial"
-    tmp.write_text(serialize.to_json(doc), encoding="utf-8")
-    os.replace(tmp, case_dir / "case.json")
+    case_json.write_file(doc, case_dir / "case.json")
     return {"seconds": round(time.monotonic() - started, 3), "changed": case.changed,
             "readable": case.readable}
 
