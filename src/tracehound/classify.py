@@ -168,6 +168,11 @@ class Signal:
                 "refs": [r.to_json() for r in sorted(set(self.refs))[:MAX_REFS]]}
 
 
+def _members(findings: Iterable[Finding]) -> int:
+    """How many records or steps the findings stand for (a grouped finding counts each)."""
+    return sum(max(1, f.count, len(f.steps)) for f in findings)
+
+
 def _refs(findings: Iterable[Finding]) -> tuple[EvidenceRef, ...]:
     return tuple(sorted({r for f in findings for r in f.refs}))
 
@@ -187,7 +192,7 @@ class Evidence:
     def signal(self, name: str, found: Sequence[Finding], n: int | None = None,
                extra: tuple[EvidenceRef, ...] = ()) -> Signal:
         steps = sorted({s for f in found for s in _steps_of(f)})
-        text = SIGNALS[name].sentence.format(n=len(found) if n is None else n,
+        text = SIGNALS[name].sentence.format(n=_members(found) if n is None else n,
                                              k=len(steps) or len(found),
                                              steps=", ".join(map(str, steps)) or "unknown")
         return Signal(name, text + ".", _refs(found) + extra)
@@ -261,7 +266,7 @@ def _takeover_signals(ev: Evidence) -> Iterable[Signal]:
         found = signins + steps
         yield Signal("account-takeover-steps",
                      SIGNALS["account-takeover-steps"].sentence.format(
-                         accounts=", ".join(accounts), n=len(steps)) + ".",
+                         accounts=", ".join(accounts), n=_members(steps)) + ".",
                      _refs(found))
     backdoor = ev.by_rules(SIGNALS["application-backdoor"].rules)
     if backdoor and not ev.has_agent:

@@ -1,4 +1,5 @@
-"""A session log in which the agent took no action is `no-incident`, not thin evidence."""
+"""A session log in which the agent took no action is `no-incident`, not thin evidence; a
+grouped finding counts as its members in the signals."""
 
 from builders import event
 
@@ -21,3 +22,13 @@ def test_turns_without_steps_still_say_the_agent_answered():
 
 def test_no_record_at_all_stays_thin():
     assert classify([], [], [], [])["thin_evidence"] == ["no record was read"]
+
+
+def test_a_grouped_finding_counts_its_members_in_the_signal_sentence():
+    from builders import SHA_UAL, finding
+    burst = finding("inbox-rule", sha=SHA_UAL, actor="a@x.com", rule="TH-M365-INBOX-RULE",
+                    count=38)
+    verdict = classify([burst], [event("m365:ual", 1, sha=SHA_UAL)], [], [])
+    sentence = next(s["sentence"] for s in verdict["signals"]
+                    if s["signal"] == "mail-rule-tampering")
+    assert sentence.startswith("38 mail rule or forwarding change(s)")
