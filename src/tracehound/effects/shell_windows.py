@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .shell_words import Raw, Redirect, Walk
+from .shell_words import Raw, Redirect, Walk, split_outside_quotes
 from .tables import table
 
 _PS_SEPARATORS = re.compile(r"\r?\n|;|\|\||&&|\||\{|\}")
@@ -112,29 +112,11 @@ def _raw(segment: str, dialect: str, feed: int | None, cwd: str | None,
 
 
 def _segments(text: str, separators: re.Pattern[str], dialect: str) -> list[tuple[str, str]]:
-    pieces: list[tuple[str, str]] = []
-    start = i = 0
-    quote: str | None = None
-    quotes = "'\"" if dialect == "powershell" else "\""
-    escape = "`" if dialect == "powershell" else "^"
-    while i < len(text):
-        ch = text[i]
-        if ch == escape:
-            i += 2
-            continue
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in quotes:
-            quote = ch
-        else:
-            match = separators.match(text, i)
-            if match:
-                pieces.append((text[start:i], match.group(0)))
-                i = start = match.end()
-                continue
-        i += 1
-    pieces.append((text[start:], ""))
-    return [(s, op) for s, op in pieces if s.strip()]
+    """PowerShell quotes with ' and " and escapes with a backtick; cmd quotes with " and
+    escapes with a caret; either escape works inside quotes too."""
+    if dialect == "powershell":
+        return split_outside_quotes(text, separators, "'\"", "`", escape_in=(None, "'", '"'))
+    return split_outside_quotes(text, separators, '"', "^", escape_in=(None, '"'))
 
 
 def _words(segment: str, dialect: str) -> list[str]:

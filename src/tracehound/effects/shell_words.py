@@ -134,25 +134,31 @@ def _raw_of(words: list[tuple[str, bool]], feed: int | None, cwd: str | None) ->
 
 
 def _segments(text: str) -> list[tuple[str, str]]:
-    """(segment, the operator after it), splitting only outside quotes."""
+    """(segment, the operator after it), splitting only outside quotes (POSIX: a backslash
+    escapes outside quotes and inside double quotes, never inside single quotes)."""
+    return split_outside_quotes(text, _OPERATOR, "'\"", "\\", escape_in=(None, '"'))
+
+
+def split_outside_quotes(text: str, separators: re.Pattern[str], quotes: str, escape: str,
+                         escape_in: tuple[str | None, ...]) -> list[tuple[str, str]]:
+    """(segment, the separator after it) for each non-blank segment of `text`, split where
+    `separators` match outside quotes. `escape` skips the next character while the quote
+    state (None: unquoted, or the open quote) is one of `escape_in`. Shared by the POSIX and
+    the Windows shells (shell_windows.py), which differ only in these arguments."""
     pieces: list[tuple[str, str]] = []
     start = i = 0
     quote: str | None = None
     while i < len(text):
         ch = text[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "\\":
+        if ch == escape and quote in escape_in:
             i += 2
             continue
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in quotes:
+            quote = ch
         else:
-            match = _OPERATOR.match(text, i)
+            match = separators.match(text, i)
             if match:
                 pieces.append((text[start:i], match.group(0)))
                 i = start = match.end()

@@ -1,5 +1,5 @@
-"""Machine-readable renderings of a Case: JSON (CONTRACT.md; written by case_json.py), NDJSON
-and CSV of findings.
+"""Machine-readable renderings of a Case's findings: NDJSON and CSV (the case JSON itself is
+case_json.py's).
 
 Output is deterministic: keys sorted, lists already sorted by the pipeline. CSV cells that a
 spreadsheet would run as a formula (=, +, -, @, tab, CR or NUL at the start: OWASP ASVS 5.0
@@ -16,17 +16,10 @@ import json
 from typing import Any, Iterable, Sequence
 
 from ..effects.secrets import scrub
-from . import case_json
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 FINDING_COLUMNS = ("id", "time", "severity", "category", "rule", "tool", "session", "step",
                    "actor", "target", "title", "statement", "refs", "techniques")
-
-
-def to_json(document: dict[str, Any], pretty: bool = False) -> str:
-    """The case JSON as one string (small documents; files and stdout use case_json's
-    streaming writer): compact with sorted keys, or indented with `pretty`."""
-    return case_json.to_bytes(document, pretty).decode("utf-8")
 
 
 def to_ndjson(rows: list[dict[str, Any]]) -> str:
