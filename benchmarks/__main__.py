@@ -15,6 +15,7 @@ from pathlib import Path
 # One entry per benchmark module; each has main(argv) -> exit code.
 MODULES = (
     "agent_trace",
+    "agent_claude",
     "ual_cloud",
     "report_bench",
     "drift_bench",

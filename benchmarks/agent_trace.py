@@ -183,11 +183,23 @@ def measure(steps: int) -> dict:
                 "effects_share": round(effects.seconds / wall, 3)}
 
 
-def run_in_child(steps: int) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.agent_trace", "--steps",
-                          str(steps), "--single", "--json"], capture_output=True, text=True,
-                         check=True)
+def run_in_child(steps: int, module: str = "benchmarks.agent_trace",
+                 flag: str = "--steps") -> dict:
+    """One size measured in a fresh process (its peak RSS is its own): the JSON it prints."""
+    out = subprocess.run([sys.executable, "-m", module, flag, str(steps), "--single", "--json"],
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_here(measure, report, sizes: list[int], as_json: bool) -> int:
+    """`--single`: every size measured in this process; `--json` prints the last as JSON."""
+    results = [measure(n) for n in sizes]
+    if as_json:
+        print(json.dumps(results[-1]))
+    else:
+        for result in results:
+            report(result)
+    return 0
 
 
 def report(result: dict) -> None:
@@ -202,6 +214,17 @@ def report(result: dict) -> None:
     print(f"  {'':9}  findings: {json.dumps(result['findings'], sort_keys=True)}")
 
 
+def scaling(small: dict, big: dict, unit: str) -> bool:
+    """Print how the time grew with the input; True when within TARGET_SCALING of linear."""
+    ratio, cpu_ratio = big["wall_s"] / small["wall_s"], big["cpu_s"] / small["cpu_s"]
+    grow = big[unit] / small[unit]
+    ok = ratio <= TARGET_SCALING * grow
+    print(f"  scaling: {grow:.0f}x the input took {ratio:.2f}x the wall time and "
+          f"{cpu_ratio:.2f}x the CPU time (target <= {TARGET_SCALING * grow:.0f}x): "
+          f"{verdict(ok)}")
+    return ok
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -213,13 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.single:
-        results = [measure(n) for n in args.steps]
-        if args.json:
-            print(json.dumps(results[-1]))
-        else:
-            for result in results:
-                report(result)
-        return 0
+        return measure_here(measure, report, args.steps, args.json)
     print("agent trace through the seven agent tools (each size in its own process)")
     results = [run_in_child(n) for n in sorted(args.steps)]
     for result in results:
@@ -227,14 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     big = results[-1]
     verdicts = []
     if len(results) > 1:
-        small = results[-2]
-        ratio = big["wall_s"] / small["wall_s"]
-        cpu_ratio = big["cpu_s"] / small["cpu_s"]
-        grow = big["steps"] / small["steps"]
-        verdicts.append(ratio <= TARGET_SCALING * grow)
-        print(f"  scaling: {grow:.0f}x the input took {ratio:.2f}x the wall time and "
-              f"{cpu_ratio:.2f}x the CPU time (target <= {TARGET_SCALING * grow:.0f}x): "
-              f"{verdict(verdicts[-1])}")
+        verdicts.append(scaling(results[-2], big, "steps"))
     verdicts += [big["wall_s"] <= TARGET_SECONDS, big["peak_rss_mb"] <= TARGET_RSS_MB]
     print(f"  largest: {big['wall_s']:.1f} s (target <= {TARGET_SECONDS:.0f} s): "
           f"{verdict(verdicts[-2])}; peak RSS {big['peak_rss_mb']:,} MB (target <= "

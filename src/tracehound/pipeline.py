@@ -10,7 +10,7 @@ import gc
 import re
 import tempfile
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -27,6 +27,10 @@ from .sigma.merge import merge_sigma
 from .sniff import sniff
 
 SCHEMA = "tracehound/1"
+# Per-row views: in `Case.artifacts` for `tracehound views` and `--views DIR`, never in the
+# case JSON (CONTRACT.md, additions of 2026-12).
+VIEWS = ("account_activity", "azure_operations", "o365_views", "saas_cross_service",
+         "saas_timeline", "ual_users")
 Progress = Callable[[str, int, int], None]       # (what, done, total)
 # Long reads as they go: (what, bytes done, bytes total, records so far). "hashing NAME" and
 # "extracting NAME" (archive bytes read) during intake, the hashing maybe from its own thread;
@@ -47,6 +51,7 @@ class Options:
     store_path: str = ":memory:"                  # a file keeps the case store (web UI cases)
     timeline: bool = False                         # build the super-timeline into case.extra
     tz: str | None = None                          # --tz: the zone of times that name none
+    views: bool = True            # build the per-row views (VIEWS); off, their tools skip them
 
 
 @dataclass
@@ -73,6 +78,12 @@ class Case:
         return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__)
 
     def to_json(self) -> dict[str, Any]:
+        """The case JSON: the findings' document. Per-row views (VIEWS) stay in `artifacts`
+        for `tracehound views` and `--views DIR`; a graph past 2,000 nodes is summarized
+        (the whole graph goes to DIR/graphs/<kind>.dot); text many findings share is written
+        once in `shared` (correlate/shared_text.py)."""
+        from .correlate.graph import summarize_graph
+        from .correlate.shared_text import share_details, unique_refs
         out: dict[str, Any] = {
             "schema": SCHEMA,
             "engine": {"name": "tracehound", "version": __version__},
@@ -82,20 +93,24 @@ class Case:
                 for e in self.evidence
             ],
             "traces": self.artifacts.get("traces", []),
-            "findings": [f.to_json() for f in self.findings],
-            "graphs": self.artifacts.get("graphs", []),
-            "classification": self.classification,
+            "findings": [unique_refs(f.to_json()) for f in self.findings],
+            "graphs": [summarize_graph(g) for g in self.artifacts.get("graphs", [])],
+            "classification": unique_refs(self.classification),
             "parse_issues": [i.to_json() for i in self.parse_issues],
         }
         for key in sorted(self.artifacts):          # further tool outputs, e.g. drift_metrics
-            if key not in ("traces", "graphs"):
+            if key not in ("traces", "graphs") and key not in VIEWS:
                 out[key] = self.artifacts[key]
         for key in sorted(self.extra):
             out[key] = self.extra[key]
         # Evidence text is attacker-controlled and may hold secrets: every section is
         # scrubbed (the traces' steps are built scrubbed: they are the large section).
-        return {key: value if key == "traces" else scrub_json(value)
-                for key, value in out.items()}
+        out = {key: value if key == "traces" else scrub_json(value)
+               for key, value in out.items()}
+        out["findings"], shared = share_details(out["findings"])
+        if shared:
+            out["shared"] = shared
+        return out
 
 
 def locator_key(locator: str) -> tuple:
@@ -261,7 +276,11 @@ def parse_one(source: Source, forced: str | None, store: Any = None,
     if store is not None and source.size >= BULK_BYTES:
         if watch:
             watch("loading", 0, 0)
-            with store.watched(lambda share: watch("loading", int(share * source.size), 0)):
+            # DuckDB's progress of the load query, or the loader's own (`bulk_meter`: it reads
+            # on a connection of its own and reports its offset through formats/meter.py)
+            with metered(lambda offset: watch("loading", offset, 0)), (
+                    nullcontext() if getattr(parser, "bulk_meter", False) else
+                    store.watched(lambda share: watch("loading", int(share * source.size), 0))):
                 bulk = parser.bulk_load(source, store)
         else:
             bulk = parser.bulk_load(source, store)
@@ -300,9 +319,12 @@ def _guarded(parser: Any, source: Source) -> Iterator[Event | ParseIssue]:
 
 
 def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | None,
-                  progress: Progress | None
+                  progress: Progress | None, views: bool = True
                   ) -> tuple[list[Finding], dict[str, list], list[dict[str, Any]]]:
     """Findings, artifacts and a status row per tool (success / no-findings / error).
+    Without `views`, a tool whose artifacts are only per-row views (ARTIFACTS_ARE_VIEWS) is
+    not asked for them: they are not in the case JSON, and at a million rows they cost
+    seconds.
 
     A tool that raises does not take the others down: its error is recorded in its status
     row (and printed by the CLI), the rest of the case is still analyzed.
@@ -318,7 +340,8 @@ def run_analyzers(events: Sequence[Event], ctx: Context, names: Sequence[str] | 
         mine = _events_for(analyzer, events, ctx)
         try:
             found = list(analyzer.run(mine, ctx))
-            extra = analyzer.artifacts(mine, ctx)
+            extra = (analyzer.artifacts(mine, ctx)
+                     if views or not analyzer.ARTIFACTS_ARE_VIEWS else {})
         except Exception as exc:  # noqa: BLE001 - reported as the tool's ERROR status
             runs.append({"tool": analyzer.NAME, "version": analyzer.VERSION, "status": "error",
                          "findings": 0, "error": f"{type(exc).__name__}: {exc}"})
@@ -369,7 +392,7 @@ def analyze(paths: Iterable[str | Path], options: Options | None = None) -> Case
         ctx = Context(evidence=evidence, baseline=baseline, settings=options.settings,
                       store=store)
         findings, artifacts, runs = run_analyzers(events, ctx, options.tools,
-                                                  options.progress)
+                                                  options.progress, options.views)
         findings = cite_copies(findings, copies.kept)
         findings = merge_sigma(findings)   # a Sigma hit on our finding's refs folds into it
         ctx.shared.clear()        # what the tools shared (traces, steps) ends with the tools

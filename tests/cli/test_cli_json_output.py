@@ -43,7 +43,7 @@ def invoke(*args) -> bytes:
 def test_analyze_writes_compact_sorted_json_and_pretty_on_request(pack, tmp_path):
     compact = invoke("analyze", pack, "--format", "json")
     doc = json.loads(compact)
-    assert compact == reference(doc) and compact.startswith(b'{"account_activity":')
+    assert compact == reference(doc) and compact.startswith(b'{"aibom":')
     pretty = invoke("analyze", pack, "--format", "json", "--pretty")
     assert json.loads(pretty) == doc and pretty == reference(doc, pretty=True)
     out = tmp_path / "case.json"

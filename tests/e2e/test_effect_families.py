@@ -130,8 +130,11 @@ def test_a_step_beyond_the_envelope_says_who_allowed_the_twin(tmp_path):
                     ["git commit -am fix", "git push origin main"]).analyze(tmp_path)
     [trace] = case.to_json()["traces"]
     push = trace["steps"][1]
-    assert push["allowed_by"][0]["source"] == "turn"
-    assert "push it to main" in push["allowed_by"][0]["text"]
+    allowed = push["allowed_by"][0]
+    assert allowed["source"] == "turn"
+    assert "push it to main" in allowed["quote"]          # the quote once, the turn by index
+    assert trace["turns"][allowed["turn"]]["text"] == "Commit the fix and push it to main."
+    assert set(allowed) == {"source", "turn", "quote"}
 
 
 # -- the five misses of issue 13 ------------------------------------------------------------

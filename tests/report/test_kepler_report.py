@@ -29,7 +29,8 @@ TRACEHOUND = Path(sys.executable).with_name("tracehound")
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """The pack written to a fresh folder and analyzed by its relative path (so no absolute
-    path reaches the report), rendered as HTML and PDF with --reproducible."""
+    path reaches the report), rendered as HTML, and as the print edition and its PDF, with
+    --reproducible."""
     root = tmp_path_factory.mktemp("kepler")
     kepler.write_pack(root / "kepler-pack")
     here = os.getcwd()
@@ -37,12 +38,13 @@ def rendered(tmp_path_factory):
     try:
         case = analyze(["kepler-pack"], Options(reproducible=True))
         html = render_html(case, reproducible=True)
+        printed = render_html(case, reproducible=True, printed=True)
     finally:
         os.chdir(here)
-    data, refused = pdf_bytes(html, True)
+    data, refused = pdf_bytes(printed, True)
     (root / "report.pdf").write_bytes(data)
-    return {"root": root, "case": case, "html": html, "pdf": root / "report.pdf",
-            "refused": refused}
+    return {"root": root, "case": case, "html": html, "printed": printed,
+            "pdf": root / "report.pdf", "refused": refused}
 
 
 def normalized(html: str) -> str:
@@ -191,6 +193,58 @@ def test_command_line_rerun_is_byte_identical(rendered):
     assert (root / "cli.html").read_text(encoding="utf-8") == rendered["html"]
     assert (root / "cli.pdf").read_bytes() == rendered["pdf"].read_bytes()
     assert "HTML report: cli.html" in done.stdout and "PDF report: cli.pdf" in done.stdout
+
+
+def test_print_edition_keeps_every_finding_with_its_evidence_refs(rendered):
+    html, printed = rendered["html"], rendered["printed"]
+    for finding in rendered["case"].findings:
+        pattern = rf'<div class="finding" id="f-{finding.id}">(.*?)</div>'
+        screen, paper = re.search(pattern, html, re.S), re.search(pattern, printed, re.S)
+        assert screen and paper, finding.rule
+        refs = re.findall(r'<a class="ref"[^>]*>(E\d+) [^<]*? · ([^<]+)</a>', screen.group(1))
+        assert refs, finding.rule
+        for code, locator in refs:
+            assert f'<span class="ref">{code} {locator}</span>' in paper.group(1)
+        assert re.findall(r"\+\d+ more", screen.group(1)) == re.findall(r"\+\d+ more",
+                                                                       paper.group(1))
+        for part in (finding.tool, finding.engine_version):
+            assert part in paper.group(1)
+
+
+def test_print_edition_says_what_it_leaves_to_the_html_report(rendered):
+    printed = text_of(rendered["printed"])
+    runs = re.findall(r"(\d+) plain enumeration call\(s\), no finding and no approver on "
+                      r"record: .*?\. Each is listed with its evidence in the HTML report\.",
+                      printed)
+    listed = re.findall(r'<tr id="t1-s(\d+)">', rendered["printed"])
+    assert sum(int(n) for n in runs) + len(listed) == 26
+    assert {"10", "13", "14", "17", "18", "19"} <= set(listed)
+    assert "quoted in the appendix of the HTML report, not in print" in printed
+    assert 'id="ev-' not in rendered["printed"]             # no excerpt, no dangling link
+    assert "listed with their SHA-256 in the preservation log (E1 to E9)" in printed
+    assert find_claims(report_prose(rendered["printed"])) == []
+
+
+def test_the_pdf_names_every_finding(rendered):
+    done = subprocess.run(["pdftotext", str(rendered["pdf"]), "-"], capture_output=True,
+                          check=True, timeout=60, text=True)
+    text = re.sub(r"\s+", " ", done.stdout)
+    for number in range(1, len(rendered["case"].findings) + 1):
+        assert re.search(rf"\bF{number}\b", text), number
+    assert "Preservation log" in text and "page 1 of" in text
+
+
+@pytest.mark.skipif(not TRACEHOUND.exists(), reason="tracehound script not installed")
+def test_demo_outputs_are_byte_identical_across_runs(tmp_path):
+    outputs = ("case.json", "report.html", "report.pdf")
+    seen = []
+    for _ in range(2):
+        done = subprocess.run([str(TRACEHOUND), "demo", "--out", "demo", "--quiet"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        seen.append([(tmp_path / "demo" / name).read_bytes() for name in outputs])
+    assert seen[0] == seen[1]
+    assert b"kepler-sre-agent-01" in seen[0][1] and seen[0][2].startswith(b"%PDF-")
 
 
 def test_command_needs_an_html_path(rendered):

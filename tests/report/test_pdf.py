@@ -10,7 +10,7 @@ import pytest
 
 from report_builders import write_case
 from tracehound.report.html import render_html, write_reports
-from tracehound.report.pdf import pdf_bytes
+from tracehound.report.pdf import PdfWorker, PdfWorkerError, pdf_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None,
                                 reason="poppler-utils (pdftoppm) is not installed")
@@ -19,14 +19,17 @@ MIN_INK = 0.02          # share of non-white pixels on page 1
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    """Two reproducible runs: one through pdf_bytes (keeping the refused URLs), one through
-    write_reports on a case rebuilt from the same files."""
+    """Two reproducible runs: one through pdf_bytes on the print edition (keeping the refused
+    URLs), one through write_reports on a case rebuilt from the same files."""
     root = tmp_path_factory.mktemp("pdf")
-    html = render_html(write_case(root / "ev"), reproducible=True)
-    data, refused = pdf_bytes(html, True)
+    case = write_case(root / "ev")
+    html = render_html(case, reproducible=True)
+    printed = render_html(case, reproducible=True, printed=True)
+    data, refused = pdf_bytes(printed, True)
     (root / "a.html").write_text(html, encoding="utf-8")
     (root / "a.pdf").write_bytes(data)
-    first = {"HTML report": root / "a.html", "PDF report": root / "a.pdf", "refused": refused}
+    first = {"HTML report": root / "a.html", "PDF report": root / "a.pdf", "refused": refused,
+             "printed": printed}
     second = write_reports(write_case(root / "ev"), root / "b.html", root / "b.pdf",
                            reproducible=True)
     return first, second
@@ -110,3 +113,17 @@ def test_live_pdf_carries_its_generation_time(tmp_path):
     case = write_case(tmp_path / "ev", extra=False)
     written = write_reports(case, tmp_path / "r.html", tmp_path / "r.pdf", reproducible=False)
     assert "CreationDate" in pdf_info(written["PDF report"])
+
+
+def test_the_pdf_worker_renders_the_same_bytes(written):
+    with PdfWorker() as worker:
+        assert worker.pdf_bytes(written[0]["printed"], True) == \
+            written[0]["PDF report"].read_bytes()
+        worker.submit("<!DOCTYPE html><html><body><p>again</p></body></html>", True)
+        assert worker.result().startswith(b"%PDF-")
+
+
+def test_a_failure_in_the_pdf_worker_is_raised_in_the_caller():
+    with PdfWorker() as worker:
+        with pytest.raises(PdfWorkerError, match="rendering the PDF failed"):
+            worker.pdf_bytes(None, True)                  # not HTML: WeasyPrint raises

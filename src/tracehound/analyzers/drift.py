@@ -23,11 +23,21 @@ SHARED_KEY = "drift_result"
 
 def drift_result(events: Sequence[Event], ctx: Context) -> DriftResult | None:
     """The engine's result for this case: computed once, kept in ctx.shared for artifacts()."""
-    if ctx.baseline is None or not events:
+    if ctx.baseline is None or not (events or _bulk_loaded(ctx)):
         return None
     if SHARED_KEY not in ctx.shared:
         ctx.shared[SHARED_KEY] = _compute(events, ctx)
     return ctx.shared[SHARED_KEY]
+
+
+def _bulk_loaded(ctx: Context) -> bool:
+    """Whether the case store holds records a bulk loader put there without Python events
+    (a large Copilot export)."""
+    if ctx.store is None:
+        return False
+    return ctx.store.con.execute(
+        "SELECT count(*) > 0 FROM (SELECT 1 FROM events WHERE source IN "
+        "('copilot:interaction', 'decision:log', 'agent:tool_call') LIMIT 1)").fetchone()[0]
 
 
 def _compute(events: Sequence[Event], ctx: Context) -> DriftResult:

@@ -48,6 +48,8 @@ class Analyzer:
     FAMILY: ClassVar[str] = "agent"              # agent | cloud | drift
     TITLE: ClassVar[str] = ""                    # what it does, for `tracehound tools`
     CONSUMES: ClassVar[tuple[str, ...]] = ()     # Event.source prefixes it reads ("agent:")
+    # True when artifacts() gives only per-row views (pipeline.VIEWS): built only when asked
+    ARTIFACTS_ARE_VIEWS: ClassVar[bool] = False
 
     @property
     def engine_version(self) -> str:

@@ -59,6 +59,10 @@ def analyze(
     details: bool = DETAILS,
     pretty: bool = PRETTY,
     quiet: bool = QUIET,
+    views: Optional[Path] = typer.Option(None, "--views", help="Also write every per-row "
+                                         "view into this folder (<view>.csv, <view>.jsonl) "
+                                         "and every graph whole (graphs/<kind>.dot).",
+                                         file_okay=False),
 ) -> None:
     """Run every tool on the evidence: sha256 and format of each file, traces, findings.
 
@@ -74,8 +78,15 @@ def analyze(
     if no_default_sigma:
         settings["sigma_defaults"] = False
     case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
-                    settings=settings, reproducible=reproducible, quiet=quiet)
+                    settings=settings, reproducible=reproducible, quiet=quiet,
+                    views=views is not None)
     _emit(case, output, out, details, pretty)
+    if views is not None:
+        from ..report.views_files import write_views
+        try:
+            write_views(case.artifacts, views)
+        except OSError as exc:
+            raise fail(f"--views {str(views)!r}: {exc.strerror or exc}") from None
     finish(case, fail_on)
 
 

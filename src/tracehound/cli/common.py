@@ -139,15 +139,16 @@ def check_tz(value: Optional[str]) -> Optional[str]:
 def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optional[Path] = None,
              tools: Optional[list[str]] = None, settings: Optional[dict] = None,
              reproducible: bool = False, timeline: bool = False, tz: Optional[str] = None,
-             quiet: bool = False):
+             quiet: bool = False, views: bool = False):
     """Run the pipeline, printing parse issues and integrity problems on stderr (and its
-    progress, when stderr is a terminal and not `quiet`)."""
+    progress, when stderr is a terminal and not `quiet`). The per-row views are built only
+    with `views`."""
     from ..pipeline import Options, analyze
     shown = run_progress(quiet, err)
     options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
                       settings=settings or {}, reproducible=reproducible, progress=shown,
                       reading=shown.read if shown else None, timeline=timeline,
-                      tz=check_tz(tz))
+                      tz=check_tz(tz), views=views)
     try:
         with shown or nullcontext():
             case = analyze(paths, options)

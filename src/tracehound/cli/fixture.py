@@ -42,15 +42,18 @@ def demo(out: Path = typer.Option(Path("tracehound-demo"), "--out",
          pretty: bool = PRETTY, quiet: bool = QUIET) -> None:
     """The kepler case end to end: write the pack, analyze it, write JSON, HTML and PDF."""
     from ..fixtures import kepler as kepler_fixture
-    pack = out / "kepler-pack"
-    kepler_fixture.write_pack(pack)
-    case = run_case([pack], reproducible=True, quiet=quiet)
-    outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
-    doc = case.to_json()
-    write_json(doc, outputs["case JSON"], pretty)
-    from ..report import html as html_report
-    outputs.update(html_report.write_reports(case, out / "report.html", out / "report.pdf",
-                                             reproducible=True))
+    from ..report.pdf import PdfWorker
+    with PdfWorker() as worker:         # imports WeasyPrint while the case is analyzed
+        pack = out / "kepler-pack"
+        kepler_fixture.write_pack(pack)
+        case = run_case([pack], reproducible=True, quiet=quiet)
+        outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
+        doc = case.to_json()
+        write_json(doc, outputs["case JSON"], pretty)
+        from ..report import html as html_report
+        outputs.update(html_report.write_reports(case, out / "report.html",
+                                                 out / "report.pdf", reproducible=True,
+                                                 worker=worker))
     typer.echo(f"kepler case: {len(doc['evidence'])} evidence files, "
                f"{sum(len(t['steps']) for t in doc['traces'])} trace steps, "
                f"{len(doc['findings'])} findings")

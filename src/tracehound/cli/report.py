@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
@@ -17,8 +18,11 @@ def report(
     paths: list[Path] = PATHS,
     html: Path = typer.Option(..., "--html", help="Write the HTML report to this file.",
                               dir_okay=False),
-    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the PDF to this file.",
-                                       dir_okay=False),
+    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the PDF to this file: "
+                                       "the print edition, with every finding and its "
+                                       "evidence references; plain enumeration steps are "
+                                       "summarized and the evidence excerpts left to the "
+                                       "HTML.", dir_okay=False),
     baseline: Optional[Path] = BASELINE,
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out every "
                                       "wall-clock time (generation and hashing times): two "
@@ -37,10 +41,14 @@ def report(
     Example: tracehound report kepler-pack --html kepler.html --pdf kepler.pdf --reproducible
     """
     from ..report.html import write_reports
-    case = run_case(paths, forced=as_format, tz=tz, baseline=baseline,
-                    settings=parse_settings(setting), reproducible=reproducible,
-                    timeline=timeline, quiet=quiet)
-    if case.readable:
-        for label, path in write_reports(case, html, pdf, reproducible).items():
-            typer.echo(f"{label}: {path}")
+    from ..report.pdf import PdfWorker
+    settings = parse_settings(setting)
+    # with --pdf, a child process imports WeasyPrint while the case is analyzed
+    with PdfWorker() if pdf else nullcontext() as worker:
+        case = run_case(paths, forced=as_format, tz=tz, baseline=baseline, settings=settings,
+                        reproducible=reproducible, timeline=timeline, quiet=quiet)
+        if case.readable:
+            for label, path in write_reports(case, html, pdf, reproducible,
+                                             worker=worker).items():
+                typer.echo(f"{label}: {path}")
     finish(case, None)

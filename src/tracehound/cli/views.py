@@ -1,50 +1,63 @@
-"""`tracehound views PATH... [--view NAME] [--out FILE]`: the cloud tools' views as CSV."""
+"""`tracehound views PATH... [--view NAME] [--out FILE]`: the tools' per-row views as CSV or
+JSON lines (they are not in the case JSON: report/views_files.py)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from . import app
-from .common import AS_FORMAT, TZ, OUT, PATHS, fail, finish, run_case, write_output
+from .common import AS_FORMAT, TZ, OUT, PATHS, fail, finish, run_case
 from .common import QUIET
 
-SIGNINS = "signins"
+# the tools whose artifacts are per-row views
+VIEW_TOOLS = ["ual-analyzer", "saas-correlator", "o365-views", "account-activity",
+              "azure-activity"]
 
 
 @app.command()
 def views(
     paths: list[Path] = PATHS,
-    view: Optional[str] = typer.Option(None, "--view", help="Which view to write as CSV "
-                                       "(omit to list the views and their row counts)."),
+    view: Optional[str] = typer.Option(None, "--view", help="Which view to write (omit to "
+                                       "list the views and their row counts)."),
     out: Optional[Path] = OUT,
     as_format: Optional[str] = AS_FORMAT,
     tz: Optional[str] = TZ,
     quiet: bool = QUIET,
 ) -> None:
-    """Spreadsheet-safe CSV of an M365 view (timeline, suspicious, users, ips, mailbox,
-    inbox_rules) or of the sign-in table (`--view signins`).
+    """A per-row view as spreadsheet-safe CSV, or as JSON lines when --out ends in .jsonl:
+    the M365 views (timeline, suspicious, users, ips, mailbox, inbox_rules), the sign-in
+    table (signins), UAL activity per user (ual_users), the SaaS timeline (saas_timeline,
+    saas_cross_service) and Azure operations (azure_operations).
 
     Example: tracehound views ual-export.csv --view inbox_rules --out inbox-rules.csv
     """
-    from ..report.cloud_views import signins_csv, view_csv
-    tools = ["o365-views", "account-activity"]
-    case = run_case(paths, forced=as_format, tz=tz, tools=tools, quiet=quiet)
-    available = {v["view"]: v for v in case.artifacts.get("o365_views", [])}
-    signins = case.artifacts.get("account_activity", [])
+    from ..report import views_files
+    case = run_case(paths, forced=as_format, tz=tz, tools=VIEW_TOOLS, quiet=quiet,
+                    views=True)
+    available = views_files.views_of(case.artifacts)
     if view is None:
-        for name, entry in sorted(available.items()):
-            typer.echo(f"{name}\t{entry['total']} rows")
-        typer.echo(f"{SIGNINS}\t{len(signins)} rows")
+        for name, entry in available.items():
+            typer.echo(f"{name}\t{entry.total} rows")
         finish(case, None)
-    if view == SIGNINS:
-        text = signins_csv(list(signins))
-    elif view in available:
-        text = view_csv(available[view])
+    chosen = available.get(views_files.resolve(view))
+    if chosen is None:
+        raise fail(f"--view {view!r}: choose one of {', '.join(available)}")
+    jsonl = out is not None and out.suffix.lower() == ".jsonl"
+    chunks = views_files.view_bytes(chosen, jsonl)
+    if out:
+        views_files.write_atomic(out, chunks)
     else:
-        names = ", ".join(sorted(available) + [SIGNINS])
-        raise fail(f"--view {view!r}: choose one of {names}")
-    write_output(text, out)
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        for chunk in chunks:
+            if binary is not None:
+                binary.write(chunk)
+            else:
+                sys.stdout.write(chunk.decode("utf-8"))
+        if binary is not None:
+            binary.flush()
     finish(case, None)

@@ -23,16 +23,19 @@ from typing import Any, Iterable, Sequence
 from ..analyzers.cloud.cloud_tables import IS_SIGNIN
 from ..analyzers.cloud.signin_addresses import address_key
 from ..model import SEVERITY_RANK, EvidenceRef, Finding
+from ..store import events_with_attrs
 
 RULE, TOOL, VERSION = "TH-CLOUD-ADDRESS-CHAIN", "address-chain", "1"
 SIGNIN_RULES = ("TH-SIGNIN-NEW-ADDRESS", "TH-SIGNIN-ANOMALY", "TH-SIGNIN-PASSWORD-SPRAY")
 MAX_ACCOUNTS = 10
 MAX_REFS = 200
 WINDOW = timedelta(hours=24)
+# over store.events_with_attrs(con, ["client_ip"]): a bulk-loaded row's address is a typed
+# column, not read out of an attrs JSON built for it
 SIGNINS = f"""
-SELECT time, lower(actor_id) AS actor, attrs->>'$.client_ip' AS ip, sha256, locator
-FROM events WHERE ({IS_SIGNIN}) AND outcome = 'success' AND actor_id IS NOT NULL
-  AND attrs->>'$.client_ip' IS NOT NULL
+SELECT time, lower(actor_id) AS actor, _attrs[1] AS ip, sha256, locator
+FROM ({{events}}) WHERE ({IS_SIGNIN}) AND outcome = 'success' AND actor_id IS NOT NULL
+  AND _attrs[1] IS NOT NULL
 ORDER BY time, sha256, locator
 """
 
@@ -61,7 +64,8 @@ def address_chains(findings: Sequence[Finding], store: Any, engine_version: str 
     if not anchors or store is None:
         return []
     signins: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    cursor = store.con.execute(SIGNINS)
+    cursor = store.con.execute(SIGNINS.format(events=events_with_attrs(store.con,
+                                                                       ["client_ip"])))
     names = [c[0] for c in cursor.description]
     for values in cursor.fetchall():
         row = dict(zip(names, values))

@@ -9,8 +9,10 @@ joins two events.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from datetime import datetime
 from operator import eq, itemgetter
 from typing import Any, Sequence
@@ -194,6 +196,9 @@ def execution_graph(events: Sequence[Event], traces: Sequence[dict] = ()
     # caused), so edges with equal (from, to) are equal and need no sort by kind.
     edges.sort(key=itemgetter("to"))
     edges.sort(key=itemgetter("from"))
+    # two calls with one step number (a log that repeats an index) are one node: one edge
+    edges = [e for i, e in enumerate(edges) if not i or e["from"] != edges[i - 1]["from"]
+             or e["to"] != edges[i - 1]["to"]]
     return {"kind": "execution-graph", "nodes": [nodes[key] for key in sorted(nodes)],
             "edges": edges}
 
@@ -229,3 +234,103 @@ def _call_nodes(calls: list[Event], shared: _TraceRefs) -> tuple[dict[str, dict]
             parent = known["id"] if known is not None else parent     # one text per id
         edges.append(_edge(parent, step_id, "called"))
     return nodes, edges
+
+
+# -- the case JSON's form of a large graph ----------------------------------------------------
+
+SUMMARY_NODES = 2_000        # a graph with more nodes than this is summarized in the case JSON
+TOP_NODES = 50               # the nodes of highest degree a summary keeps
+
+
+def out_of_scope(node: Any) -> bool:
+    """How graph nodes mark scope: `scope: out-of-scope` (the MCP call graph), or the flags
+    `out_of_scope: true` / `in_scope: false`."""
+    if not isinstance(node, dict):
+        return False
+    return (str(node.get("scope") or "").lower() == "out-of-scope"
+            or node.get("out_of_scope") is True or node.get("in_scope") is False)
+
+
+def _ends(edge: Any) -> tuple[str, str] | None:
+    if isinstance(edge, dict):
+        a, b = edge.get("from"), edge.get("to")
+    elif isinstance(edge, (list, tuple)) and len(edge) >= 2:
+        a, b = edge[0], edge[1]
+    else:
+        return None
+    return None if a is None or b is None else (str(a), str(b))
+
+
+def summarize_graph(graph: dict[str, Any], limit: int = SUMMARY_NODES, top: int = TOP_NODES
+                    ) -> dict[str, Any]:
+    """The graph as the case JSON keeps it: whole up to `limit` nodes; past that its counts
+    by node kind, every out-of-scope branch whole (the topmost out-of-scope node and every
+    node beneath it), the `top` nodes of highest degree (ties by id) and the edges among the
+    kept nodes, flagged `summarized` with the totals. The whole graph is written as DOT
+    under `--views DIR` (report/dot_file.py)."""
+    nodes = [n for n in graph.get("nodes") or () if isinstance(n, dict)]
+    if len(nodes) <= limit:
+        return graph
+    edges = list(graph.get("edges") or ())
+    ends = _all_ends(edges)
+    keys = [n.get("id") for n in nodes]
+    if not all(type(key) is str for key in keys):
+        keys = [str(key) for key in keys]
+    ids = dict(zip(keys, nodes))
+    degree = Counter(a for a, _ in filter(None, ends))
+    degree.update(b for _, b in filter(None, ends))
+    kept = set(_top_degree(ids, degree, top)) | _branches(ids, ends)
+    kinds = Counter(str(n.get("kind") or "unknown") for n in nodes)
+    summary = {key: value for key, value in graph.items() if key not in ("nodes", "edges")}
+    summary.update({
+        "summarized": True,
+        "totals": {"nodes": len(nodes), "edges": len(edges)},
+        "node_kinds": dict(sorted(kinds.items())),
+        "nodes": [n for key, n in zip(keys, nodes) if key in kept],
+        "edges": [e for e, pair in zip(edges, ends)
+                  if pair is not None and pair[0] in kept and pair[1] in kept],
+    })
+    return summary
+
+
+def _all_ends(edges: list) -> list[tuple[str, str] | None]:
+    """(from, to) of every edge, None for one without both; plain {"from", "to"} dicts of
+    str (every graph tracehound builds) without a call per edge."""
+    try:
+        pairs = [(e["from"], e["to"]) for e in edges]
+    except (KeyError, TypeError):
+        return [_ends(e) for e in edges]
+    if all(type(a) is str and type(b) is str for a, b in pairs):
+        return pairs
+    return [_ends(e) for e in edges]
+
+
+def _top_degree(ids: dict[str, Any], degree: Counter, top: int) -> list[str]:
+    """The `top` node ids of highest degree, ties by id; only the ids at or above the
+    top-th degree are sorted."""
+    values = heapq.nlargest(top, degree.values())   # (an edge may name a node not listed)
+    floor = values[-1] if len(values) == top else 0
+    candidates = [key for key, n in degree.items() if n >= floor and key in ids] \
+        if floor else []
+    if len(candidates) < top:
+        candidates = list(ids)
+    return sorted(candidates, key=lambda key: (-degree[key], key))[:top]
+
+
+def _branches(ids: dict[str, Any], ends: Sequence[tuple[str, str] | None]) -> set[str]:
+    """Every out-of-scope node with every node it leads to."""
+    pending = [key for key, node in ids.items() if ("scope" in node or "out_of_scope" in node
+                                                    or "in_scope" in node) and out_of_scope(node)]
+    if not pending:
+        return set()
+    children: dict[str, list[str]] = {}
+    for pair in ends:
+        if pair is not None:
+            children.setdefault(pair[0], []).append(pair[1])
+    found: set[str] = set()
+    while pending:
+        key = pending.pop()
+        if key in ids and key not in found:
+            found.add(key)
+            pending.extend(children.get(key, ()))
+    return found

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:                       # sqlglot is imported by the Spark path only (~40 ms)
+    from sqlglot import exp
 
 SQL_DIR = Path(__file__).with_name("sql")
 SOURCES = ("copilot:interaction", "decision:log", "agent:tool_call")
@@ -93,6 +94,8 @@ def result_sql(key: str) -> str:
 
 
 def _spark_function(node: exp.Expression) -> exp.Expression:
+    import sqlglot
+    from sqlglot import exp
     if isinstance(node, exp.Anonymous) and node.name.lower() in _SPARK_FUNCTIONS:
         template = sqlglot.parse_one(_SPARK_FUNCTIONS[node.name.lower()], read="spark")
         args = dict(zip(("__a", "__b"), node.expressions))
@@ -104,5 +107,6 @@ def _spark_function(node: exp.Expression) -> exp.Expression:
 @lru_cache(maxsize=None)
 def to_spark(sql: str) -> str:
     """The statement in Spark SQL: sqlglot's transpilation plus the two functions above."""
+    import sqlglot
     tree = sqlglot.parse_one(sql, read="duckdb")
     return tree.transform(_spark_function).sql(dialect="spark")

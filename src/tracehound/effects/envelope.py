@@ -419,8 +419,7 @@ def judge(effect: Effect, envelope: Envelope, instructions: Instructions | None 
         decision = instructions.decide(effect, turn, seen)
         awaiting = None if approval == "approved" or effect.kind in READING_KINDS else \
             instructions.awaiting(effect, turn, seen)
-        unresolved = tuple(d for d in instructions.in_force(turn) if not d.resolved
-                           and d.kind != "grant" and effect.kind in d.effects)
+        unresolved = instructions.unresolved_in_force(turn, effect.kind)
     else:                                   # nothing said: only the envelope decides
         decision, awaiting, unresolved = _UNDECIDED, None, ()
     common = {"effect": effect, "awaiting": awaiting, "unresolved": unresolved,

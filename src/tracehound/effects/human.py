@@ -19,6 +19,7 @@ another way can be told (`rejected_then_achieved`).
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Collection, Iterable, Mapping
@@ -26,6 +27,7 @@ from typing import Any, Collection, Iterable, Mapping
 from ..model import EvidenceRef
 from .clauses import STANDING, Condition, Directive, read_sentence
 from .coverage import branch_of, covers
+from .directive_index import KindIndex, force_keys
 from .kinds import READING_KINDS, Effect
 from .phrases import load_table
 from .prose import language_of, paragraphs, prose_lines, sentences
@@ -220,7 +222,11 @@ class Decision:
 
 class Instructions:
     """Every directive of one session, in order: standing ones (instruction files) first,
-    then each typed turn's."""
+    then each typed turn's.
+
+    A session may hold thousands of turns: every question is answered from indexes (the
+    directives of each effect kind in order, the turns that grant, name files or could not
+    be read), never by walking all the directives stated so far for each effect."""
 
     def __init__(self, turns: Iterable[TurnReading] = (),
                  standing: Iterable[TurnReading] = ()):
@@ -234,6 +240,29 @@ class Instructions:
         self._task_bound = frozenset(d for d in self.directives if d.kind == "prohibit"
                                      and d.turn != STANDING and (d.turn, d.quote) in grants)
         self._in_force_cache: dict[int, tuple[Directive, ...]] = {}
+        # the turns (after the standing ones) that grant something, in order
+        self._granting = sorted({d.turn for d in self.directives
+                                 if d.kind == "grant" and d.turn > STANDING})
+        # per effect kind: its directives in order, their turns, and where its prohibitions
+        # and approval waits stand in that list
+        by_kind: dict[str, list[Directive]] = {}
+        for d in self.directives:
+            for kind in d.effects:
+                by_kind.setdefault(kind, []).append(d)
+        self._by_kind = {kind: KindIndex(found) for kind, found in by_kind.items()}
+        self._naming = tuple(r for r in self.turns if r.named)
+        self._naming_turns = tuple(r.turn for r in self._naming)
+        self._unread = tuple(r for r in self.turns
+                             if not r.intent_parsed and r.words >= TASK_WORDS)
+        self._unread_turns = tuple(r.turn for r in self._unread)
+        self._open = tuple((position, d) for position, d in enumerate(self.directives)
+                           if not d.resolved and d.kind != "grant")
+        self._keyed: dict[tuple[str, str, str | None], list[int]] = {}
+        if self._open:
+            for position, d in enumerate(self.directives):
+                for key in force_keys(d):
+                    self._keyed.setdefault(key, []).append(position)
+        self._open_cache: dict[tuple[int, str], tuple[Directive, ...]] = {}
 
     @property
     def missing(self) -> bool:
@@ -248,6 +277,13 @@ class Instructions:
     def not_parsed(self) -> tuple[TurnReading, ...]:
         return tuple(r for r in self.standing + self.turns if not r.intent_parsed)
 
+    def _lapsed(self, d: Directive, limit: int) -> bool:
+        """A task restriction a newer task (a later granting turn up to `limit`) ended."""
+        if d not in self._task_bound:
+            return False
+        after = bisect_right(self._granting, d.turn)
+        return after < len(self._granting) and self._granting[after] <= limit
+
     def _upto(self, turn: int | None) -> tuple[Directive, ...]:
         """The directives stated up to `turn`, less the task restrictions a newer task ended:
         a prohibition said in the same sentence as a grant ("Only edit X": edit X, nothing
@@ -256,12 +292,19 @@ class Instructions:
         limit = STANDING if turn is None else turn
         found = self._upto_cache.get(limit)
         if found is None:
-            granting = sorted({d.turn for d in self.directives
-                               if d.kind == "grant" and STANDING < d.turn <= limit})
             found = self._upto_cache[limit] = tuple(
-                d for d in self.directives if d.turn <= limit
-                and not (d in self._task_bound and any(t > d.turn for t in granting)))
+                d for d in self.directives if d.turn <= limit and not self._lapsed(d, limit))
         return found
+
+    def _stated(self, kind: str, turn: int | None
+                ) -> tuple["KindIndex | None", int, int]:
+        """(the index of `kind`, how many of its directives were stated up to `turn`, the
+        limit turn)."""
+        limit = STANDING if turn is None else turn
+        index = self._by_kind.get(kind)
+        if index is None:
+            return None, 0, limit
+        return index, bisect_right(index.turns, limit), limit
 
     def in_force(self, turn: int | None) -> tuple[Directive, ...]:
         """The directives that hold at `turn` (None: before the first typed turn): for each
@@ -273,54 +316,114 @@ class Instructions:
         latest: dict[tuple[str, str, str | None], int] = {}
         upto = self._upto(turn)
         for index, d in enumerate(upto):
-            group = "await" if d.kind == "await-approval" else "rule"
-            obj = d.object if d.resolved else "?" + (d.object_text or "")
-            for kind in d.effects:
-                latest[(group, kind, obj)] = index
+            for key in force_keys(d):
+                latest[key] = index
         kept = sorted(set(latest.values()))
         found = self._in_force_cache[limit] = tuple(upto[i] for i in kept)
         return found
 
+    def unresolved_in_force(self, turn: int | None, kind: str) -> tuple[Directive, ...]:
+        """`d for d in in_force(turn) if not d.resolved and d.kind != "grant" and kind in
+        d.effects`, read from the few such directives instead of all in force."""
+        if not self._open:
+            return ()
+        limit = STANDING if turn is None else turn
+        key = (limit, kind)
+        found = self._open_cache.get(key)
+        if found is None:
+            found = self._open_cache[key] = tuple(
+                d for position, d in self._open if kind in d.effects and d.turn <= limit
+                and not self._lapsed(d, limit) and self._latest_for_some_key(position, limit))
+        return found
+
+    def _latest_for_some_key(self, position: int, limit: int) -> bool:
+        """Whether the directive at `position` is, for one of its (group, kind, object)
+        keys, the latest directive stated up to `limit` (what in_force keeps)."""
+        for key in force_keys(self.directives[position]):
+            positions = self._keyed[key]
+            if not any(self.directives[p].turn <= limit
+                       and not self._lapsed(self.directives[p], limit)
+                       for p in positions[bisect_right(positions, position):]):
+                return True
+        return False
+
     def decide(self, effect: Effect, turn: int | None, seen: Seen = ()) -> Decision:
         """The grant or prohibition that decides `effect` at `turn`: the latest that covers
         it, except that a grant lifts an earlier prohibition only as specifically as it
-        names the effect ("don't push to main" stands after "push it")."""
-        winner: Directive | None = None
-        allows: bool | None = None
-        level = 0
+        names the effect ("don't push to main" stands after "push it").
+
+        Read backwards from the latest directive of the effect's kind: the last prohibition
+        in force decides unless a later allowing directive names the effect at least as
+        specifically; with none, the last allowing directive decides (the same answer as
+        going forward through every directive, in time independent of earlier turns)."""
+        index, count, limit = self._stated(effect.kind, turn)
+        if not count:
+            return Decision()
+        stated = index.directives
+        last_true: Directive | None = None
+        true_reach = 0
         pending: Directive | None = None
-        for d in self._upto(turn):
-            reach = d.coverage(effect) if d.kind != "await-approval" else 0
+        banned: tuple[Directive, int] | None = None
+        position = count - 1
+        while position >= 0:
+            d = stated[position]
+            position -= 1
+            if d.kind == "await-approval" or self._lapsed(d, limit):
+                continue
+            reach = d.coverage(effect)
             if not reach:
                 continue
             effective = self._effective(d, turn, seen)
             if effective is None:
-                pending = d if d.kind == "grant" else pending
+                if d.kind == "grant" and pending is None:
+                    pending = d
                 continue
-            if winner is not None and effective and allows is False and reach < level:
-                continue
-            winner, allows, level = d, effective, reach
-        return Decision(winner, allows, pending if winner is None or not allows else None)
+            if not effective:
+                banned = (d, reach)
+                break
+            if last_true is None:
+                last_true = d
+            true_reach = max(true_reach, reach)
+            # no prohibition stated before: nothing earlier can outrank the last grant
+            if true_reach >= 2 or not index.prohibits_before(position + 1):
+                return Decision(last_true, True, None)
+        if banned is not None and not (last_true is not None and true_reach >= banned[1]):
+            while pending is None and position >= 0:       # the last grant still waiting
+                d = stated[position]
+                position -= 1
+                if d.kind == "grant" and not self._lapsed(d, limit) and \
+                        d.coverage(effect) and self._effective(d, turn, seen) is None:
+                    pending = d
+            return Decision(banned[0], False, pending)
+        if last_true is not None:
+            return Decision(last_true, True, None)
+        return Decision(None, None, pending)
 
     def awaiting(self, effect: Effect, turn: int | None, seen: Seen = ()) -> Directive | None:
         """An approval wait that covers `effect` and is still pending at `turn`: one from an
         instruction file, or from the latest typed turn, with no grant since that covers
         the effect."""
-        found: Directive | None = None
-        for d in self._upto(turn):
+        index, count, limit = self._stated(effect.kind, turn)
+        if not count or not index.awaits_before(count):
+            return None
+        stated = index.directives
+        for position in range(count - 1, -1, -1):
+            d = stated[position]
+            if self._lapsed(d, limit):
+                continue
             if d.kind == "await-approval" and d.covers(effect) and self._pending(d, turn):
-                found = d
-            elif found is not None and d.kind == "grant" and d.covers(effect) and \
-                    self._effective(d, turn, seen):
-                found = None
-        return found
+                return d
+            if d.kind == "grant" and d.covers(effect) and self._effective(d, turn, seen):
+                return None
+        return None
 
     def _pending(self, d: Directive, turn: int | None) -> bool:
         return d.turn == STANDING or not self._later_turn(d.turn, turn)
 
     def _later_turn(self, after: int, upto: int | None) -> bool:
         limit = STANDING if upto is None else upto
-        return any(after < t <= limit for t in self._turn_indexes)
+        position = bisect_right(self._turn_indexes, after)
+        return position < len(self._turn_indexes) and self._turn_indexes[position] <= limit
 
     def _effective(self, d: Directive, turn: int | None, seen: Seen) -> bool | None:
         """True: it allows; False: it forbids; None: not in force (yet / any more)."""
@@ -357,18 +460,17 @@ class Instructions:
     def unread_at(self, turn: int | None) -> TurnReading | None:
         """The latest typed turn up to `turn` whose intent the phrase tables could not read
         (another language): what the human asked is then not fully known."""
-        if turn is None:
+        if turn is None or not self._unread:
             return None
-        return next((r for r in reversed(self.turns) if r.turn <= turn
-                     and not r.intent_parsed and r.words >= TASK_WORDS), None)
+        position = bisect_right(self._unread_turns, turn)
+        return self._unread[position - 1] if position else None
 
     def named_by(self, effect: Effect, turn: int | None) -> tuple[TurnReading, str] | None:
         """The latest typed turn up to `turn` that names the effect's file, with the name."""
         if turn is None or effect.kind not in NAMEABLE_KINDS | DESTINATION_KINDS | RUN_KINDS:
             return None
-        for reading in reversed(self.turns):
-            if reading.turn > turn:
-                continue
+        for position in range(bisect_right(self._naming_turns, turn) - 1, -1, -1):
+            reading = self._naming[position]
             for name in reading.named:
                 if _names(name, effect):
                     return reading, name
@@ -400,9 +502,9 @@ class Instructions:
         if means and rejection.means and means <= rejection.means:
             return None
         since = STANDING if rejection.turn is None else rejection.turn
-        for d in self._upto(turn):
-            if d.kind == "grant" and d.turn > since and d.covers(effect) and \
-                    self._effective(d, turn, seen):
+        index, count, limit = self._stated(effect.kind, turn)
+        for d in index.directives[:count] if index is not None else ():
+            if d.kind == "grant" and d.turn > since and not self._lapsed(d, limit) and \
+                    d.covers(effect) and self._effective(d, turn, seen):
                 return None
         return rejection
-

@@ -167,8 +167,32 @@ def _text_hits(text: str) -> tuple[tuple[str, str], ...]:
     return _find_in_text(text)
 
 
+# _MAYBE's words: `in` over the caseless text finds them many times faster than the
+# case-blind regex does
+_MAYBE_WORDS = ("akia", "asia", "bearer", "begin", "pass", "pwd", "secret", "token", "key",
+                "auth", "cred", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "sk-")
+# the only characters outside ASCII that a case-blind pattern matches to an ASCII letter
+_FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+
+
+def caseless(text: str) -> str:
+    """The text lower-cased so that an ASCII word a case-blind (?i) pattern finds in it is
+    found in the result by `in` (a prefilter: the result says where a regex may match)."""
+    if not text.isascii():
+        for odd, plain in _FOLDS:
+            if odd in text:
+                text = text.replace(odd, plain)
+    return text.lower()
+
+
+def _maybe(text: str) -> bool:
+    """Whether _MAYBE finds something in the text (no text it finds anything in is missed)."""
+    lowered = caseless(text)
+    return any(map(lowered.__contains__, _MAYBE_WORDS))
+
+
 def _find_in_text(text: str) -> tuple[tuple[str, str], ...]:
-    if not _MAYBE.search(text):
+    if not _maybe(text):
         return ()
     taken: list[tuple[int, int]] = []
     found: list[tuple[str, str]] = []

@@ -67,6 +67,10 @@ class Sample:
             doc, issues = load_json(source.data, source.path)
             if not issues:
                 sample.document = doc
+        elif stripped[:1] == "[":
+            # a large JSON array (an export of records): its first whole elements stand for
+            # the document, so the sniffers see the records as they do in a small one
+            sample.document = _array_head(stripped) or None
         if stripped[:1] == "{":
             for line in text.splitlines()[:20]:
                 line = line.strip()
@@ -102,6 +106,20 @@ class Sample:
         if isinstance(self.document, list):
             return [item for item in self.document if isinstance(item, dict)]
         return []
+
+
+def _array_head(text: str, count: int = 20) -> list[Any]:
+    """The first whole elements of the JSON array `text` begins (a prefix of the file)."""
+    decoder, items, index = json.JSONDecoder(), [], 1
+    while len(items) < count:
+        while index < len(text) and text[index] in " \t\r\n,":
+            index += 1
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except (json.JSONDecodeError, RecursionError):
+            break
+        items.append(value)
+    return items
 
 
 class Parser:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from ..model import Event, EvidenceRef, ParseIssue, line_ref, pointer_ref, row_ref
 from .base import Parser, Sample, Source
-from .readers import decode_prefix, iter_csv, iter_ndjson, load_json
+from .readers import decode_prefix, detect_encoding, iter_csv, iter_ndjson, load_json
 
 CONTAINER_KEYS = ("value", "Records", "records", "items", "data")
 
@@ -78,17 +78,36 @@ def iter_csv_records(source: Source) -> Iterator[tuple[EvidenceRef, dict[str, An
 
 
 def _is_ndjson(data: bytes, prefix: str) -> bool:
+    """One JSON object a line: the first line is a whole object (read to its end, however
+    long: a UAL record often passes 4 KB) and another non-blank line follows among the first
+    three. The lines are found one at a time, never by splitting the whole file."""
     stripped = prefix.lstrip()
     if not stripped.startswith("{"):
         return False
-    lines = [line for line in data.splitlines()[:3] if line.strip()]
-    if len(lines) < 2:
+    lines = _first_lines(data, 3)
+    if sum(1 for line in lines if line.strip()) < 2:
         return False
-    first = stripped.splitlines()[0]
+    encoding, skip = detect_encoding(data[:4])
+    first = (data[skip:].lstrip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+             if encoding == "utf-8" else stripped.splitlines()[0])
     try:
         return isinstance(json.loads(first), dict)
     except (json.JSONDecodeError, RecursionError):
         return False
+
+
+def _first_lines(data: bytes, count: int) -> list[bytes]:
+    """The first `count` lines as bytes.splitlines() gives them (\n, \r\n or \r ends one)."""
+    lines: list[bytes] = []
+    start = 0
+    while len(lines) < count and start < len(data):
+        newline = data.find(b"\n", start)
+        end = newline if newline >= 0 else len(data)
+        back = data.find(b"\r", start, end)
+        end = back if back >= 0 else end
+        lines.append(data[start:end])
+        start = end + (2 if data[end:end + 2] == b"\r\n" else 1)
+    return lines
 
 
 def _ndjson_records(source: Source) -> Iterator[tuple[EvidenceRef, dict[str, Any]] | ParseIssue]:

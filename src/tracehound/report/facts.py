@@ -167,9 +167,11 @@ def step_rows(doc: Mapping[str, Any], numbered: Sequence[Mapping[str, Any]],
         shown = _shown(rows)
         for row in shown:
             row["shown"] = True
-            flagged = bool(row["findings"]) or row["phase"] != "enumeration" or row.get(
-                "approver")
-            row["links"] = cite.cite((row.get("refs") or [])[:1], excerpt=1 if flagged else 0)
+            row["plain"] = not (row["findings"] or row["phase"] != "enumeration"
+                                or row.get("approver"))
+            row["links"] = cite.cite((row.get("refs") or [])[:1],
+                                     excerpt=0 if row["plain"] else 1)
+        _mark_plain_runs(shown)
         runs = _phase_runs(rows)
         traces.append({"agent": trace.get("agent"), "session": trace.get("session"),
                        "rows": rows, "shown": shown, "hidden": len(rows) - len(shown),
@@ -184,6 +186,25 @@ def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keep = {id(r) for r in rows[:MAX_STEP_ROWS // 4]}
     keep |= {id(r) for r in rows if r["findings"] or r["phase"] not in ("enumeration",)}
     return [r for r in rows if id(r) in keep][:MAX_STEP_ROWS]
+
+
+def _mark_plain_runs(shown: Sequence[dict[str, Any]]) -> None:
+    """The printed report lists plain steps (enumeration, no finding, no approver) as one
+    line per run of consecutive shown ones: the run's first row carries `plain_run`."""
+    start = 0
+    while start < len(shown):
+        if not shown[start]["plain"]:
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(shown) and shown[end + 1]["plain"]:
+            end += 1
+        run = shown[start:end + 1]
+        shown[start]["plain_run"] = {
+            "first": run[0].get("index"), "last": run[-1].get("index"), "count": len(run),
+            "start": run[0].get("time"), "end": run[-1].get("time"),
+            "tools": sorted({r.get("tool") for r in run if r.get("tool")})}
+        start = end + 1
 
 
 def arc(runs: Sequence[Mapping[str, Any]], most: int = 12) -> list[dict[str, Any]]:

@@ -270,8 +270,13 @@ def render(layout: Layout, label: str) -> str:
 def graph_picture(graph: Mapping[str, Any], tone_by_ref: Mapping[tuple[str, str], str],
                   anchor_by_ref: Mapping[tuple[str, str], str]) -> dict[str, Any]:
     """{'svg', 'nodes', 'edges', 'engine', 'note'} for one graph of the case document."""
-    nodes, edges = normalize(graph, tone_by_ref, anchor_by_ref)
     kind = str(graph.get("kind") or "graph")
+    if graph.get("summarized"):          # past SUMMARY_NODES: the case JSON keeps a summary
+        totals = graph.get("totals") or {}
+        return {"kind": kind, "nodes": totals.get("nodes"), "edges": totals.get("edges"),
+                "svg": None, "engine": None,
+                "note": summarized_note(kind, graph)}
+    nodes, edges = normalize(graph, tone_by_ref, anchor_by_ref)
     info: dict[str, Any] = {"kind": kind, "nodes": len(nodes), "edges": len(edges),
                             "svg": None, "engine": None, "note": ""}
     if not nodes:
@@ -285,3 +290,14 @@ def graph_picture(graph: Mapping[str, Any], tone_by_ref: Mapping[tuple[str, str]
     layout = dot_layout(nodes, edges, left_right) or simple_layout(nodes, edges, left_right)
     info["svg"], info["engine"] = render(layout, f"{kind}: {len(nodes)} nodes"), layout.engine
     return info
+
+
+def summarized_note(kind: str, graph: Mapping[str, Any]) -> str:
+    """What the report says instead of a picture of a summarized graph."""
+    totals = graph.get("totals") or {}
+    kinds = graph.get("node_kinds") or {}
+    counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    return (f"{totals.get('nodes')} nodes and {totals.get('edges')} edges ({counted}): too "
+            "many to draw; the case JSON keeps a summary (the nodes of highest degree and "
+            "every out-of-scope branch), and tracehound analyze --views DIR writes the whole "
+            f"graph as DIR/graphs/{kind}.dot")

@@ -148,7 +148,9 @@ def approvals(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]],
                      "time": row.get("time"), "tool": row.get("tool"),
                      "target": row.get("target"), "phase": row["phase"],
                      "action_class": row.get("action_class"), "approver": row.get("approver"),
-                     "links": row["links"]}
+                     "links": row["links"],
+                     # a row of the printed step table too (shown, and not a plain step)
+                     "printed_row": row["shown"] and not row.get("plain")}
             if row.get("approver"):
                 approved.append(entry)
             elif row.get("action_class") in HIGH_IMPACT or row["phase"] in (

@@ -13,7 +13,7 @@ import csv
 import io
 import itertools
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..effects.secrets import scrub
 
@@ -37,6 +37,10 @@ def safe_cell(value: Any) -> str:
 
 
 def _csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(iter_csv_lines(columns, rows))
+
+
+def iter_csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     """Header and rows, each line ending in LF, every cell through `safe_cell`.
 
     The writer's line terminator is CRLF so that it quotes any cell holding a bare CR (it
@@ -45,14 +49,12 @@ def _csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    lines = []
     for cells in itertools.chain([list(columns)],
                                  ([safe_cell(row.get(c)) for c in columns] for row in rows)):
         writer.writerow(cells)
-        lines.append(buffer.getvalue()[:-2] + "\n")
+        yield buffer.getvalue()[:-2] + "\n"
         buffer.seek(0)
         buffer.truncate()
-    return "".join(lines)
 
 
 def findings_csv(findings: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ from .limits import case_limits
 
 MAX_TIMELINE_ROWS = 400
 MAX_PARSE_ISSUES = 200
+PRINT_ROWS = 10         # rows of a long supporting table (indicators) in print; all on screen
 
 
 def _evidence_rows(doc: Mapping[str, Any], hashed_at: Mapping[str, str], events: Sequence[Any]
@@ -186,6 +187,7 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
     f["parse_issue_total"] = len(doc.get("parse_issues") or [])
     f["appendix"] = _appendix(doc, cite, f.pop("lookup"))
     f["excerpt_limit"] = MAX_EXCERPT_CHARS
+    f["print_rows"] = PRINT_ROWS
     f["generated_at"] = None if reproducible else generated_at
     f["title"] = _title(f)
     return f

@@ -23,6 +23,8 @@ from sigma.types import SigmaFieldReference
 from .backend import EventsBackend
 from .logsources import BY_KEY
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -88,7 +90,9 @@ def load_rules(folder: str | Path, origin: str = "") -> RuleSet:
 def convert_file(backend: EventsBackend, text: str, relative: str, origin: str = ""
                  ) -> Iterable[ConvertedRule | RejectedRule]:
     try:
-        collection = SigmaCollection.from_yaml(text, collect_errors=True)
+        # what SigmaCollection.from_yaml does, with libyaml's parser (4x faster) when present
+        collection = SigmaCollection.from_dicts(list(yaml.load_all(text, Loader=_LOADER)),
+                                                collect_errors=True)
     except (SigmaError, ValueError, yaml.YAMLError) as exc:   # not a Sigma document at all
         yield RejectedRule(relative, None, "invalid YAML", _first_line(exc))
         return

@@ -16,17 +16,17 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from .cases import ACTIVE, CaseFolder, Staged
 from .excerpt import ExcerptError, excerpt
 from .security import SANDBOX_POLICY
+from .uploads import Form, UploadError, receive_form
 
 router = APIRouter()
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -45,25 +45,39 @@ def case_or_404(request: Request, case_id: str) -> CaseFolder:
         raise HTTPException(404, "no such case") from None
 
 
-def _stage_uploads(case: CaseFolder, files: list[UploadFile], paths: list[Any]) -> list[Staged]:
+def _staged_uploads(case: CaseFolder, form: Form) -> list[Staged]:
+    """The form's evidence files under the names given (`paths`, as a folder drop sends
+    them, else each file's own name)."""
     taken: set[str] = set()
-    staged = []
-    for index, upload in enumerate(files):
-        given = paths[index] if index < len(paths) and isinstance(paths[index], str) \
-            and paths[index] else upload.filename or f"upload-{index + 1}"
-        staged.append(case.stage(given, upload.file, taken))
-    return staged
+    paths = form.fields.get("paths", [])
+    files = [f for f in form.files if f.field == "files"]
+    return [case.staged(paths[index] if index < len(paths) and paths[index]
+                        else upload.filename or f"upload-{index + 1}", upload, taken)
+            for index, upload in enumerate(files)]
 
 
-def _stage_baseline(case: CaseFolder, upload: UploadFile) -> Staged:
-    return case.stage(PurePosixPath(upload.filename or "baseline.yaml").name or "baseline.yaml",
-                      upload.file, set())
+def _staged_baseline(case: CaseFolder, form: Form) -> Staged | None:
+    upload = form.file("baseline")
+    if upload is None:
+        return None
+    return case.staged(PurePosixPath(upload.filename).name or "baseline.yaml", upload, set())
 
 
-async def _read_form(request: Request):
+def _discard(form: Form, keep: set[Path]) -> None:
+    """Remove the form's files that are not kept (their slots under incoming/)."""
+    for received in form.files:
+        if received.path not in keep:
+            shutil.rmtree(received.path.parent, ignore_errors=True)
+
+
+async def _receive(request: Request, case: CaseFolder) -> Form:
+    """The upload, its files written once, into the case's incoming folder."""
     settings = request.app.state.settings
-    return await request.form(max_files=settings.max_files + 1,
-                              max_fields=2 * settings.max_files + 16)
+    try:
+        return await receive_form(request, case.incoming_dir, settings.max_files + 1,
+                                  2 * settings.max_files + 16)
+    except UploadError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _title(paths: list[str]) -> str:
@@ -75,25 +89,24 @@ def _title(paths: list[str]) -> str:
 
 @router.post("/api/cases", status_code=201)
 async def create_case(request: Request) -> dict[str, Any]:
-    form = await _read_form(request)
+    case = request.app.state.library.create("new case")
     try:
-        files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-        paths = list(form.getlist("paths"))
-        baseline = form.get("baseline")
+        form = await _receive(request, case)
+        files = [f for f in form.files if f.field == "files"]
         if not files:
             raise HTTPException(400, "the upload holds no evidence files")
         if len(files) > request.app.state.settings.max_files:
             raise HTTPException(413, f"more than {request.app.state.settings.max_files} files")
-        case = request.app.state.library.create("new case")
         try:
-            staged = await run_in_threadpool(_stage_uploads, case, files, paths)
-            base = (await run_in_threadpool(_stage_baseline, case, baseline)
-                    if isinstance(baseline, UploadFile) and baseline.filename else None)
+            staged = _staged_uploads(case, form)
+            base = _staged_baseline(case, form)
         except ValueError as exc:
-            shutil.rmtree(case.root, ignore_errors=True)
             raise HTTPException(400, str(exc)) from None
-    finally:
-        await form.close()
+    except BaseException:           # a refused or broken upload leaves no case behind
+        await run_in_threadpool(shutil.rmtree, case.root, True)
+        raise
+    kept = {s.path for s in staged} | ({base.path} if base else set())
+    await run_in_threadpool(_discard, form, kept)      # e.g. an empty baseline field
     case.update(title=_title([s.relpath for s in staged]))
     job = request.app.state.jobs.analyze(case, staged, base)
     return {"case_id": case.id, "url": f"/cases/{case.id}", "job": job.to_json()}
@@ -126,17 +139,17 @@ def _refuse_if_busy(case: CaseFolder) -> None:
 async def add_baseline(request: Request, case_id: str) -> dict[str, Any]:
     case = case_or_404(request, case_id)
     _refuse_if_busy(case)
-    form = await _read_form(request)
+    form = await _receive(request, case)
     try:
-        baseline = form.get("baseline")
-        if not isinstance(baseline, UploadFile) or not baseline.filename:
-            raise HTTPException(400, "no baseline file in the upload")
-        try:
-            staged = await run_in_threadpool(_stage_baseline, case, baseline)
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-    finally:
-        await form.close()
+        staged = _staged_baseline(case, form)
+    except ValueError as exc:
+        staged, problem = None, str(exc)
+    else:
+        problem = "no baseline file in the upload"
+    # anything but the baseline is not kept
+    await run_in_threadpool(_discard, form, {staged.path} if staged else set())
+    if staged is None:
+        raise HTTPException(400, problem)
     job = request.app.state.jobs.analyze(case, [], staged)
     return {"case_id": case.id, "url": f"/cases/{case.id}", "job": job.to_json()}
 

@@ -9,7 +9,10 @@ One folder per case under the cases directory (default ~/.local/share/tracehound
       SHA256SUMS         `sha256sum -c SHA256SUMS` re-checks every stored file
       case.json          the analysis (CONTRACT.md document), written by the worker
       case.duckdb        the case store: events and findings, for SQL by hand
+      case-run.json      what reports need beyond case.json (stored_case.py)
       reports/           HTML / PDF report and Timesketch timeline, made on first download
+                         (the reports from the stored case, not from a second analysis)
+      .incoming/         uploads as they stream in (uploads.py), renamed into evidence/
 
 Names given by the browser are attacker-controlled: they are reduced to a relative path of
 plain components (no `..`, no absolute paths, no control characters) before anything is written.
@@ -23,13 +26,14 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Callable
 
-from ..evidence import CHUNK, copy_read_only, sha256_file, utc_now
+from ..evidence import CHUNK, utc_now
 
 CASE_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 MAX_PATH_PARTS = 32
@@ -130,7 +134,7 @@ class CaseFolder:
         taken.add(relpath)
         slot = self.incoming_dir / secrets.token_hex(8)
         slot.mkdir(parents=True)
-        target = slot / PurePosixPath(relpath).name
+        target = slot / "upload"
         digest = hashlib.sha256()
         size = 0
         with open(target, "xb") as out:
@@ -140,16 +144,21 @@ class CaseFolder:
                 out.write(chunk)
         return Staged(relpath, target, digest.hexdigest(), size, utc_now())
 
+    def staged(self, relpath: str, received: Any, taken: set[str]) -> Staged:
+        """A file already written to an incoming slot (uploads.receive_form), under the
+        name it is to be stored as; ValueError when that name cannot be."""
+        relpath = _unique(safe_relative_path(relpath), taken)
+        taken.add(relpath)
+        return Staged(relpath, received.path, received.sha256, received.size,
+                      received.received_at)
+
     def seal(self, staged: list[Staged], progress: Callable[[str, int, int], None]) -> None:
-        """Copy staged files into evidence/ read-only, check their hashes, write SHA256SUMS."""
+        """Move staged files into evidence/ read-only (a rename: the upload's bytes are
+        written once, and hashed as they were), write SHA256SUMS."""
         total = len(staged)
         for done, item in enumerate(staged):
-            progress(f"hashing {item.relpath}", done, total)
-            parent = self.evidence_dir.joinpath(*PurePosixPath(item.relpath).parent.parts)
-            copy = copy_read_only(item.path, parent)
-            if sha256_file(copy) != item.sha256:
-                raise OSError(f"{item.relpath}: the stored copy does not hash like the upload")
-            shutil.rmtree(item.path.parent, ignore_errors=True)
+            progress(f"storing {item.relpath}", done, total)
+            _settle(item, self.evidence_dir.joinpath(*PurePosixPath(item.relpath).parts))
         progress("hashed", total, total)
         self._drop_empty_incoming()
         uploads = self.meta().get("uploads", []) + [
@@ -160,8 +169,7 @@ class CaseFolder:
 
     def store_baseline(self, staged: Staged) -> None:
         shutil.rmtree(self.baseline_dir, ignore_errors=True)
-        copy_read_only(staged.path, self.baseline_dir)
-        shutil.rmtree(staged.path.parent, ignore_errors=True)
+        _settle(staged, self.baseline_dir / PurePosixPath(staged.relpath).name)
         self._drop_empty_incoming()
         self.update(baseline={"name": PurePosixPath(staged.relpath).name,
                               "sha256": staged.sha256, "bytes": staged.size,
@@ -194,6 +202,16 @@ class CaseFolder:
     def clear_outputs(self) -> None:
         """Forget an earlier analysis's reports (they describe the earlier run)."""
         shutil.rmtree(self.reports_dir, ignore_errors=True)
+
+
+def _settle(item: Staged, target: Path) -> None:
+    """Rename a staged file to its place, read-only, and drop its slot."""
+    if item.path.stat().st_size != item.size:
+        raise OSError(f"{item.relpath}: the staged file is not the size that was uploaded")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(item.path, target)
+    target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    shutil.rmtree(item.path.parent, ignore_errors=True)
 
 
 def _new_case_id() -> str:

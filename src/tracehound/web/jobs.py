@@ -29,8 +29,9 @@ WORKER_TIMEOUT = 30 * 60            # seconds one worker may run before it is st
 KEEP_FINISHED = 500                 # finished jobs remembered for polling
 
 # Overall percentage per phase, by the first word of the progress message.
-PHASES = {"hashing": (0, 10), "hashed": (10, 10), "parsing": (10, 45), "parsed": (45, 45),
-          "running": (45, 95), "saving": (95, 99), "rendering": (50, 99), "building": (50, 99)}
+PHASES = {"storing": (0, 10), "hashing": (0, 10), "hashed": (10, 10), "parsing": (10, 45),
+          "parsed": (45, 45), "running": (45, 95), "saving": (95, 99), "rendering": (50, 99),
+          "building": (50, 99)}
 
 
 @dataclass

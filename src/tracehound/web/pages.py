@@ -37,5 +37,5 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
     meta = case.meta()
     doc = case.document()
     active = meta.get("status") in ACTIVE
-    view = case_view(doc, meta) if doc is not None else None
+    view = case_view(doc, meta, case.root / "views") if doc is not None else None
     return render(request, "case.html.j2", meta=meta, view=view, active=active)

@@ -1,15 +1,17 @@
 """What the case page shows, computed from the case document (CONTRACT.md) and the case meta.
 
-The page is rendered from case.json alone, so a case reopened after a restart looks exactly as
-it did when it was analyzed. Sections the contract does not name (timeline, IOCs, drift
-metrics, ...) are shown generically as tables, so a new section never needs a new template.
+The page is rendered from case.json and the `views/` folder the worker writes beside it (the
+per-row views, which are not in the case JSON: report/views_files.py), so a case reopened
+after a restart looks exactly as it did when it was analyzed. Sections the contract does not
+name (timeline, IOCs, drift metrics, the views ...) are shown generically as tables, so a new
+section never needs a new template.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..model import SEVERITIES
@@ -121,8 +123,42 @@ def _filters(findings: list[dict[str, Any]]) -> dict[str, list[str]]:
             "tool": sorted(present["tool"])}
 
 
-def case_view(doc: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """Everything the case template needs, precomputed and ordered."""
+def view_sections(folder: Path | None) -> list[tuple[str, dict[str, Any]]]:
+    """The per-row views in `folder` (`<view>.jsonl`, one row a line) as section tables of
+    at most MAX_SECTION_ROWS rows each, `omitted` counting the rest; none when it is absent."""
+    if folder is None or not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        rows, total = [], 0
+        with open(path, "rb") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                total += 1
+                if len(rows) < MAX_SECTION_ROWS:
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        continue
+                    rows.append(row if isinstance(row, dict) else {"value": row})
+        if total:
+            table = section_table(rows)
+            table["omitted"] = max(0, total - len(table["rows"]))
+            out.append((f"view {path.stem}", table))
+    return out
+
+
+def _graph(graph: dict[str, Any]) -> dict[str, Any]:
+    totals = graph.get("totals") or {}
+    return {**graph_layout(graph), "summarized": bool(graph.get("summarized")),
+            "total_nodes": totals.get("nodes"), "total_edges": totals.get("edges")}
+
+
+def case_view(doc: dict[str, Any], meta: dict[str, Any], views: Path | None = None
+              ) -> dict[str, Any]:
+    """Everything the case template needs, precomputed and ordered; `views` is the folder of
+    the case's per-row views."""
     evidence = doc.get("evidence") or []
     names = {e["sha256"]: e["path"] for e in evidence if e.get("sha256")}
     sha_of_path = {e["path"]: e["sha256"] for e in evidence if e.get("path")}
@@ -162,10 +198,11 @@ def case_view(doc: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
                           if LOCATOR.match(str(i.get("locator", ""))) else None}
                          for i in doc.get("parse_issues") or []],
         "timeline": timeline_chart(doc),
-        "graphs": [graph_layout(g) for g in doc.get("graphs") or [] if isinstance(g, dict)],
+        "graphs": [_graph(g) for g in doc.get("graphs") or [] if isinstance(g, dict)],
         "drift": drift,
         "drift_tables": drift_tables,
         "drift_findings": sum(1 for f in findings
                               if str(f.get("category", "")).startswith("drift-")),
-        "sections": [(k, section_table(v)) for k, v in sorted(extra.items())],
+        "sections": [(k, section_table(v)) for k, v in sorted(extra.items())]
+        + view_sections(views),
     }

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from ..report import case_json
+from ..report import case_json, views_files
+from .stored_case import StoredCase, save_run
 
 EXIT_UNAVAILABLE = 3
 KINDS = ("analyze", "report-html", "report-pdf", "timeline")
@@ -80,14 +81,20 @@ def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]
         _findings_table(store, doc["findings"])
     os.replace(scratch, case_dir / "case.duckdb")
     case_json.write_file(doc, case_dir / "case.json")
+    save_run(case, case_dir)                    # what a report needs beyond the document
+    views_files.replace_views(case.artifacts, case_dir / "views")   # per-row views, graphs
     return {"seconds": round(time.monotonic() - started, 3), "changed": case.changed,
             "readable": case.readable}
 
 
 def render_report(case_dir: Path, emit: Callable[[dict], None], pdf: bool) -> dict[str, Any]:
-    """The HTML report (and the PDF when asked) through tracehound.report.html.write_reports."""
+    """The HTML report (and the PDF when asked) through tracehound.report.html.write_reports,
+    from the stored case (a case analyzed before case-run.json existed is analyzed again)."""
     from ..report import html as html_report
-    case = _run_pipeline(case_dir, emit)
+    try:
+        case = StoredCase.open(case_dir)
+    except FileNotFoundError:
+        case = _run_pipeline(case_dir, emit)
     emit({"progress": ["rendering the report", 0, 1]})
     out = case_dir / "reports"
     out.mkdir(exist_ok=True)

@@ -26,7 +26,7 @@ from ..registry import Analyzer, Context, register
 from .grouping import Beat, group_finding, grouped
 from .impact import (BROKEN_SEVERITY, at_least, describe_step, effect_severity,
                      step_severity, step_subject, techniques_for)
-from .instruction_text import instructions_in, taken_from
+from .instruction_text import atoms_of, found_in, human_words, instructions_in
 from .steps import AGENT_SOURCES, Step, Trace, TraceSet, traces_of
 
 NOT_A_MARKER = frozenset({"", "none", "null", "false", "no", "0", "n/a", "aligned", "match",
@@ -157,14 +157,19 @@ class PromptActionDivergence(Analyzer):
                 instructed.append((step, snippets))
         if not instructed:
             return
-        human = [t.text for t in trace.turns]
+        human = human_words(t.text for t in trace.turns)       # once for every step
+        outputs: dict[int, str] = {}
         for step in trace.steps:
             if not (step.beyond or step.broken) or step.arguments is None:
                 continue
+            atoms = atoms_of(step.arguments)
             for source, snippets in instructed:
                 if source.index >= step.index:
                     continue
-                values = taken_from(step.arguments, source.result_text or "", human)
+                output = outputs.get(id(source))
+                if output is None:
+                    output = outputs[id(source)] = (source.result_text or "").lower()
+                values = found_in(atoms, output, human)
                 if values:
                     yield self.injection(step, source, values, snippets)
                     break

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
+from ...effects.secrets import caseless
+
 _INSTRUCTION = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:instructions?|rules|prompt|"
     r"guidelines|directions)\b"
@@ -48,7 +50,19 @@ def _cached_instructions(text: str, limit: int) -> tuple[str, ...]:
     return tuple(_find_instructions(text, limit))
 
 
+# Words one of _INSTRUCTION's branches needs (lower-cased; a part of a word is enough, as
+# "url" of the branch's program name): text holding none of them (its caseless form) cannot
+# match, and most tool output holds none.
+_NEEDED = ("ignore", "disregard", "forget", "override", "you are now", "you must now",
+           "instruction", "system", "important", "as the assistant", "assistant,", "ai agent,",
+           "dear a", "send", "upload", "forward", "mail", "post", "exfiltrate", "copy",
+           "transfer", "url", "do not", "don't", "never", "admin")
+
+
 def _find_instructions(text: str, limit: int) -> list[str]:
+    lowered = caseless(text)
+    if not any(map(lowered.__contains__, _NEEDED)):
+        return []
     found = []
     for match in _INSTRUCTION.finditer(text):
         found.append(" ".join(match.group(0).split())[:120])
@@ -82,7 +96,16 @@ def atoms_of(arguments: Any) -> list[str]:
 
 def taken_from(arguments: Any, output: str, human_text: Iterable[str]) -> list[str]:
     """Argument values that occur in the tool output and in none of the human's own words."""
-    lowered_output = output.lower()
-    human = "\n".join(t for t in human_text if t).lower()
-    return [atom for atom in atoms_of(arguments)
-            if atom.lower() in lowered_output and atom.lower() not in human]
+    return found_in(atoms_of(arguments), output.lower(), human_words(human_text))
+
+
+def human_words(human_text: Iterable[str]) -> str:
+    """The human's words as `found_in` reads them (joined once for many steps)."""
+    return "\n".join(t for t in human_text if t).lower()
+
+
+def found_in(atoms: list[str], lowered_output: str, lowered_human: str) -> list[str]:
+    """taken_from with its parts made once: the atoms of the arguments, the lower-cased
+    output and the human's words."""
+    return [atom for atom in atoms
+            if atom.lower() in lowered_output and atom.lower() not in lowered_human]

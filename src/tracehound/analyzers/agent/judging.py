@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -155,16 +156,14 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
 
 
-def turn_of(call: Event, turns: Sequence[Turn], by_time: bool) -> int | None:
-    """The index of the last turn before the call (None: no turn yet)."""
-    here = position(call, by_time)
-    current = None
-    for turn in turns:
-        if position(turn.event, by_time) <= here:
-            current = turn.index
-        else:
-            break
-    return current
+def turn_of(call: Event, turns: Sequence[Turn], by_time: bool,
+            positions: Sequence[tuple] | None = None) -> int | None:
+    """The index of the last turn before the call (None: no turn yet). `positions`: the
+    turns' positions, given once for many calls (the turns are in position order)."""
+    if positions is None:
+        positions = [position(turn.event, by_time) for turn in turns]
+    found = bisect_right(positions, position(call, by_time))
+    return turns[found - 1].index if found else None
 
 
 def is_test_run(step: Any, effects: Sequence[Effect]) -> bool:
@@ -334,8 +333,9 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
     facts.inferred_root = given
     session = SessionEffects(cwd=root or given, repo_root=given)
     seen: dict[str, int] = {}
+    positions = [position(turn.event, by_time) for turn in facts.turns]
     for step in steps:
-        step.turn = turn_of(step.call, facts.turns, by_time)
+        step.turn = turn_of(step.call, facts.turns, by_time, positions)
         acts = step.call.attrs.get("acts_as")
         tool, arguments = (acts["tool"], acts["arguments"]) if isinstance(acts, dict) else \
             (step.tool, step.arguments)

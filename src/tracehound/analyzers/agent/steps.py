@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from ...effects.kinds import READING_KINDS, Effect, action_class_of, strongest_first
@@ -216,8 +217,10 @@ class _StepJson:
         self.outcome = step.outcome
         self.mutation = step.mutation
         self.tool_call_id = step.tool_call_id
-        self.credential = step.credential
-        self.refs = [r.to_json() for r in step.refs]
+        credential = step.credential
+        if credential is not None:
+            self.credential = credential
+        self.refs = [r.to_json() for r in dict.fromkeys(step.refs)]      # each ref once
         if step.agent and step.call.attrs.get("agent_id"):
             self.agent = step.agent
         if step.turn is not None:
@@ -228,13 +231,32 @@ class _StepJson:
             ref = step.approval_ref
             self.approval = {"value": step.approval, "ref": ref.to_json() if ref else None}
         if step.effects:
-            self.effects = [scrub_json(e.to_json()) for e in step.effects]
-            allowed = [j.allowed_by.to_json() for j in step.judgements
+            self.effects = [_effect_json(e) for e in step.effects]
+            allowed = [_allowed_json(j.allowed_by) for j in step.judgements
                        if j.allowed_by is not None and _worth_saying(j.effect)]
             if allowed:
                 self.allowed_by = scrub_json(allowed)
         if not step.fully_parsed:
             self.fully_parsed = False
+
+
+@lru_cache(maxsize=65536)
+def _effect_json(effect: Effect) -> dict[str, Any]:
+    """An effect as a step writes it: one dict for every step with the same effect (a long
+    session reads and runs the same few things again and again). Read, never changed."""
+    return scrub_json(effect.to_json())
+
+
+def _allowed_json(allowed: Any) -> dict[str, Any]:
+    """A step's `allowed_by`. A turn's quote names the turn by its index into the trace's
+    `turns` (which holds the turn's ref and text once): {"source": "turn", "turn": N,
+    "quote": "..."}; the text ('turn N: “quote”') and the ref (the turn's) would repeat it.
+    Anything else (a condition seen, a named file, an envelope, baseline or instructions
+    rule) is written whole."""
+    if allowed.source == "turn" and allowed.rule is None and allowed.quote is not None and \
+            allowed.text == f"turn {allowed.turn}: \u201c{allowed.quote}\u201d":
+        return {"source": "turn", "turn": allowed.turn, "quote": allowed.quote}
+    return allowed.to_json()
 
 
 def _worth_saying(effect: Effect) -> bool:

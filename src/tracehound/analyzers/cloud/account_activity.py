@@ -96,6 +96,7 @@ class AccountActivityAnalyzer(Analyzer):
     TITLE = ("Account activity: sign-ins, password spray, brute force, new country / network / "
              "user agent, legacy authentication, MFA changes")
     CONSUMES = ("entra:", "msa:", "m365:ual")
+    ARTIFACTS_ARE_VIEWS = True
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         spray_users = int(ctx.setting("spray_users", 5))

@@ -197,6 +197,7 @@ class AzureActivityAnalyzer(Analyzer):
     TITLE = ("Azure activity log: operations timeline, RBAC role assignments, VM run "
              "command / extensions, Key Vault and Defender changes, NSG rules and public IPs")
     CONSUMES = ("azure:",)
+    ARTIFACTS_ARE_VIEWS = True
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:

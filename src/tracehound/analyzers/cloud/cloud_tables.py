@@ -33,13 +33,13 @@ IS_CLOUD = " OR ".join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)
 IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
              "OR (source = 'msa:activity' AND action_class = 'authentication') "
              "OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')))")
-# attrs keys read into th_cloud, in the order of the `v` list below; the sign-in keys are kept
-# (as one list, `s`) for sign-ins only
+# attrs keys read into th_cloud, in the order of the `v` list below; the sign-in keys are read
+# (as one list, `s`) for sign-ins only: a bulk-loaded row keeps some of them only in its raw
+# record, so reading them for every row would parse every raw record again
 CLOUD_KEYS = ("workload", "client_ip", "service", "event_source", "resource", "mfa_change",
               "mfa_method", "target_user", "site_url")
 SIGNIN_KEYS = ("country", "asn", "user_agent", "client_app", "legacy_auth", "error_code",
                "failure_reason", "app_id", "client_app_id")
-_SIGNIN = len(CLOUD_KEYS)
 
 CLOUD = f"""
 CREATE TEMP TABLE IF NOT EXISTS th_cloud AS
@@ -48,10 +48,10 @@ SELECT sha256, locator, time, source, actor_id AS actor, actor_kind, action, act
   coalesce(v[3], v[1], v[4], split_part(source, ':', 1)) AS service,
   coalesce(target_id, v[5]) AS resource,
   coalesce(TRY_CAST(v[6] AS BOOLEAN), false) AS mfa_change, v[7] AS mfa_method,
-  v[8] AS target_user, v[9] AS site_url,
-  CASE WHEN {IS_SIGNIN} THEN v[{_SIGNIN + 1}:{_SIGNIN + len(SIGNIN_KEYS)}] END AS s,
-  x.a
+  v[8] AS target_user, v[9] AS site_url, si.s, x.a
 FROM (SELECT *, _attrs AS v FROM ({{events}}) WHERE {IS_CLOUD})
+LEFT JOIN (SELECT sha256, locator, source, action, _attrs AS s FROM ({{signin_events}})
+           WHERE {IS_SIGNIN}) si USING (sha256, locator, source, action)
 LEFT JOIN (SELECT sha256, locator, attrs AS a FROM events
            WHERE source = 'm365:ual' AND action IN {{ops}}) x USING (sha256, locator)
 """
@@ -106,7 +106,8 @@ SELECT * FROM th_signins WHERE outcome = 'failure' AND error_class <> 'interrupt
 
 def ensure_cloud(con: Any, detection_ops: Iterable[str]) -> None:
     con.execute(CLOUD.format(ops=sql_list(sorted(set(detection_ops))),
-                             events=events_with_attrs(con, CLOUD_KEYS + SIGNIN_KEYS)))
+                             events=events_with_attrs(con, CLOUD_KEYS),
+                             signin_events=events_with_attrs(con, SIGNIN_KEYS)))
 
 
 def ensure_ual(con: Any, detection_ops: Iterable[str]) -> None:

@@ -38,6 +38,7 @@ import yaml
 
 from ...formats.cloud.m365_directory import CONSENTS
 from ...model import Event, EvidenceRef, Finding
+from ...store import events_with_attrs
 from ..registry import Analyzer, Context, register
 from .m365_detections import APP_CREDENTIAL_OPS, bursts
 from .oauth_risk import consent_severity, grade
@@ -65,14 +66,16 @@ SELECT app, min(time) AS time, max(time) AS last, count(*) AS records,
   list(DISTINCT owner ORDER BY owner) FILTER (WHERE owner IS NOT NULL) AS mailboxes,
   list(DISTINCT ip ORDER BY ip) FILTER (WHERE ip IS NOT NULL) AS ips,
   list(struct_pack(sha256 := sha256, locator := locator) ORDER BY time, sha256, locator) AS refs
-FROM (SELECT sha256, locator, time, lower(coalesce(nullif(attrs->>'$.app_id', ''),
-        nullif(attrs->>'$.client_app_id', ''))) AS app,
-        coalesce(raw->>'$.MailboxOwnerUPN', actor_id) AS owner, attrs->>'$.client_ip' AS ip
-      FROM events WHERE source = 'm365:ual' AND action = 'MailItemsAccessed'
+FROM (SELECT sha256, locator, time, lower(coalesce(nullif(_attrs[1], ''),
+        nullif(_attrs[2], ''))) AS app,
+        coalesce(raw->>'$.MailboxOwnerUPN', actor_id) AS owner, _attrs[3] AS ip
+      FROM ({events}) WHERE source = 'm365:ual' AND action = 'MailItemsAccessed'
         AND time IS NOT NULL)
 WHERE app IS NOT NULL AND app NOT IN {first_party}
 GROUP BY app ORDER BY time, app
 """
+# read typed where a bulk loader keeps them (store.events_with_attrs), not out of attrs JSON
+MAIL_READ_KEYS = ("app_id", "client_app_id", "client_ip")
 UAL_WINDOW = "SELECT min(time), max(time) FROM events WHERE source = 'm365:ual'"
 
 
@@ -178,7 +181,9 @@ class IdentityAttackAnalyzer(Analyzer):
         with connection(events, ctx) as con:
             records = rows(con, RECORDS.format(ops=sql_list(sorted(set(ops))),
                                                raw_ops=sql_list(sorted(set(raw_ops)))))
-            reads = rows(con, MAIL_READS.format(first_party=sql_list(sorted(first_party_apps()))))
+            reads = rows(con, MAIL_READS.format(
+                first_party=sql_list(sorted(first_party_apps())),
+                events=events_with_attrs(con, MAIL_READ_KEYS, raw=True)))
             window = con.execute(UAL_WINDOW).fetchone()
         for r in records:
             r["a"] = _attrs(r)

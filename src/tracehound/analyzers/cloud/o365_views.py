@@ -51,6 +51,7 @@ class O365ViewsAnalyzer(Analyzer):
     FAMILY = "cloud"
     TITLE = "O365 audit log views: timeline, suspicious, users, IPs, mailbox, inbox rules"
     CONSUMES = ("m365:ual",)
+    ARTIFACTS_ARE_VIEWS = True
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         return []

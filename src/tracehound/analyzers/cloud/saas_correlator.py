@@ -40,6 +40,7 @@ class SaasCorrelatorAnalyzer(Analyzer):
     FAMILY = "cloud"
     TITLE = "SaaS audit export correlator: actor + resource cross-service timeline"
     CONSUMES = CLOUD_SOURCES
+    ARTIFACTS_ARE_VIEWS = True
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         return []

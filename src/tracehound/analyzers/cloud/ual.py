@@ -58,6 +58,7 @@ class UnifiedAuditLogAnalyzer(Analyzer):
     TITLE = ("Unified Audit Log: all workloads normalized, privilege changes, data access, "
              "per-user timeline")
     CONSUMES = ("m365:ual",)
+    ARTIFACTS_ARE_VIEWS = True
 
     def run(self, events: Sequence[Event], ctx: Context) -> Iterable[Finding]:
         with connection(events, ctx) as con:

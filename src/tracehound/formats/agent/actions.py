@@ -25,6 +25,8 @@ def first_of(mapping: Mapping[str, Any], *keys: str) -> Any:
 
 def as_text(value: Any) -> str | None:
     """A scalar as text (numbers too: ids are often ints); None for None, dicts and lists."""
+    if type(value) is str:               # most calls: already text
+        return value
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ...model import Event, EvidenceRef, ParseIssue
 from ..base import Source
 from ..times import zoned_time
 from .actions import first_of, host_of, named_object
 from .common import normalize_arguments, prompt_hash, text_of, time_key
+
+if TYPE_CHECKING:
+    from .builder_stream import Stream
 
 TURN_KINDS = ("human-typed", "system-injected", "compaction-summary", "framework-template")
 APPROVALS = ("approved", "auto-approved", "rejected", "unknown")
@@ -69,6 +72,9 @@ class ToolCall:
     action_class: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     raw: Any = None
+    # streaming (TraceBuilder.stream): the last line whose records can still change this
+    # call (a result naming it, the call its parent key names); None: nothing later can
+    settled_at: int | None = None
 
 
 @dataclass
@@ -88,6 +94,7 @@ class ToolResult:
     spawns: str | None = None               # a sub-agent id the result names (Task results)
     raw: Any = None
     extra: dict[str, Any] = field(default_factory=dict)   # further attrs (agent_id, sidechain)
+    settled_at: int | None = None           # as ToolCall.settled_at: its call, other results
 
 
 def prompt_event(ref: EvidenceRef, runtime: str, text: str, role: str, *,
@@ -139,9 +146,48 @@ class TraceBuilder:
         # False for a file that by design holds no step and no turn (one event of a
         # per-event folder, a metadata file): no "nothing read" issue for it
         self.expect_reading = expect_reading
+        self._stream: Stream | None = None
 
     def add(self, item: ToolCall | ToolResult | Event | ParseIssue) -> None:
         self._items.append(item)
+        if self._stream is not None:
+            self._stream.added(item)
+
+    def stream(self) -> None:
+        """Hand out events while the file is read (`ready`), not all at the end: for a shape
+        that numbers steps in file order and says, on each call and result, the last line
+        that can still change it (`settled_at`). The events and issues are the same as
+        `build` gives, in the same order; the items already handed out are let go."""
+        if self.order != "file":
+            raise ValueError("streaming needs steps numbered in file order")
+        from .builder_stream import Stream
+        self._stream = Stream(self.runtime)
+
+    def ready(self, line: int | float) -> Iterator[Event | ParseIssue]:
+        """The events (and issues) of the items, in order, up to the first call or result
+        that a record after line `line` can still change."""
+        stream = self._stream
+        items = self._items
+        done = stream.emitted
+        while done < len(items):
+            item = items[done]
+            settled = getattr(item, "settled_at", None)
+            if settled is not None and settled > line:
+                break
+            items[done] = None          # handed out: let it go
+            done += 1
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            event = stream.event(item, self)
+            if isinstance(event.attrs, dict):
+                event.attrs["seq"] = stream.seq
+            stream.seq += 1
+            yield event
+        if done > 4096 and done * 2 > len(items):
+            del items[:done]
+            done = 0
+        stream.emitted = done
 
     def issue(self, locator: str, problem: str) -> None:
         self._items.append(ParseIssue(self._path, locator, problem))
@@ -210,12 +256,16 @@ class TraceBuilder:
         """Events in file order. A call learns its outcome from a separate result record
         when it has none of its own (and that it was rejected, when the result says so); a
         result learns the step and tool of its call."""
+        if self._stream is not None:            # the rest of a streamed file
+            yield from self.ready(float("inf"))
+            yield from self._file_issues(self._stream.read_something)
+            return
         calls = [i for i in self._items if isinstance(i, ToolCall)]
         numbers = number_steps(calls, self.order)
         by_call_id = {(c.session, c.tool_call_id): c for c in calls if c.tool_call_id}
         for item in self._items:
             if isinstance(item, ToolResult):
-                _inform(by_call_id.get((item.session, item.tool_call_id)), item)
+                inform(by_call_id.get((item.session, item.tool_call_id)), item)
         seq = 0
         read_something = False
         for item in self._items:
@@ -237,7 +287,7 @@ class TraceBuilder:
                                           numbers[id(call)][0] if call is not None else None)
             else:
                 event = item
-                read_something = read_something or _is_reading(event)
+                read_something = read_something or is_reading(event)
             if isinstance(event.attrs, dict):
                 event.attrs["seq"] = seq
             seq += 1
@@ -265,7 +315,7 @@ class TraceBuilder:
                              "tool call and no human turn", notice=True)
 
 
-def _inform(call: ToolCall | None, result: ToolResult) -> None:
+def inform(call: ToolCall | None, result: ToolResult) -> None:
     """What a separate result tells its call: the outcome, a rejection, a spawned agent."""
     if call is None:
         return
@@ -279,7 +329,7 @@ def _inform(call: ToolCall | None, result: ToolResult) -> None:
         call.spawns = result.spawns
 
 
-def _is_reading(event: Event) -> bool:
+def is_reading(event: Event) -> bool:
     """An event that counts as something read from a conversation file: a human turn or a
     command the human ran (a session record alone does not)."""
     if event.source == "agent:human_command":

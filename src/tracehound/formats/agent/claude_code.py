@@ -21,18 +21,19 @@ rejected; a call made while the permission mode lets calls run unasked (`bypassP
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ...model import Event, EvidenceRef, ParseIssue, line_ref
 from .builder import ToolCall, ToolResult, TraceBuilder, nearest_call, prompt_event
-from .claude_code_meta import (KNOWN_TYPES, call_key, links, main_session, record_reason,
-                               session_facts, text_reason)
+from .claude_code_meta import KNOWN_TYPES, TranscriptIndex, call_key, record_reason, text_reason
 from .claude_code_text import UserText, is_rejection, read_text
 from .common import as_dict, as_list, as_text, text_of, utc_iso
 from .unknown_types import UnknownTypes
 from ..base import Parser, Sample, Source
-from ..readers import iter_ndjson
+from ..meter import metered
+from ..readers import iter_ndjson, iter_ndjson_file
 from ..registry import register
 
 RUNTIME = "claude-code"
@@ -68,15 +69,35 @@ class ClaudeCodeParser(Parser):
         return text_reason(sample.text) if not sample.records else None
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
+        """Two reads of the file, a line at a time: the first learns what the whole file
+        says (sessions, parent links, where each call is last named), the second turns the
+        records into events, handed out as soon as no later record can change them. No
+        list of every record is kept, so memory stays flat however long the session."""
         builder = TraceBuilder(RUNTIME, source, order="file")
-        records: list[tuple[int, dict[str, Any]]] = []
-        for item in iter_ndjson(source.data, source.path):
+        index = TranscriptIndex()
+        with metered(None):                 # the second read is the one progress shows
+            for item in _records(source):
+                if isinstance(item, ParseIssue):
+                    builder.add(item)
+                else:
+                    index.add(*item)
+        reader = _SessionReader(source, builder, index.finish())
+        builder.stream()
+        for item in _records(source):
             if isinstance(item, ParseIssue):
-                builder.add(item)
-            else:
-                records.append(item)
-        _SessionReader(source, builder, records).read()
+                continue                    # (reported by the first read)
+            reader.record(*item)
+            yield from builder.ready(item[0])
+        reader.finish()
         yield from builder.build()
+
+
+def _records(source: Source) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """The file's records, from its bytes when they are already read, else from disk a line
+    at a time (the same items either way)."""
+    if "data" in vars(source):
+        return iter_ndjson(source.data, source.path)
+    return iter_ndjson_file(source.fs_path, source.path)
 
 
 def _json_line(line: str) -> dict[str, Any] | None:
@@ -105,14 +126,14 @@ class _Rec:
 class _SessionReader:
     """Turns records into builder items in file order."""
 
-    def __init__(self, source: Source, builder: TraceBuilder,
-                 records: list[tuple[int, dict[str, Any]]]):
+    def __init__(self, source: Source, builder: TraceBuilder, index: TranscriptIndex):
         self.source = source
         self.builder = builder
-        self.records = records
-        self.parent_of, self.call_of = links(records)
-        self.facts = session_facts(records)
-        self.main = main_session(records)
+        self.index = index
+        self.sha256 = source.sha256     # once: asking the source waits on the intake's hash
+        self.parent_of, self.call_of = index.parent_of, index.call_of
+        self.facts = index.facts
+        self.main = index.main
         self.unknown = UnknownTypes(source.path)
         self.intents: dict[str, str] = {}
         self.calls_seen: set[str] = set()
@@ -122,24 +143,37 @@ class _SessionReader:
         self.sub_parent: dict[str | None, str] = {}    # sub-agent -> the call that started it
         self.mode: tuple[str, EvidenceRef] | None = None
         self.pending: tuple[_Rec, str] | None = None   # a `!` command awaiting its output
+        self.readers = {"user": self.user, "assistant": self.assistant, "system": self.system,
+                        "attachment": self.attachment, "progress": self.progress,
+                        "summary": self.summary, "permission-mode": self.permission_mode}
 
-    def read(self) -> None:
-        readers = {"user": self.user, "assistant": self.assistant, "system": self.system,
-                   "attachment": self.attachment, "progress": self.progress,
-                   "summary": self.summary, "permission-mode": self.permission_mode}
-        for number, record in self.records:
-            kind = record.get("type")
-            if not isinstance(kind, str) or not kind:
-                self.issue(number, "record has no type")
-                continue
-            self.session_event(number, record)
-            if kind not in KNOWN_TYPES:
-                self.unknown.count(kind, f"line {number}")
-            elif kind in readers:
-                readers[kind](number, record)
+    def record(self, number: int, record: dict[str, Any]) -> None:
+        """One record, in file order."""
+        kind = record.get("type")
+        if not isinstance(kind, str) or not kind:
+            self.issue(number, "record has no type")
+            return
+        self.session_event(number, record)
+        if kind not in KNOWN_TYPES:
+            self.unknown.count(kind, f"line {number}")
+        elif kind in self.readers:
+            self.readers[kind](number, record)
+
+    def finish(self) -> None:
+        """After the last record."""
         self.flush_command()
         for issue in self.unknown.issues():
             self.builder.add(issue)
+
+    def settled(self, line: int, call_id: str | None, parent_key: str | None = None) -> int:
+        """The last line whose records can change a call or result at `line`: the last that
+        names its tool-use id, and the first holding the call its parent key names."""
+        until = line
+        if call_id:
+            until = max(until, self.index.named_until.get(call_id, line))
+        if parent_key:
+            until = max(until, self.index.first_call.get(parent_key, line))
+        return until
 
     def issue(self, number: int, problem: str) -> None:
         self.builder.add(ParseIssue(self.source.path, f"line {number}", problem))
@@ -149,22 +183,22 @@ class _SessionReader:
         facts = self.facts.get(session or "")
         if facts is None or facts.line != number:
             return
-        ref = line_ref(self.source.sha256, number)
+        ref = line_ref(self.sha256, number)
         self.builder.session_meta(ref, session, time=self.time(facts.time, ref),
                                   actor_id=facts.agent_id or RUNTIME,
                                   record_id=as_text(record.get("uuid")), raw=record,
                                   **facts.meta())
 
     def rec(self, number: int, record: dict[str, Any]) -> _Rec:
-        ref = line_ref(self.source.sha256, number)
+        ref = line_ref(self.sha256, number)
         if not record.get("isSidechain"):
             return _Rec(ref, record, self.time(record.get("timestamp"), ref),
-                        as_text(record.get("sessionId")) or self.main, RUNTIME)
+                        _shared(as_text(record.get("sessionId")) or self.main), RUNTIME)
         agent = as_text(record.get("agentId"))
         extra = {"agent_id": agent, "sidechain": True} if agent else {"sidechain": True}
         return _Rec(ref, record, self.time(record.get("timestamp"), ref),
-                    as_text(record.get("sessionId")) or self.main, agent or RUNTIME, agent,
-                    extra=extra)
+                    _shared(as_text(record.get("sessionId")) or self.main), agent or RUNTIME,
+                    agent, extra=extra)
 
     def time(self, value: Any, ref: EvidenceRef) -> str | None:
         """A record's time: the runtime writes UTC with `Z` (read fast); anything else goes
@@ -190,7 +224,7 @@ class _SessionReader:
     def user(self, number: int, record: dict[str, Any]) -> None:
         mode = as_text(record.get("permissionMode"))
         if mode:
-            self.mode = (mode, line_ref(self.source.sha256, number))
+            self.mode = (mode, line_ref(self.sha256, number))
         content = self.message_of(number, record)
         if content is None:
             return
@@ -274,7 +308,7 @@ class _SessionReader:
             result=_result_payload(block, record), is_error=bool(block.get("is_error")),
             time=rec.time, session=rec.session, actor_id=rec.actor, rejected=rejected,
             record_id=as_text(record.get("uuid")), spawns=spawns, extra=dict(rec.extra),
-            raw=record))
+            raw=record, settled_at=self.settled(_line(rec), as_text(block.get("tool_use_id")))))
 
     def assistant(self, number: int, record: dict[str, Any]) -> None:
         if self.message_of(number, record) is None:
@@ -306,11 +340,12 @@ class _SessionReader:
                     ref=rec.ref, tool_call_id=as_text(block.get("tool_use_id")),
                     result=block.get("content"), time=rec.time, session=rec.session,
                     actor_id=rec.actor, record_id=as_text(rec.record.get("uuid")),
-                    extra=dict(rec.extra), raw=rec.record))
+                    extra=dict(rec.extra), raw=rec.record,
+                    settled_at=self.settled(number, as_text(block.get("tool_use_id")))))
 
     def call(self, number: int, rec: _Rec, block: dict[str, Any], position: int,
              message: dict[str, Any], message_id: str) -> None:
-        tool = as_text(block.get("name"))
+        tool = _shared(as_text(block.get("name")))
         if not tool:
             self.issue(number, "tool_use block without a tool name")
             return
@@ -320,16 +355,17 @@ class _SessionReader:
         self.calls_seen.add(key)
         self.call_session[key] = rec.session
         approval, approval_ref, policy = self.approval(tool)
-        cwd = rec.record.get("cwd")
+        cwd = _shared(rec.record.get("cwd"))
         self.builder.add(ToolCall(
             ref=rec.ref, tool=tool, time=rec.time, session=rec.session,
             tool_call_id=as_text(block.get("id")), arguments=block.get("input"),
-            actor_id=rec.actor, model=as_text(message.get("model")), key=key,
+            actor_id=rec.actor, model=_shared(as_text(message.get("model"))), key=key,
             parent_key=rec.parent_key, stated_intent=self.intents.get(message_id),
             cwd=cwd if isinstance(cwd, str) else None, approval=approval,
             approval_ref=approval_ref, approval_policy=policy, agent_id=rec.agent_id,
             sidechain=bool(rec.extra.get("sidechain")),
-            record_id=as_text(rec.record.get("uuid")), raw=rec.record))
+            record_id=as_text(rec.record.get("uuid")), raw=rec.record,
+            settled_at=self.settled(number, as_text(block.get("id")), rec.parent_key)))
         if rec.agent_id is not None:
             self.sub_last[rec.agent_id] = key
         prompt = as_dict(block.get("input")).get("prompt")
@@ -350,7 +386,7 @@ class _SessionReader:
     def permission_mode(self, number: int, record: dict[str, Any]) -> None:
         mode = as_text(record.get("permissionMode"))
         if mode:
-            self.mode = (mode, line_ref(self.source.sha256, number))
+            self.mode = (mode, line_ref(self.sha256, number))
 
     def summary(self, number: int, record: dict[str, Any]) -> None:
         text = as_text(record.get("summary"))
@@ -404,6 +440,17 @@ class _SessionReader:
             self.assistant_content(number, rec)
         elif isinstance(content, (str, list)):
             self.user_content(rec, content)
+
+
+def _shared(value: Any) -> Any:
+    """Text every record repeats (the session id, cwd, model, tool name) as one string
+    object for the whole file, not one per event (a million-call session keeps them all)."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _line(rec: _Rec) -> int:
+    """The line number of the record a _Rec was read from (its ref is `line N`)."""
+    return int(rec.ref.locator[5:])
 
 
 def _embedded(value: Any) -> dict[str, Any] | None:

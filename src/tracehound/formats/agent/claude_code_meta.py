@@ -93,6 +93,88 @@ class SessionFacts:
                 "agent_id": self.agent_id, "entrypoint": self.entrypoint}
 
 
+class TranscriptIndex:
+    """What the reader needs to know about the whole file before its first record: the
+    sessions (`facts`, `main`), the parent links (`parent_of`, `call_of`), and for the
+    streaming trace builder the last line that names each tool-use id and the first line
+    that holds a call of each key. Built record by record, so the records need not be kept."""
+
+    def __init__(self) -> None:
+        self.parent_of: dict[str, str | None] = {}
+        self.call_of: dict[str, str] = {}
+        self.facts: dict[str, SessionFacts] = {}
+        self.main: str | None = None
+        self.named_until: dict[str, int] = {}      # tool-use id -> last line naming it
+        self.first_call: dict[str, int] = {}       # call key -> first line holding it
+        self._titles: dict[str, dict[str, str]] = {}
+        self._mode: str | None = None
+        self._last_uuid: str | None = None
+
+    def add(self, number: int, record: dict[str, Any]) -> None:
+        session = as_text(record.get("sessionId"))
+        if self.main is None and session:
+            self.main = session
+        self._links(number, record)
+        self._facts(number, record, session)
+        self._mentions(number, record)
+
+    def finish(self) -> "TranscriptIndex":
+        for session, found in self.facts.items():
+            named = self._titles.get(session, {})
+            found.title = named.get("custom-title") or named.get("ai-title")
+        return self
+
+    def _links(self, number: int, record: dict[str, Any]) -> None:
+        uuid = as_text(record.get("uuid"))
+        if not uuid:
+            return
+        parent = as_text(record.get("parentUuid")) or as_text(record.get("logicalParentUuid"))
+        if parent is not None and parent == self._last_uuid:
+            parent = self._last_uuid        # one string for both (most records follow it)
+        self._last_uuid = uuid
+        self.parent_of.setdefault(uuid, parent)
+        uses = tool_uses(record.get("message")) if record.get("type") == "assistant" else []
+        if uses:
+            self.call_of[uuid] = call_key(uses[-1][1], number, uses[-1][0])
+
+    def _facts(self, number: int, record: dict[str, Any], session: str | None) -> None:
+        kind = record.get("type")
+        if kind == "permission-mode" and as_text(record.get("permissionMode")):
+            self._mode = as_text(record.get("permissionMode"))
+        if not session:
+            return
+        title = as_text(record.get("customTitle") or record.get("aiTitle"))
+        if kind in ("custom-title", "ai-title") and title:
+            self._titles.setdefault(session, {}).setdefault(kind, title)
+        if session not in self.facts and kind in THREADED and (
+                "version" in record or "cwd" in record):
+            self.facts[session] = _first_facts(number, record, self._mode)
+        found = self.facts.get(session)
+        if found is not None:
+            _learn(found, record)
+
+    def _mentions(self, number: int, record: dict[str, Any]) -> None:
+        """Every tool-use id a block of the record (or of a sub-agent message embedded in
+        it) names, and the keys of the calls it holds."""
+        message = record.get("message")
+        contents = [as_dict(message).get("content")]
+        if record.get("type") == "progress":
+            inner = as_dict(as_dict(record.get("data")).get("message"))
+            contents += [inner.get("content"), as_dict(inner.get("message")).get("content")]
+        for content in contents:
+            if not isinstance(content, list):
+                continue
+            for position, block in enumerate(content):
+                if not isinstance(block, dict):
+                    continue
+                for key in ("id", "tool_use_id"):
+                    named = as_text(block.get(key))
+                    if named:
+                        self.named_until[named] = number
+                if block.get("type") in ("tool_use", "server_tool_use"):
+                    self.first_call.setdefault(call_key(block, number, position), number)
+
+
 def main_session(records: list[tuple[int, dict[str, Any]]]) -> str | None:
     """The first session id the file names (records without one belong to it)."""
     for _, record in records:
@@ -104,29 +186,10 @@ def main_session(records: list[tuple[int, dict[str, Any]]]) -> str | None:
 
 def session_facts(records: list[tuple[int, dict[str, Any]]]) -> dict[str, SessionFacts]:
     """Per session id, what its records say about the session."""
-    facts: dict[str, SessionFacts] = {}
-    titles: dict[str, dict[str, str]] = {}
-    mode: str | None = None
+    index = TranscriptIndex()
     for number, record in records:
-        session = as_text(record.get("sessionId"))
-        kind = record.get("type")
-        if kind == "permission-mode" and as_text(record.get("permissionMode")):
-            mode = as_text(record.get("permissionMode"))
-        if not session:
-            continue
-        title = as_text(record.get("customTitle") or record.get("aiTitle"))
-        if kind in ("custom-title", "ai-title") and title:
-            titles.setdefault(session, {}).setdefault(kind, title)
-        if session not in facts and kind in THREADED and (
-                "version" in record or "cwd" in record):
-            facts[session] = _first_facts(number, record, mode)
-        found = facts.get(session)
-        if found is not None:
-            _learn(found, record)
-    for session, found in facts.items():
-        named = titles.get(session, {})
-        found.title = named.get("custom-title") or named.get("ai-title")
-    return facts
+        index._facts(number, record, as_text(record.get("sessionId")))
+    return index.finish().facts
 
 
 def _first_facts(number: int, record: dict[str, Any], mode: str | None) -> SessionFacts:
@@ -164,15 +227,7 @@ def links(records: list[tuple[int, dict[str, Any]]]
           ) -> tuple[dict[str, str | None], dict[str, str]]:
     """uuid -> parent uuid (across a compaction boundary: its logicalParentUuid), and uuid ->
     key of the last tool call the record holds."""
-    parent_of: dict[str, str | None] = {}
-    call_of: dict[str, str] = {}
+    index = TranscriptIndex()
     for number, record in records:
-        uuid = as_text(record.get("uuid"))
-        if not uuid:
-            continue
-        parent_of.setdefault(uuid, as_text(record.get("parentUuid"))
-                             or as_text(record.get("logicalParentUuid")))
-        uses = tool_uses(record.get("message")) if record.get("type") == "assistant" else []
-        if uses:
-            call_of[uuid] = call_key(uses[-1][1], number, uses[-1][0])
-    return parent_of, call_of
+        index._links(number, record)
+    return index.parent_of, index.call_of

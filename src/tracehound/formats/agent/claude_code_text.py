@@ -119,5 +119,11 @@ REJECTION_OPENERS = (
 def is_rejection(text: str | None) -> bool:
     """True when a tool result is the runtime's own words for a call the human (or a
     permission rule) denied, or interrupted before it ran."""
-    return isinstance(text, str) and text.lstrip().startswith(REJECTION_OPENERS) and (
-        not text.lstrip().startswith("Permission to use ") or "denied" in text[:400])
+    if not isinstance(text, str):
+        return False
+    start = _LEADING_SPACE.match(text).end()    # (no stripped copy of a long output)
+    return text.startswith(REJECTION_OPENERS, start) and (
+        not text.startswith("Permission to use ", start) or "denied" in text[:400])
+
+
+_LEADING_SPACE = re.compile(r"\s*")      # what str.lstrip() takes off (the same test)

@@ -10,8 +10,9 @@ Shapes read:
 
 The AuditData fields win over the envelope's; the envelope fills what AuditData lacks. One
 event per record (source `m365:ual`, attrs in docs/events-cloud.md); a row whose AuditData is
-not a JSON object, or that names no operation, is one ParseIssue. Files of 64 MB and more are
-loaded by `m365_ual_bulk` with DuckDB SQL that applies the same rules.
+not a JSON object, or that names no operation, is one ParseIssue. Files of 64 MB and more (CSV,
+JSON lines, a JSON array) are loaded by `m365_ual_bulk` with DuckDB SQL that applies the same
+rules.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ class UnifiedAuditLogParser(RecordParser):
         yield from record_event(ref, audit, envelope, source.path)
 
     def bulk_load(self, source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
-        from .m365_ual_bulk import bulk_load_csv
-        return bulk_load_csv(source, store)
+        from .m365_ual_bulk import bulk_load
+        return bulk_load(source, store)
 
 
 def split_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None]:

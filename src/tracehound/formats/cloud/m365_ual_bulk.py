@@ -1,11 +1,14 @@
-"""Bulk path of the UAL parser: a Purview CSV export straight into a typed DuckDB table.
+"""Bulk path of the UAL parser: a large export straight into a typed DuckDB table.
 
-One `INSERT INTO ual_rows SELECT ... FROM read_csv(...)` does the work, on every DuckDB thread:
-DuckDB reads the CSV and parses each AuditData once (under try(), so a record that is not JSON
-is one issue, not an error), keeping the record as it is (`raw`) and, typed, what tools group
-and filter on for every row: time, operation, actor, workload, client IP, user agent, result
-status, object id, site, the Identity an Exchange cmdlet names. The SQL twins of the
-normalizers in `m365_fields` apply the same rules as `m365_ual.parse`.
+Every shape `m365_ual_shapes` names takes this path: the Purview CSV export, JSON lines
+(Microsoft-Extractor-Suite's shape; AuditData nested or a JSON string) and a JSON array.
+
+One `INSERT INTO ual_rows SELECT ... FROM <the shape's scan>` does the work, on every
+DuckDB thread: DuckDB reads the file and parses each AuditData once (under try(), so a record
+that is not JSON is one issue, not an error), keeping the record as it is (`raw`) and, typed,
+what tools group and filter on for every row: time, operation, actor, workload, client IP,
+user agent, result status, object id, site, the Identity an Exchange cmdlet names. The SQL
+twins of the normalizers in `m365_fields` apply the same rules as `m365_ual.parse`.
 
 The rows are not copied into the events table. The store's `events` view shows them (an
 EventBranch) and computes locator, event id, action class, target and the attrs JSON only
@@ -27,35 +30,40 @@ record-by-record parser takes it; running out of memory or disk is raised, never
 fallback that would hold the whole export in Python objects.
 
 Row numbers: the insert keeps file order (`preserve_insertion_order`), so the rows of one load
-hold consecutive rowids in file order and `row N` is the rowid's offset from the load's first.
-Rows DuckDB rejects are reported by record number and the accepted rows after them get their
-number in `n`, which matches the Python reader for exports without blank lines (Purview writes
-none).
+hold consecutive rowids in file order and `row N` (`line N`, `json:/N`) is the rowid's offset
+from the load's first. Rows DuckDB rejects are reported by record number and the accepted rows
+after them get their number in `n`, which matches the Python reader for exports without blank
+lines (Purview writes none; a JSON lines file keeps its blank lines as rows, so its numbers
+are its line numbers).
+
+JSON records SQL cannot take as they are (not an object, AuditData that is not one, no
+operation, JSON only Python reads) and lines DuckDB's reader rejects go to the record-by-record
+parser with their numbers, so their issues read as that parser words them.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Iterator
 
 import duckdb
 import pyarrow as pa
 
-from ...model import EvidenceRef, ParseIssue
+from ...model import ParseIssue
 from ...store import EVENT_SCHEMA, EventBranch, add_branch, raise_memory
 from ...taxonomy import classify_action
 from . import m365_fields as f
 from ..base import Source
 from .m365_directory import DIRECTORY_OPERATIONS, directory_details
-from .m365_ual import (AUDIT_DATA_KEYS, ERROR_NUMBER, JSON_FIELDS, LIST_FIELDS, SOURCE,
-                       TEXT_FIELDS, WORKLOAD_TARGETS, record_event, split_record)
-from ..readers import MAX_CSV_FIELD, detect_encoding
+from .m365_ual import (ERROR_NUMBER, JSON_FIELDS, LIST_FIELDS, SOURCE, TEXT_FIELDS,
+                       WORKLOAD_TARGETS)
+from .m365_ual_leftovers import BY_PYTHON, long_rows, number_of, python_records
+from .m365_ual_shapes import Shape, newline_count, shape_of
 
-# The longest CSV line DuckDB reads itself; it holds a buffer of this size per thread, so a
-# larger limit costs memory and time on every export. Longer rows (rare: AuditData is capped
-# far below this) are read one by one by Python, up to the Python reader's own field limit.
+# The longest CSV line (or JSON line) DuckDB reads itself; it holds a buffer of this size per
+# thread, so a larger limit costs memory and time on every export. Longer rows (rare: AuditData
+# is capped far below this) are read one by one by Python, up to the Python reader's own limit.
 MAX_LINE = 2 * 1024 * 1024
 LONG_LINE = "LINE SIZE OVER MAXIMUM"
 # A spilling case store keeps little in memory, sized for cases whose events Python holds. Rows
@@ -64,6 +72,7 @@ LONG_LINE = "LINE SIZE OVER MAXIMUM"
 # as it ends, and every tool would read it back).
 LOAD_MEMORY = 1024 * 1024 * 1024
 DIRECTORY_BATCH = 20_000
+SKIP = ""          # the problem of a blank JSON line: no record, no issue
 # DuckDB errors that mean "cannot read this file as the header says": the Python parser may
 # try it. Anything else (out of memory, disk full, interrupted) propagates.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException,
@@ -87,7 +96,8 @@ CREATE TABLE IF NOT EXISTS ual_rows (
   object_id VARCHAR, identity VARCHAR, client_ip VARCHAR, user_agent VARCHAR, site_url VARCHAR,
   e_record_id VARCHAR, e_record_type VARCHAR, dir_attrs JSON, dir_target VARCHAR,
   raw VARCHAR);
-CREATE TABLE IF NOT EXISTS ual_sources (src INTEGER, sha256 VARCHAR, first BIGINT);
+CREATE TABLE IF NOT EXISTS ual_sources (src INTEGER, sha256 VARCHAR, first BIGINT,
+  prefix VARCHAR, base BIGINT);
 CREATE TABLE IF NOT EXISTS ual_classes (action VARCHAR, klass VARCHAR);
 """
 
@@ -113,19 +123,19 @@ class _Paths:
         return "[" + ", ".join(f"'$.\"{k}\"'" for k in self.keys) + "]"
 
 
-def _pick_text(keys: tuple[tuple[str, ...], tuple[str, ...]], header: list[str],
+def _pick_text(keys: tuple[tuple[str, ...], tuple[str, ...]], shape: Shape,
                tv: _Paths) -> str:
     """First non-empty text among the AuditData spellings, then the envelope columns."""
     audit_keys, envelope_keys = keys
     parts = [f"nullif({tv.at(k)}, '')" for k in audit_keys]
-    parts += [f'nullif("{k}", \'\')' for k in envelope_keys if k in header]
+    parts += [f'nullif("{k}", \'\')' for k in envelope_keys if k in shape.envelope]
     return f"coalesce({', '.join(parts)})"
 
 
 def _pick_json(audit_keys: tuple[str, ...], jv: _Paths, fallback: str = "") -> str:
     whens = [f"WHEN {jv.present(k)} THEN {jv.at(k)}" for k in audit_keys]
     if fallback:
-        whens.append(f"WHEN {fallback} IS NOT NULL THEN to_json({fallback})")
+        whens.append(f"WHEN {fallback} IS NOT NULL THEN CAST({fallback} AS JSON)")
     return f"CASE {' '.join(whens)} END"
 
 
@@ -141,67 +151,66 @@ def _property(list_keys: tuple[str, ...], name: str, tv: _Paths, audit: str) -> 
             f"THEN nullif(json_extract_string({exact}, '$.\"{name}\"'), '') END")
 
 
-def _picked_sql(header: list[str], tv: _Paths) -> str:
+def _picked_sql(shape: Shape, tv: _Paths) -> str:
     """The `v` step of the load: each typed field picked as the Python parser picks it."""
-    cols = [f"{_pick_text(TEXT_FIELDS[name], header, tv)} AS t_{name}" for name in TYPED_TEXT]
-    cols.append(f"{_pick_text(JSON_FIELDS['user_type'], header, tv)} AS t_user_type")
+    cols = [f"{_pick_text(TEXT_FIELDS[name], shape, tv)} AS t_{name}" for name in TYPED_TEXT]
+    cols.append(f"{_pick_text(JSON_FIELDS['user_type'], shape, tv)} AS t_user_type")
     cols.append(f"{_property(LIST_FIELDS['parameters'], 'Identity', tv, 'audit')} AS t_identity")
     cols.append(f"{_property(LIST_FIELDS['extended_properties'], 'UserAgent', tv, 'audit')}"
                 " AS t_agent")
     for name, (audit_keys, envelope_keys) in ENVELOPE_KEPT.items():
-        envelope = [k for k in envelope_keys if k in header]
+        envelope = [k for k in envelope_keys if k in shape.envelope]
         value = "NULL"
         if envelope:
             missing = " AND ".join(f"nullif({tv.at(k)}, '') IS NULL" for k in audit_keys)
-            fallback = "coalesce(" + ", ".join(f'nullif("{k}", \'\')' for k in envelope) + ")"
+            # record_type keeps its JSON type (e_record_type holds JSON), record_id is text
+            kept = [shape.envelope_json(k) if name in JSON_FIELDS else f'"{k}"'
+                    for k in envelope]
+            fallback = "coalesce(" + ", ".join(
+                f'CASE WHEN nullif("{k}", \'\') IS NOT NULL THEN {v} END'
+                for k, v in zip(envelope, kept)) + ")"
             value = f"CASE WHEN {missing} THEN {fallback} END"
         cols.append(f"{value} AS e_{name}")
     return ",\n  ".join(cols)
 
 
-def _insert_sql(header: list[str], tag: str, source: Source, src: int) -> str:
-    audit_col = next(k for k in AUDIT_DATA_KEYS if k in header)
-    envelope = sorted({k for keys in (*TEXT_FIELDS.values(), *JSON_FIELDS.values())
-                       for k in keys[1] if k in header})
-    env = "".join(f', "{k}"' for k in envelope)
+def _insert_sql(shape: Shape, src: int, tag: str) -> str:
     tv = _Paths("tv")
-    picked = _picked_sql(header, tv)
+    picked = _picked_sql(shape, tv)
+    # A CSV row's problem is its issue; a JSON record with one is read again by Python (for
+    # the Python parser's exact issue), so its record text stays in raw.
+    if shape.json:
+        problem = (f"CASE WHEN rec IS NULL THEN '{SKIP}' "
+                   f"WHEN NOT ok OR act = '' THEN '{BY_PYTHON}' END")
+        raw = "CASE WHEN ok AND act <> '' THEN audit ELSE rec END"
+    else:
+        problem = ("CASE WHEN NOT ok THEN CASE WHEN coalesce(trim(audit), '') = '' "
+                   "THEN 'record has no AuditData' ELSE 'AuditData is not a JSON object' END "
+                   "WHEN act = '' THEN 'record names no Operation' END")
+        raw = "CASE WHEN ok AND act <> '' THEN audit END"
     return f"""
 INSERT INTO ual_rows
 WITH c AS (
-  SELECT "{audit_col}" AS audit{env} FROM {_scan_sql(header, tag, source)}
+  {shape.records_sql(tag, MAX_LINE)}
 ), p AS (
   SELECT *, try(json_extract_string(audit, {tv.literal()})) AS tv FROM c
 ), v AS (
-  SELECT audit, tv IS NOT NULL AND regexp_matches(audit, '^[ \t\r\n]*[{{]') AS ok,
+  SELECT audit, rec, tv IS NOT NULL AND regexp_matches(audit, '^[ \t\r\n]*[{{]') AS ok,
   {picked}
   FROM p
 ), w AS (
   SELECT *, {f.canonical_operation_sql('t_operation')} AS act,
     {f.actor_id_sql('t_user_id')} AS aid FROM v
 )
-SELECT {src},
-  CASE WHEN NOT ok THEN
-    CASE WHEN coalesce(trim(audit), '') = '' THEN 'record has no AuditData'
-         ELSE 'AuditData is not a JSON object' END
-  WHEN act = '' THEN 'record names no Operation' END,
+SELECT {src}, {problem},
   NULL, {f.utc_time_sql('t_time')}, act, nullif(t_operation, act), aid,
   {f.actor_kind_of_id_sql("coalesce(aid, '')", 't_user_type')},
   {f.outcome_sql('t_result_status', 'act')},
   CASE WHEN t_user_id IS DISTINCT FROM aid THEN t_user_id END, t_workload, t_result_status, t_object_id, t_identity, {f.client_ip_sql('t_client_ip')},
   coalesce(t_user_agent, t_agent), t_site_url, e_record_id, e_record_type, NULL, NULL,
-  CASE WHEN ok AND act <> '' THEN audit END
+  {raw}
 FROM w
 """
-
-
-def _scan_sql(header: list[str], tag: str, source: Source) -> str:
-    path = str(source.fs_path).replace("'", "''")
-    columns = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
-    return (f"read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
-            "delim = ',', quote = '\"', escape = '\"', ignore_errors = true, "
-            f"store_rejects = true, rejects_table = 'th_rejects_{tag}', "
-            f"rejects_scan = 'th_scans_{tag}', max_line_size = {MAX_LINE})")
 
 
 def _attrs_parts() -> tuple[str, str, dict[str, str]]:
@@ -260,7 +269,7 @@ def _branch() -> EventBranch:
     return EventBranch(
         name="m365-ual-bulk",
         relation=("(SELECT r.*, s.sha256, "
-                  "'row ' || coalesce(r.n, r.rowid - s.first + 1) AS locator, "
+                  "s.prefix || coalesce(r.n, r.rowid - s.first + s.base) AS locator, "
                   f"{extraction} FROM ual_rows r JOIN ual_sources s USING (src) "
                   "WHERE r.problem IS NULL) u LEFT JOIN ual_classes k ON k.action = u.action"),
         columns=columns,
@@ -281,9 +290,9 @@ def _branch() -> EventBranch:
 BRANCH = _branch()
 
 
-def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
-    header = _csv_header(source)
-    if header is None or "AuditData" not in header:
+def bulk_load(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
+    shape = shape_of(source)
+    if shape is None:
         return None
     con = store.con
     con.execute(f.TIME_MACRO)
@@ -293,7 +302,7 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
         # One transaction: a load that fails or steps aside leaves nothing behind.
         con.execute("BEGIN TRANSACTION")
         try:
-            loaded = _load(con, header, source, src)
+            loaded = _load(con, shape, source, src)
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -301,19 +310,23 @@ def bulk_load_csv(source: Source, store: Any) -> tuple[int, list[ParseIssue]] | 
             con.execute("ROLLBACK")
             return None
         con.execute("COMMIT")
-    count, issues, long_rows = loaded
+    count, issues, leftover = loaded
     # Committed rows get their final rowids (inside the transaction they had provisional
     # ones), consecutive in file order. Only now is the file's hash needed: the intake may
     # have been hashing it while DuckDB read the file.
-    con.execute("INSERT INTO ual_sources SELECT ?, ?, min(rowid) FROM ual_rows WHERE src = ?",
-                [src, source.sha256, src])
+    con.execute("INSERT INTO ual_sources SELECT ?, ?, min(rowid), ?, ? FROM ual_rows "
+                "WHERE src = ?", [src, source.sha256, shape.prefix, shape.base, src])
     add_branch(con, BRANCH)
-    if long_rows:
-        events, more = _long_rows(source, header, long_rows)
+    if shape.json:
+        events, more = python_records(con, shape, source, src, [row for row, _ in leftover])
+    elif leftover:
+        events, more = long_rows(source, shape.header, leftover)
+    else:
+        events, more = [], []
+    if events:
         store.load_events(events)
         count += len(events)
-        issues = sorted(issues + more, key=lambda issue: int(issue.locator.split()[1]))
-    return count, issues
+    return count, sorted(issues + more, key=number_of) if more else issues
 
 
 @contextmanager
@@ -329,41 +342,31 @@ def _load_settings(con: Any) -> Iterator[None]:
         con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
 
 
-def _load(con: Any, header: list[str], source: Source, src: int
+def _load(con: Any, shape: Shape, source: Source, src: int
           ) -> tuple[int, list[ParseIssue], list[tuple[int, int]]] | None:
-    """(rows loaded, issues, (row, byte offset) of rows too long for DuckDB), or None when
-    DuckDB cannot read the file."""
+    """(rows loaded, issues, (row, byte offset) of rows DuckDB's line reader passed to
+    Python), or None when DuckDB cannot read the file."""
     tag = f"{src}"
     try:
-        con.execute(_insert_sql(header, tag, source, src))
+        con.execute(_insert_sql(shape, src, tag))
     except UNREADABLE:
-        _drop_rejects(con, tag)
+        with suppress(duckdb.Error):    # (the rollback drops them, if the error ended it)
+            _drop_rejects(con, tag)
         return None
-    first, = con.execute("SELECT min(rowid) FROM ual_rows WHERE src = ?", [src]).fetchone()
-    rejected, long_rows = _rejected(con, source, tag, src, first or 0)
+    first, rows = con.execute("SELECT min(rowid), count(*) FROM ual_rows WHERE src = ?",
+                              [src]).fetchone()
+    rejected, leftover = _rejected(con, source, shape, tag, src, first or 0)
+    if shape.json and (rows == 0 or (shape.kind == "lines" and rows + len(leftover)
+                                     != newline_count(source))):
+        return None       # no records (Python says why), or lines DuckDB split otherwise
     number = f"'row ' || coalesce(n, rowid - {int(first or 0)} + 1)"
-    issues = sorted(rejected + _invalid(con, source, src, number),
-                    key=lambda issue: int(issue.locator.split()[1]))
+    issues = sorted(rejected + ([] if shape.json else _invalid(con, source, src, number)),
+                    key=number_of)
     _classify(con, src)
     _directory_details(con, src)
     loaded, = con.execute("SELECT count(*) FROM ual_rows WHERE src = ? AND problem IS NULL",
                           [src]).fetchone()
-    return loaded, issues, long_rows
-
-
-def _csv_header(source: Source) -> list[str] | None:
-    with open(source.fs_path, "rb") as handle:
-        head = handle.read(64 * 1024)
-    encoding, skip = detect_encoding(head)
-    if encoding != "utf-8":
-        return None
-    first = head[skip:].split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
-    try:
-        names = next(csv.reader([first]))
-    except (csv.Error, StopIteration):
-        return None
-    names = [name.strip() for name in names]
-    return names if len(set(names)) == len(names) and all(names) else None
+    return loaded, issues, leftover
 
 
 def _drop_rejects(con: Any, tag: str) -> None:
@@ -371,17 +374,20 @@ def _drop_rejects(con: Any, tag: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS th_scans_{tag}")
 
 
-def _rejected(con: Any, source: Source, tag: str, src: int, first: int
+def _rejected(con: Any, source: Source, shape: Shape, tag: str, src: int, first: int
               ) -> tuple[list[ParseIssue], list[tuple[int, int]]]:
-    """Issues for the rows DuckDB rejected and (row, byte offset) of those it rejected only
-    for their length; accepted rows after any of them are renumbered."""
+    """Issues for the rows DuckDB rejected and (row, byte offset) of those Python reads
+    instead (a CSV row rejected only for its length; every rejected JSON line); accepted rows
+    after any of them are renumbered."""
+    if not shape.rejects:
+        return [], []
     rejects = con.execute(
         f"SELECT line, min(error_type), min(error_message), min(byte_position) "
         f"FROM th_rejects_{tag} GROUP BY line ORDER BY line").fetchall()
     _drop_rejects(con, tag)
     if not rejects:
         return [], []
-    rows = [line - 1 for line, *_ in rejects]
+    rows = [line - shape.header_lines for line, *_ in rejects]
     # accepted row n moves down by the number of rejected rows before it: the rejects whose
     # count of accepted rows before them (row - index) is at most n
     shifts = [row - index for index, row in enumerate(rows)]
@@ -395,49 +401,14 @@ def _rejected(con: Any, source: Source, tag: str, src: int, first: int
               ASOF JOIN th_shift t ON e.n >= t.pos) AS m
         WHERE ual_rows.rowid = m.rid""", [first, src])
     con.execute("DROP TABLE th_shift")
+    by_python = [shape.json or kind == LONG_LINE for _, kind, _, _ in rejects]
     issues = [ParseIssue(source.path, f"row {row}",
                          f"unreadable CSV row: {kind.lower()}: {message}")
-              for row, (_, kind, message, _) in zip(rows, rejects) if kind != LONG_LINE]
-    long_rows = [(row, offset) for row, (_, kind, _, offset) in zip(rows, rejects)
-                 if kind == LONG_LINE]
-    return issues, long_rows
-
-
-def _long_rows(source: Source, header: list[str], found: list[tuple[int, int]]
-               ) -> tuple[list[Any], list[ParseIssue]]:
-    """Rows longer than DuckDB's line limit, each read by Python's csv module at its byte
-    offset and parsed by the record-by-record parser."""
-    events: list[Any] = []
-    issues: list[ParseIssue] = []
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, MAX_CSV_FIELD))
-    try:
-        with open(source.fs_path, "rb") as handle:
-            for row, offset in found:
-                locator = f"row {row}"
-                handle.seek(offset)
-                text = (line.decode("utf-8", errors="replace")
-                        for line in iter(handle.readline, b""))
-                try:
-                    values = next(csv.reader(text))
-                except (csv.Error, StopIteration) as exc:
-                    issues.append(ParseIssue(source.path, locator, f"unreadable CSV row: {exc}"))
-                    continue
-                if len(values) != len(header):
-                    issues.append(ParseIssue(
-                        source.path, locator,
-                        f"unreadable CSV row: {len(values)} fields, header has {len(header)}"))
-                    continue
-                audit, envelope, problem = split_record(dict(zip(header, values)))
-                if problem:
-                    issues.append(ParseIssue(source.path, locator, problem))
-                    continue
-                for item in record_event(EvidenceRef(source.sha256, locator), audit, envelope,
-                                         source.path):
-                    (issues if isinstance(item, ParseIssue) else events).append(item)
-    finally:
-        csv.field_size_limit(limit)
-    return events, issues
+              for row, (_, kind, message, _), python in zip(rows, rejects, by_python)
+              if not python]
+    to_python = [(row, offset) for row, (_, _, _, offset), python
+                 in zip(rows, rejects, by_python) if python]
+    return issues, to_python
 
 
 def _invalid(con: Any, source: Source, src: int, number: str) -> list[ParseIssue]:

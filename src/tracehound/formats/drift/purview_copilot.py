@@ -147,6 +147,14 @@ class PurviewCopilotParser(RecordParser):
         else:
             yield interaction_event(ref, audit, envelope, record)
 
+    bulk_meter = True          # the bulk load reports its own progress (formats/meter.py)
+
+    def bulk_load(self, source: Source, store: Any) -> tuple[int, list[ParseIssue]] | None:
+        """A large CSV export: DuckDB splits it, `record` maps each row, straight into the
+        store (purview_copilot_bulk)."""
+        from .purview_copilot_bulk import bulk_load
+        return bulk_load(self, source, store)
+
 
 def interaction_event(ref: EvidenceRef, audit: Fields, envelope: Fields, raw: Any) -> Event:
     copilot = audit.child("CopilotEventData")
