@@ -317,8 +317,9 @@ def tracehound_end_to_end(path: Path, sigma_defaults: bool = True) -> dict:
     from tracehound.report.case_json import write_file
     tools = [a.NAME for a in all_analyzers() if a.FAMILY == "cloud"]
     stages = Stages()
+    # as `analyze` runs them: the per-row views are built only for `views` / `--views DIR`
     case = analyze([path], Options(tools=tools, reproducible=True, progress=stages,
-                                   settings={"sigma_defaults": sigma_defaults}))
+                                   settings={"sigma_defaults": sigma_defaults}, views=False))
     stages("case JSON", 0, 1)
     out = OUT / "ual_case.json"            # as `analyze --format json --out FILE` writes it
     write_file(case.to_json(), out)
