@@ -10,8 +10,7 @@ from typing import Optional
 import typer
 
 from . import app
-from .common import AS_FORMAT, TZ, OUT, PATHS, fail, finish, run_case
-from .common import QUIET
+from .common import AS_FORMAT, OUT, PATHS, QUIET, TZ, fail, finish, run_case
 
 # the tools whose artifacts are per-row views
 VIEW_TOOLS = ["ual-analyzer", "saas-correlator", "o365-views", "account-activity",

@@ -17,13 +17,14 @@ Severity: the worst finding that followed; low when nothing did.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Iterable, Sequence
 
 from ..analyzers.cloud.cloud_tables import IS_SIGNIN
 from ..analyzers.cloud.signin_addresses import address_key
 from ..model import SEVERITY_RANK, EvidenceRef, Finding
 from ..store import events_with_attrs
+from ..formats.times import parse_utc as _time
 
 RULE, TOOL, VERSION = "TH-CLOUD-ADDRESS-CHAIN", "address-chain", "1"
 SIGNIN_RULES = ("TH-SIGNIN-NEW-ADDRESS", "TH-SIGNIN-ANOMALY", "TH-SIGNIN-PASSWORD-SPRAY")
@@ -38,10 +39,6 @@ FROM ({{events}}) WHERE ({IS_SIGNIN}) AND outcome = 'success' AND actor_id IS NO
   AND _attrs[1] IS NOT NULL
 ORDER BY time, sha256, locator
 """
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def addresses_of(finding: Finding) -> set[str]:
@@ -88,9 +85,9 @@ def _chain(key: str, anchors: list[Finding], signins: list[dict[str, Any]],
         span[1] = row["time"]
     if not spans or len(spans) > MAX_ACCOUNTS:
         return None
-    followed = [f for f in findings if f.rule not in SIGNIN_RULES and f.rule != RULE
-                and SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"] and f.time
-                and _follows(f, key, spans)]
+    followed = sorted((f for f in findings if f.rule not in SIGNIN_RULES and f.rule != RULE
+                       and SEVERITY_RANK[f.severity] > SEVERITY_RANK["low"] and f.time
+                       and _follows(f, key, spans)), key=Finding.sort_key)   # first and last below
     if not followed and len(spans) < 2:
         return None
     accounts = sorted(spans, key=lambda a: (spans[a][0], a))

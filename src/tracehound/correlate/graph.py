@@ -251,7 +251,7 @@ def out_of_scope(node: Any) -> bool:
             or node.get("out_of_scope") is True or node.get("in_scope") is False)
 
 
-def _ends(edge: Any) -> tuple[str, str] | None:
+def edge_ends(edge: Any) -> tuple[str, str] | None:
     if isinstance(edge, dict):
         a, b = edge.get("from"), edge.get("to")
     elif isinstance(edge, (list, tuple)) and len(edge) >= 2:
@@ -299,10 +299,10 @@ def _all_ends(edges: list) -> list[tuple[str, str] | None]:
     try:
         pairs = [(e["from"], e["to"]) for e in edges]
     except (KeyError, TypeError):
-        return [_ends(e) for e in edges]
+        return [edge_ends(e) for e in edges]
     if all(type(a) is str and type(b) is str for a, b in pairs):
         return pairs
-    return [_ends(e) for e in edges]
+    return [edge_ends(e) for e in edges]
 
 
 def _top_degree(ids: dict[str, Any], degree: Counter, top: int) -> list[str]:

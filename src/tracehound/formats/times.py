@@ -71,6 +71,11 @@ def _naive(y: str, mo: str, d: str, h: str | None, mi: str, s: str | None,
         return None
 
 
+def parse_utc(text: str) -> datetime:
+    """A time this package wrote (`...Z`, see utc_time) back as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def format_utc(stamp: datetime) -> str:
     text = f"{stamp.year:04d}-" + stamp.strftime("%m-%dT%H:%M:%S")
     if stamp.microsecond:

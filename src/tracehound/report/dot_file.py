@@ -9,31 +9,20 @@ become DOT syntax, an attribute or an HTML-like label.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Iterator, Mapping, Sequence
 
+from ..correlate.graph import edge_ends, out_of_scope
 from ..effects.secrets import scrub
-from .escaping import visible
+from .escaping import dot_label
 
 LABEL_LIMIT = 200
 
 
 def dot_text(value: object, limit: int | None = None) -> str:
     """The body of a DOT double-quoted string for any value."""
-    text = visible(scrub("" if value is None else str(value)))
-    if limit is not None and len(text) > limit:
-        text = text[:limit - 1] + "\u2026"
-    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-            .replace("\r", " "))
-
-
-def _ends(edge: Any) -> tuple[Any, Any] | None:
-    if isinstance(edge, Mapping):
-        a, b = edge.get("from"), edge.get("to")
-    elif isinstance(edge, (list, tuple)) and len(edge) >= 2:
-        a, b = edge[0], edge[1]
-    else:
-        return None
-    return None if a is None or b is None else (a, b)
+    return dot_label(scrub("" if value is None else str(value)),
+                     sys.maxsize if limit is None else limit)
 
 
 def _graph_lines(graph: Mapping[str, Any], prefix: str, indent: str) -> Iterator[str]:
@@ -45,19 +34,18 @@ def _graph_lines(graph: Mapping[str, Any], prefix: str, indent: str) -> Iterator
         kind = node.get("kind")
         extra = f"\\n({dot_text(kind, 60)})" if kind else ""
         style = ""
-        if str(node.get("scope") or "").lower() == "out-of-scope" or \
-                node.get("out_of_scope") is True or node.get("in_scope") is False:
+        if out_of_scope(node):
             style = ', color="red", fontcolor="red"'
         yield (f'{indent}"{dot_text(ident)}" [label="{dot_text(label, LABEL_LIMIT)}{extra}"'
                f'{style}];')
     for edge in graph.get("edges") or ():
-        ends = _ends(edge)
+        ends = edge_ends(edge)
         if ends is None:
             continue
         kind = edge.get("kind") if isinstance(edge, Mapping) else None
         attrs = f' [label="{dot_text(kind, 60)}"]' if kind else ""
-        yield (f'{indent}"{dot_text(prefix + str(ends[0]))}" -> '
-               f'"{dot_text(prefix + str(ends[1]))}"{attrs};')
+        yield (f'{indent}"{dot_text(prefix + ends[0])}" -> '
+               f'"{dot_text(prefix + ends[1])}"{attrs};')
 
 
 def graphs_dot(kind: str, graphs: Sequence[Mapping[str, Any]]) -> str:

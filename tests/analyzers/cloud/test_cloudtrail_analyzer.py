@@ -34,7 +34,9 @@ def test_intrusion_findings_match_golden():
 
 
 def test_each_finding_names_principal_source_ip_and_region():
-    for finding in findings("attack_trail.json"):
+    found = findings("attack_trail.json")
+    assert found                                # the loop below must not pass on no findings
+    for finding in found:
         addresses = finding.details.get("source_ips") or [finding.details["source_ip"]]
         assert finding.actor and all(a in finding.statement for a in addresses)
         if finding.rule not in ("TH-AWS-CONSOLE-NO-MFA", "TH-AWS-ROOT-CONSOLE-LOGIN"):

@@ -19,7 +19,7 @@ Novelty needs history: an account's first sign-in in the evidence is never "new"
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from ...model import Event, Finding
@@ -27,6 +27,7 @@ from ..registry import Analyzer, Context, register
 from .cloud_tables import IS_CLOUD, ensure_signins
 from .m365_detections import DETECTION_OPS
 from .sql import REFS, connection, refs_of, rows
+from ...formats.times import parse_utc as _parse
 
 SPRAY = """
 WITH g AS (
@@ -191,10 +192,6 @@ def _anomaly_severity(r: dict[str, Any]) -> str:
     if r["new_country"] or r["new_asn"] or r["legacy_client"]:
         return "medium"
     return "low"
-
-
-def _parse(time: str) -> datetime:
-    return datetime.fromisoformat(time.replace("Z", "+00:00"))
 
 
 class Alarms:

@@ -36,10 +36,15 @@ ROOT_READ_RULE = SqlRule(
     "The root user of account {account} made {calls} read-only API calls from {source_ip} "
     "in {region} between {time} and {last_time} ({event_names}).", "true", ("T1078.004",))
 
+# the calls that return secret values (bursts and reads from a new address alike)
+SECRET_READ_EVENTS = ("event_name IN ('GetSecretValue', 'GetPasswordData', 'BatchGetSecretValue') "
+                      "OR (event_name IN ('GetParameter', 'GetParameters', 'GetParametersByPath') "
+                      "AND lower(coalesce(params->>'$.withDecryption', 'false')) = 'true')")
+
 # Reads that return secret values. Weight: how many secrets one call returns (a
 # GetParameters call names up to 10; a BatchGetSecretValue by filter returns a page of up
 # to 20, which CloudTrail does not list, so it counts as 20).
-SECRET_BURSTS = """
+SECRET_BURSTS = f"""
 WITH reads AS (
   SELECT *, time::TIMESTAMP AS ts,
          CASE WHEN event_name = 'BatchGetSecretValue' THEN
@@ -54,10 +59,8 @@ WITH reads AS (
               WHEN event_name = 'BatchGetSecretValue'
                 THEN coalesce(json_extract_string(params, '$.secretIdList[*]'), [])
               ELSE list_filter([target], lambda t: t IS NOT NULL) END AS names
-  FROM {table}
-  WHERE event_name IN ('GetSecretValue', 'GetPasswordData', 'BatchGetSecretValue')
-     OR (event_name IN ('GetParameter', 'GetParameters', 'GetParametersByPath')
-         AND lower(coalesce(params->>'$.withDecryption', 'false')) = 'true')),
+  FROM {{table}}
+  WHERE ({SECRET_READ_EVENTS})),
 windowed AS (
   SELECT *, sum(weight) OVER (PARTITION BY actor ORDER BY ts
                               RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING AND CURRENT ROW)
@@ -75,7 +78,7 @@ SELECT min(time) AS time, actor, max(recent)::BIGINT AS peak, count(*) AS calls,
        list_sort(list_distinct(list(source_ip))) AS source_ips,
        list_sort(list_distinct(list(region))) AS regions,
        len(list_distinct(flatten(list(names)))) AS targets,
-       bool_and(failed) AS failed, any_value(error ORDER BY time) AS error, {refs} AS refs
+       bool_and(failed) AS failed, any_value(error ORDER BY time) AS error, {{refs}} AS refs
 FROM islands GROUP BY actor, island HAVING max(recent) > ?
 ORDER BY time, actor
 """
@@ -88,9 +91,6 @@ BURST_RULE = SqlRule(
 # Secret reads by a principal from an address it had not used before in the case, when the
 # case holds that principal's calls on at least two earlier days (so "new" means something);
 # one row per principal and address.
-SECRET_READ_EVENTS = ("event_name IN ('GetSecretValue', 'GetPasswordData', 'BatchGetSecretValue') "
-                      "OR (event_name IN ('GetParameter', 'GetParameters', 'GetParametersByPath') "
-                      "AND lower(coalesce(params->>'$.withDecryption', 'false')) = 'true')")
 SECRET_NEW_ADDRESS = f"""
 WITH calls AS (
   SELECT actor, source_ip, time::TIMESTAMP AS ts FROM {{table}}
@@ -125,12 +125,17 @@ SECRET_NEW_ADDRESS_RULE = SqlRule(
 # bucket, in runs with gaps of at most 10 minutes; then any PutObject by that principal into
 # the bucket within an hour after the run (a note left behind). A DeleteObjects call deletes
 # up to 1000 objects that CloudTrail does not list: it makes a run by itself.
-S3_OBJECT_RUNS = """
+# the uploads into the bucket within an hour after a run, not under a customer key: a note
+NOTE_PUTS = """WHERE p.event_name = 'PutObject' AND p.actor = g.actor AND p.target = g.bucket
+          AND NOT p.failed AND p.time::TIMESTAMP > g.last_ts
+          AND p.time::TIMESTAMP <= g.last_ts + INTERVAL 1 HOUR
+          AND (p.params->'$."x-amz-server-side-encryption-customer-algorithm"') IS NULL"""
+S3_OBJECT_RUNS = f"""
 WITH calls AS (
   SELECT *, time::TIMESTAMP AS ts, target AS bucket,
          CASE WHEN event_name IN ('DeleteObject', 'DeleteObjects') THEN 'deleted objects'
               ELSE 'rewrote objects under a customer-provided key (SSE-C)' END AS kind
-  FROM {table}
+  FROM {{table}}
   WHERE event_source = 's3.amazonaws.com' AND NOT failed AND (
         event_name IN ('DeleteObject', 'DeleteObjects')
         OR (event_name IN ('CopyObject', 'PutObject')
@@ -140,24 +145,18 @@ grouped AS (
   SELECT actor, bucket, kind, run, min(time) AS time, max(ts) AS last_ts, count(*) AS calls,
          count(*) FILTER (WHERE event_name = 'DeleteObjects') AS batches,
          list_sort(list_distinct(list(source_ip))) AS source_ips,
-         list_sort(list_distinct(list(region))) AS regions, {refs} AS refs
+         list_sort(list_distinct(list(region))) AS regions, {{refs}} AS refs
   FROM runs GROUP BY actor, bucket, kind, run
   HAVING count(*) >= ? OR count(*) FILTER (WHERE event_name = 'DeleteObjects') > 0)
 SELECT g.*, g.bucket AS target,
        (SELECT list(struct_pack(sha256 := p.sha256, locator := p.locator)
                     ORDER BY p.time, p.sha256, p.locator)
-        FROM {table} p
-        WHERE p.event_name = 'PutObject' AND p.actor = g.actor AND p.target = g.bucket
-          AND NOT p.failed AND p.time::TIMESTAMP > g.last_ts
-          AND p.time::TIMESTAMP <= g.last_ts + INTERVAL 1 HOUR
-          AND (p.params->'$."x-amz-server-side-encryption-customer-algorithm"') IS NULL)
+        FROM {{table}} p
+        {NOTE_PUTS})
          AS note_refs,
        (SELECT list(DISTINCT p.params->>'$.key')
-        FROM {table} p
-        WHERE p.event_name = 'PutObject' AND p.actor = g.actor AND p.target = g.bucket
-          AND NOT p.failed AND p.time::TIMESTAMP > g.last_ts
-          AND p.time::TIMESTAMP <= g.last_ts + INTERVAL 1 HOUR
-          AND (p.params->'$."x-amz-server-side-encryption-customer-algorithm"') IS NULL)
+        FROM {{table}} p
+        {NOTE_PUTS})
          AS note_keys
 FROM grouped g ORDER BY time, actor, bucket
 """

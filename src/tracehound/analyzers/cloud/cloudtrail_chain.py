@@ -100,16 +100,16 @@ def chain_rows(con: Any, table: str, settings: dict[str, float]) -> list[dict[st
 
 def _chain(con: Any, table: str, actor: str, runs: list[dict[str, Any]], bulk_denied: float
            ) -> dict[str, Any]:
+    denied_names = {n for r in runs for n in r["denied_names"]}
     row: dict[str, Any] = {
         "actor": actor, "time": runs[0]["time"], "target": None,
         "calls": sum(r["calls"] for r in runs), "denied": sum(r["denied"] for r in runs),
         "services": max(r["services"] for r in runs),
-        "denied_actions": len({n for r in runs for n in r["denied_names"]}),
+        "denied_actions": len(denied_names),
         "seconds": sum(r["seconds"] for r in runs),
         "source_ips": sorted({a for r in runs for a in r["source_ips"] if a}),
         "refs": [ref for r in runs for ref in r["refs"]], "failed": False,
     }
-    denied_names = {n for r in runs for n in r["denied_names"]}
     assumed = rows(con, ASSUMPTIONS.format(table=table),
                    [actor, runs[0]["time"], runs[-1]["last_time"]])
     row["rule"] = DENIED_BURST_RULE if row["denied"] >= bulk_denied else BURST_RULE

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -21,6 +20,7 @@ import yaml
 
 from ...model import SEVERITY_RANK, Finding
 from .sql_rules import SqlRule
+from ...formats.times import parse_utc
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "cloudtrail_rules.yaml"
 GROUP_GAP_SECONDS = 3600
@@ -73,7 +73,7 @@ def load_rules(table: str, path: Path = RULES_FILE) -> tuple[tuple[SqlRule, ...]
 def _seconds(time: str | None) -> float:
     if not time:
         return 0.0
-    return datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()
+    return parse_utc(time).timestamp()
 
 
 def group_runs(found: Iterable[Finding], modes: dict[str, str]) -> list[Finding]:

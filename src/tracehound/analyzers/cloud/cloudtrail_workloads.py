@@ -17,13 +17,13 @@ principal when its calls came:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Iterable
 
 from ...model import EvidenceRef
 from .aws_ranges import AwsRanges, aws_ranges
 from .sql import rows
 from .sql_rules import SqlRule
+from ...formats.times import parse_utc
 
 MAX_REFS_PER_ADDRESS = 200
 NEAR_SECONDS = 3600
@@ -120,7 +120,7 @@ SHARED_ADDRESS_RULE = SqlRule(
 
 
 def _seconds(time: str) -> float:
-    return datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()
+    return parse_utc(time).timestamp()
 
 
 def workload_rows(con: Any, table: str, refs_sql: str) -> list[dict[str, Any]]:

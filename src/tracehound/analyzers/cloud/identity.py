@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -43,6 +43,7 @@ from ..registry import Analyzer, Context, register
 from .m365_detections import APP_CREDENTIAL_OPS, bursts
 from .oauth_risk import consent_severity, grade
 from .sql import MAX_REFS, connection, rows, sql_list
+from ...formats.times import parse_utc as _time
 
 FIRST_PARTY = Path(__file__).parent / "data" / "first_party_apps.yaml"
 APP_UPDATES = ("Update application", "Update service principal")
@@ -83,10 +84,6 @@ UAL_WINDOW = "SELECT min(time), max(time) FROM events WHERE source = 'm365:ual'"
 def first_party_apps() -> dict[str, str]:
     table = yaml.safe_load(FIRST_PARTY.read_text(encoding="utf-8"))
     return {str(k).lower(): str(v) for k, v in table["apps"].items()}
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _attrs(row: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +153,7 @@ class CaseApps:
 
     def name(self, keys: Iterable[str | None]) -> str | None:
         """The display name an alias group gives the application, if any."""
-        for key in self.expand(keys):
+        for key in sorted(self.expand(keys)):        # a set: sorted, so one name every run
             if key in self.names:
                 return self.names[key]
         return None

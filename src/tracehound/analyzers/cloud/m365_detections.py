@@ -12,7 +12,7 @@ the hits of both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ...formats.cloud.m365_directory import ROLE_ADDS
@@ -23,6 +23,7 @@ from .cloud_tables import ensure_ual
 from .oauth_risk import consent_severity, grade
 from .sql import MAX_REFS, REFS, refs_of, rows, sql_list
 from .sql_rules import lowered, wording
+from ...formats.times import parse_utc as _when
 
 INBOX_OPS = ("New-InboxRule", "Set-InboxRule", "UpdateInboxRules")
 DOWNLOAD_OPS = ("FileDownloaded", "FileSyncDownloadedFull")
@@ -87,10 +88,6 @@ def bursts(items: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
         if item.get("time"):
             last[k] = group
     return groups
-
-
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def inbox_rule_name(params: str) -> str:

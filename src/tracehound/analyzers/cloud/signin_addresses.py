@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -34,6 +34,7 @@ from ..registry import Analyzer, Context, register
 from .cloud_tables import ensure_signins, ensure_ual
 from .m365_detections import DETECTION_OPS
 from .sql import connection, rows, sql_list
+from ...formats.times import parse_utc as _time
 
 FOLLOW_UPS = Path(__file__).parent / "data" / "follow_ups.yaml"
 SUCCESSES = """
@@ -72,10 +73,6 @@ def address_key(ip: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,13 @@ def python_records(con: Any, shape: Shape, source: Source, src: int, lines: list
     items: list[Any] = []
     if shape.kind == "array":
         for index, text in found:
+            ref = pointer_ref(source.sha256, index)
             try:
                 value = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                value = exc
-            ref = pointer_ref(source.sha256, index)
+            except (json.JSONDecodeError, RecursionError) as exc:   # not "found JSONDecodeError"
+                items.append(ParseIssue(source.path, ref.locator,
+                                        f"invalid JSON: {str(exc)[:120]}"))
+                continue
             items.append((ref, value) if isinstance(value, dict) else ParseIssue(
                 source.path, ref.locator, f"expected a JSON object, found {type(value).__name__}"))
     else:
