@@ -16,6 +16,8 @@ from pathlib import Path
 MODULES = (
     "agent_trace",
     "agent_claude",
+    "agent_codex",
+    "agent_otel",
     "ual_cloud",
     "report_bench",
     "drift_bench",

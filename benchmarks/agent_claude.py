@@ -23,22 +23,14 @@ the same file measured in the same process.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import resource
-import statistics
-import tempfile
-import time
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from benchmarks.agent_trace import AGENT_TOOLS, StageClock, current_rss_mb, verdict
-from benchmarks.agent_trace import measure_here, scaling
-from benchmarks.agent_trace import run_in_child as trace_child
+from benchmarks import agent_bench_common as common
 
-SIZES = (100_000, 1_000_000)
-TARGET_SECONDS, TARGET_RSS_MB, TARGET_SCALING, TARGET_STEP_BYTES = 60.0, 2048.0, 1.2, 450.0
 REAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "claude-code"
 SESSION = "7d1c0a3e-5b2f-4c8e-9a61-3f0e2b7c9d14"
 CWD = "/home/dev/ledger-service"
@@ -325,169 +317,26 @@ def generate(folder: Path, calls: int) -> Path:
     return path
 
 
-def record_sizes(paths) -> dict:
-    sizes = sorted(len(line) for p in paths for line in open(p, "rb") if line.strip())
-    return {"records": len(sizes), "median": statistics.median(sizes),
-            "p95": sizes[int(len(sizes) * 0.95)], "mean": round(sum(sizes) / len(sizes))}
-
-
 def duckdb_scan_seconds(path: Path) -> tuple[float, int]:
     """A bare DuckDB scan of the transcript: every record's type and message read."""
-    import duckdb
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    start = time.perf_counter()
-    rows = con.execute(
-        f"SELECT count(*), count(DISTINCT type), max(length(CAST(message AS VARCHAR))) FROM "
-        f"read_json('{path}', format='newline_delimited', records=true, "
-        f"columns={{'type': 'VARCHAR', 'message': 'JSON', 'uuid': 'VARCHAR', "
-        f"'toolUseResult': 'JSON'}})").fetchone()
-    elapsed = time.perf_counter() - start
-    con.close()
-    return elapsed, int(rows[0])
-
-
-def measure(calls: int, profiler=None) -> dict:
-    """Generate, analyze, write the case JSON and scan `calls` tool calls in this process
-    (`profiler`: a cProfile.Profile on while the case is analyzed and written)."""
-    from tracehound.pipeline import Options, analyze
-    from tracehound.report import case_json
-    with tempfile.TemporaryDirectory(prefix="th-bench-claude-") as tmp:
-        folder = Path(tmp)
-        start = time.perf_counter()
-        transcript = generate(folder / "in", calls)
-        generated = time.perf_counter() - start
-        stages = StageClock()
-        start, cpu = time.perf_counter(), time.process_time()
-        if profiler is not None:
-            profiler.enable()
-        case = analyze([folder / "in"], Options(tools=AGENT_TOOLS, reproducible=True,
-                                                progress=stages.mark))
-        analyzed = time.perf_counter() - start
-        stages.mark("done", 0, 0)
-        out = folder / "case.json"
-        case_json.write_file(case.to_json(), out)
-        if profiler is not None:
-            profiler.disable()
-        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        traces = case.artifacts.get("traces", [])
-        steps = sum(len(t["steps"]) for t in traces)
-        size = out.stat().st_size
-        step_bytes = len(case_json.encode([s for t in traces for s in t["steps"]]))
-        scan, scanned = duckdb_scan_seconds(transcript)
-        by_tool: dict[str, int] = {}
-        for finding in case.findings:
-            by_tool[finding.tool] = by_tool.get(finding.tool, 0) + 1
-        return {"calls": calls, "events": len(case.events), "records": scanned,
-                "bytes": transcript.stat().st_size, "generate_s": round(generated, 2),
-                "analyze_s": round(analyzed, 2), "wall_s": round(wall, 2),
-                "cpu_s": round(cpu, 2), "calls_per_s": round(calls / wall),
-                "duckdb_scan_s": round(scan, 3), "vs_duckdb": round(wall / scan, 1),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "rss_end_mb": round(current_rss_mb()), "traced_steps": steps,
-                "case_json_bytes": size, "bytes_per_step": round(size / max(steps, 1), 1),
-                "steps_bytes_per_step": round(step_bytes / max(steps, 1), 1),
-                "findings": by_tool, "stages": stages.summary()}
-
-
-def run_in_child(calls: int) -> dict:
-    return trace_child(calls, "benchmarks.agent_claude", "--calls")
-
-
-def report(r: dict) -> None:
-    print(f"  {r['calls']:>9,} calls  {r['bytes'] / 1e6:8.1f} MB  wall {r['wall_s']:7.2f} s "
-          f"(analyze {r['analyze_s']:.2f} s, cpu {r['cpu_s']:.2f} s)  "
-          f"{r['calls_per_s']:>7,} calls/s  peak RSS {r['peak_rss_mb']:>6,} MB  "
-          f"duckdb read_json {r['duckdb_scan_s']:.2f} s (pipeline / duckdb = {r['vs_duckdb']}x)")
-    print(f"  {'':9}  case JSON {r['case_json_bytes'] / 1e6:.1f} MB = {r['bytes_per_step']} "
-          f"bytes per step (steps alone {r['steps_bytes_per_step']})")
-    print(f"  {'':9}  stages: {json.dumps(r['stages'])}")
-    print(f"  {'':9}  findings: {json.dumps(r['findings'], sort_keys=True)}")
+    return common.duckdb_scan(
+        path, {"type": "VARCHAR", "message": "JSON", "uuid": "VARCHAR", "toolUseResult": "JSON"},
+        "count(*), count(DISTINCT type), max(length(CAST(message AS VARCHAR)))")
 
 
 def calibrate(calls: int) -> None:
-    real = record_sizes(sorted(REAL.glob("*.jsonl")))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "s.jsonl"
-        counts = write_session(path, calls)
-        made = record_sizes([path])
-    shares = {k: round(v / calls, 3) for k, v in sorted(counts["tools"].items())}
+    real = common.record_sizes(sorted(REAL.glob("*.jsonl")))
+    counts, made = common.generated(write_session, "s.jsonl", calls)
     print(f"real sessions ({REAL.name}): {json.dumps(real)}")
     print(f"generated ({calls:,} calls): {json.dumps(made)}")
-    print(f"  {counts['turns']:,} human turns, {counts['risky']} risky steps, "
-          f"tool shares {json.dumps(shares)}")
+    common.print_mix(counts, calls)
 
 
-# where the time goes, by the package area of the function that spent it (cProfile's own
-# time): shares hold however loaded the machine is, unlike wall seconds
-AREAS = (("formats/agent", "parse (formats.agent)"), ("formats/", "parse (readers)"),
-         ("store.py", "case store"), ("duckdb", "case store"), ("effects/", "effects layer"),
-         ("analyzers/agent", "agent tools"), ("correlate/", "correlate"),
-         ("report/", "case JSON"), ("orjson", "case JSON"), ("json/", "json (stdlib)"))
+BENCH = common.Bench("benchmarks.agent_claude", "Claude Code session",
+                     __doc__.splitlines()[0], generate, duckdb_scan_seconds, calibrate)
 
-
-def profile(calls: int) -> None:
-    """Run one size under cProfile and print each area's share of the profiled time."""
-    import cProfile
-    import pstats
-    profiler = cProfile.Profile()
-    report(measure(calls, profiler))
-    shares: dict[str, float] = {}
-    stats = pstats.Stats(profiler).stats          # type: ignore[attr-defined]
-    total = sum(row[2] for row in stats.values())
-
-    def area_of(function: tuple) -> str:
-        where = f"{function[0]}:{function[2]}"
-        return next((label for key, label in AREAS if key in where), "other")
-
-    for function, (_, _, own, _, callers) in stats.items():
-        if function[0] != "~" or not callers:
-            shares[area_of(function)] = shares.get(area_of(function), 0.0) + own
-            continue
-        for caller, edge in callers.items():     # a builtin's time goes to its caller's area
-            shares[area_of(caller)] = shares.get(area_of(caller), 0.0) + edge[2]
-    print(f"  cProfile own time by area ({total:.1f} s profiled):")
-    for area, seconds in sorted(shares.items(), key=lambda kv: -kv[1]):
-        print(f"    {area:24} {seconds / total:6.1%}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, nargs="*", default=list(SIZES),
-                        help="session sizes in tool calls (default: 100000 1000000)")
-    parser.add_argument("--single", action="store_true", help="measure in this process")
-    parser.add_argument("--json", action="store_true", help="with --single: one JSON line")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="print record sizes of the real sessions and the generated one")
-    parser.add_argument("--profile", action="store_true",
-                        help="run the first size under cProfile in this process and print "
-                             "each area's share of the time")
-    args = parser.parse_args(argv)
-    if args.calibrate:
-        calibrate(args.calls[0] if args.calls else 20_000)
-        return 0
-    if args.profile:
-        profile(args.calls[0] if args.calls else 20_000)
-        return 0
-    if args.single:
-        return measure_here(measure, report, args.calls, args.json)
-    print("Claude Code session through the seven agent tools + case JSON (each size in its "
-          "own process)")
-    results = [run_in_child(n) for n in sorted(args.calls)]
-    for result in results:
-        report(result)
-    big = results[-1]
-    verdicts = []
-    if len(results) > 1:
-        verdicts.append(scaling(results[-2], big, "calls"))
-    verdicts += [big["wall_s"] <= TARGET_SECONDS, big["peak_rss_mb"] <= TARGET_RSS_MB,
-                 big["bytes_per_step"] <= TARGET_STEP_BYTES]
-    print(f"  largest: {big['wall_s']:.1f} s (target <= {TARGET_SECONDS:.0f} s): "
-          f"{verdict(verdicts[-3])}; peak RSS {big['peak_rss_mb']:,} MB (target <= "
-          f"{TARGET_RSS_MB:,.0f} MB): {verdict(verdicts[-2])}; case JSON "
-          f"{big['bytes_per_step']} bytes per step (target <= {TARGET_STEP_BYTES:.0f}): "
-          f"{verdict(verdicts[-1])}")
-    return 0 if all(verdicts) else 1
+measure = BENCH.measure
+main = partial(common.main, BENCH)
 
 
 if __name__ == "__main__":

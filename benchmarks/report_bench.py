@@ -5,19 +5,21 @@ Then the parts, timed in one more fresh process in the order the demo runs them 
 time each; CPU time is what a busy machine inflates least):
 
     imports      tracehound.cli and tracehound.pipeline (the demo's own imports)
-    weasyprint   importing WeasyPrint and loading the fonts (the demo does this in its PDF
-                 worker process while the case is analyzed, so it is off the critical path)
+    warm-up      importing WeasyPrint, loading the fonts and compiling the report templates
+                 (the demo does this in its PDF worker process while the case is analyzed, so
+                 it is off the critical path)
     pack         writing the kepler evidence pack
     analysis     tracehound.pipeline.analyze (--reproducible)
-    case JSON    Case.to_json and the streamed write
-    print HTML   the print edition the PDF is made from
-    PDF          WeasyPrint on the print edition (the demo renders it in the worker while the
-                 screen HTML is rendered and written)
-    screen HTML  the HTML report, rendered and written
+    view         the report view (report/view.py; the graph layouts run in dot meanwhile)
+    print HTML   the print edition the PDF is made from (rendered in the worker)
+    PDF          WeasyPrint on the print edition (in the worker)
+    case JSON    Case.to_json and the streamed write (the demo writes it while the worker
+                 renders the PDF)
+    screen HTML  the HTML report, rendered and written (also while the worker renders)
 
-and the critical path those parts give (imports + pack + analysis + case JSON + print HTML +
-PDF), the PDF's page count, and the load average (other work on the machine inflates wall
-times; compare runs at similar load).
+and the critical path those parts give (imports + pack + analysis + view + print HTML + PDF),
+the PDF's page count, and the load average (other work on the machine inflates wall times;
+compare runs at similar load).
 
     python -m benchmarks.report_bench            # 3 demo runs, then the parts
     python -m benchmarks.report_bench --runs 5
@@ -47,25 +49,28 @@ import tracehound.cli
 from tracehound.pipeline import Options, analyze
 mark("imports")
 from tracehound.report.pdf import pdf_bytes, WARM_UP_HTML
+from tracehound.report.render import compile_templates, render_view
 pdf_bytes(WARM_UP_HTML, True)
-mark("weasyprint")
+compile_templates()
+mark("warm-up")
 from tracehound.fixtures import kepler
 from tracehound.report import case_json
-from tracehound.report.html import _render, build_view
+from tracehound.report.view import build_view
 out = Path(sys.argv[1])
 kepler.write_pack(out / "kepler-pack")
 mark("pack")
 case = analyze([out / "kepler-pack"], Options(reproducible=True))
 mark("analysis")
-case_json.write_file(case.to_json(), out / "case.json", False)
-mark("case JSON")
 view = build_view(case, True, None)
-printed = _render(view, printed=True)
+mark("view")
+printed = render_view(view, printed=True)
 mark("print HTML")
 data, _ = pdf_bytes(printed, True)
 (out / "report.pdf").write_bytes(data)
 mark("PDF")
-(out / "report.html").write_text(_render(view, printed=False), encoding="utf-8")
+case_json.write_file(case.to_json(), out / "case.json", False)
+mark("case JSON")
+(out / "report.html").write_text(render_view(view, printed=False), encoding="utf-8")
 mark("screen HTML")
 print(json.dumps([(b[0], b[1] - a[1], b[2] - a[2]) for a, b in zip(marks, marks[1:])]))
 '''
@@ -127,8 +132,8 @@ def main(argv: list[str]) -> int:
     print(f"parts, one fresh process ({pages} PDF pages):        wall      CPU")
     for name, wall, cpu in parts:
         print(f"  {name:<12} {wall:8.3f} s {cpu:8.3f} s")
-    critical = {"imports", "pack", "analysis", "case JSON", "print HTML", "PDF"}
-    print("  critical path (all but weasyprint and screen HTML): "
+    critical = {"imports", "pack", "analysis", "view", "print HTML", "PDF"}
+    print("  critical path (all but warm-up, case JSON and screen HTML): "
           f"{sum(w for n, w, _ in parts if n in critical):.3f} s wall, "
           f"{sum(c for n, _, c in parts if n in critical):.3f} s CPU "
           "(+ interpreter start-up)")

@@ -126,6 +126,74 @@ class ParseIssue:
         return f"tracehound: {self.path}:{self.locator}: {self.problem}"
 
 
+class TextSpill:
+    """An unnamed temporary file that long texts are written to once the case store holds
+    them: the process keeps only where each one is (`HeldText`). Closed, and gone, when the
+    last HeldText that points into it is."""
+
+    def __init__(self) -> None:
+        import tempfile
+        self._file = tempfile.TemporaryFile(prefix="tracehound-texts-")
+        self._end = 0
+
+    def put(self, text: str) -> tuple[int, int]:
+        """(offset, bytes) of the text written (UTF-8, lone surrogates kept)."""
+        data = text.encode("utf-8", "surrogatepass")
+        at = self._end
+        self._file.write(data)
+        self._end += len(data)
+        return at, len(data)
+
+    def get(self, at: int, size: int) -> str:
+        import os
+        self._file.flush()
+        return os.pread(self._file.fileno(), size, at).decode("utf-8", "surrogatepass")
+
+
+class HeldText:
+    """A long text attr (a tool's output) that the event no longer holds: the case store has
+    it in the attrs JSON and a TextSpill has a copy, read back by `text()` (and `str()`).
+    What the agent tools ask of every output was read while the text was held: the secrets
+    in it (`secret_hits`: effects.secrets' (kind, value) pairs) and the instructions it
+    addresses to the agent (`instructions`: instruction_text.instructions_in's snippets at
+    its default limit). Compares and hashes as its text."""
+
+    __slots__ = ("_spill", "_at", "_size", "length", "secret_hits", "instructions")
+
+    def __init__(self, text: str, spill: TextSpill, secret_hits: tuple, instructions: tuple):
+        self._spill = spill
+        self._at, self._size = spill.put(text)
+        self.length = len(text)
+        self.secret_hits = secret_hits
+        self.instructions = instructions
+
+    def text(self) -> str:
+        return self._spill.get(self._at, self._size)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bool__(self) -> bool:
+        return self.length > 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HeldText):
+            other = other.text()
+        return isinstance(other, str) and self.text() == other
+
+    def __hash__(self) -> int:
+        return hash(self.text())
+
+    def __repr__(self) -> str:
+        return f"HeldText({self.length} characters)"
+
+    def __reduce__(self) -> tuple:
+        return (str, (self.text(),))     # pickled or deep-copied: the text itself
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One normalized thing that happened, with the raw record kept as it was.

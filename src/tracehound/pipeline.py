@@ -218,12 +218,14 @@ def _agent_family(name: str) -> bool:
 class StoreSink:
     """Takes one source's events in batches while it is parsed and loads them into the store,
     all in one transaction; with `release_raw`, the events then let go of their raw record,
-    which the store holds."""
+    which the store holds, and of their long tool output (analyzers/agent/outputs.py: a
+    model.HeldText stands in for it)."""
 
     def __init__(self, store: Any, release_raw: bool):
         self._store = store
         self._release_raw = release_raw
         self._begun = False
+        self._spill: Any = None
 
     def __call__(self, batch: Sequence[Event]) -> None:
         if not self._begun:                # not before the first batch: a bulk load may come
@@ -235,6 +237,11 @@ class StoreSink:
                 # The batch is stored: Event is frozen, so this is the one deliberate write
                 # after construction (the dataclass __init__ writes the same way).
                 object.__setattr__(event, "raw", None)
+            from .analyzers.agent.outputs import hold_outputs
+            from .model import TextSpill
+            if self._spill is None:
+                self._spill = TextSpill()
+            hold_outputs(batch, self._spill)
 
     def close(self, commit: bool = True) -> None:
         if self._begun:

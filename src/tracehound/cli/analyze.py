@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from . import app
 from .common import (AS_FORMAT, TZ, BASELINE, FAIL_ON, OUT, PATHS, SETTING, check_severity, fail,
@@ -123,6 +120,9 @@ def run(
 def tools(formats: bool = typer.Option(False, "--formats", help="List input formats instead.")
           ) -> None:
     """List the analysis tools (or, with --formats, the evidence formats tracehound reads)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
     console = Console(highlight=False)
     if formats:
         from ..formats import all_parsers

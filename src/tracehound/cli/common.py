@@ -10,21 +10,38 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
-from rich.console import Console
 
 from ..effects.secrets import scrub
 from ..evidence import IntakeError
 from ..model import SEVERITIES
 from ..report.escaping import visible
-from .progress import run_progress
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_CHANGED = 0, 1, 2, 3, 4
 MAX_ISSUES_ON_STDERR = 50
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+_ERR: "Console | None" = None
+
+
+def stderr_console() -> "Console":
+    """The Rich console on stderr, made when something is first printed there (a run that
+    prints nothing does not import Rich)."""
+    global _ERR
+    if _ERR is None:
+        from rich.console import Console
+        _ERR = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _ERR
+
+
+def __getattr__(name: str) -> Any:
+    if name == "err":               # the name this console had
+        return stderr_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 PATHS = typer.Argument(..., help="Evidence: files, folders (recursed) or .zip/.gz archives.",
                        show_default=False)
@@ -50,7 +67,8 @@ DETAILS = typer.Option(False, "--details", help="Table format: also print the pr
 def warn(message: str, style: Optional[str] = None) -> None:
     """Print `tracehound: message` on stderr, secrets scrubbed, control characters made
     visible."""
-    err.print(f"tracehound: {visible(scrub(message))}", markup=False, style=style)
+    stderr_console().print(f"tracehound: {visible(scrub(message))}", markup=False,
+                           style=style)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
@@ -90,6 +108,7 @@ def write_json(document: Any, out: Optional[Path], pretty: bool = False) -> None
 @contextmanager
 def table_console(out: Optional[Path]) -> Iterator[Console]:
     """A Console for `--format table`: stdout, or the --out file (160 wide), closed after."""
+    from rich.console import Console
     handle = open(out, "w", encoding="utf-8") if out else None
     try:
         yield Console(file=handle, width=160 if out else None, highlight=False)
@@ -144,7 +163,10 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
     progress, when stderr is a terminal and not `quiet`). The per-row views are built only
     with `views`."""
     from ..pipeline import Options, analyze
-    shown = run_progress(quiet, err)
+    shown = None
+    if not quiet and sys.stderr.isatty():      # (run_progress asks too; this spares Rich)
+        from .progress import run_progress
+        shown = run_progress(quiet, stderr_console())
     options = Options(forced_format=forced, baseline_path=baseline, tools=tools,
                       settings=settings or {}, reproducible=reproducible, progress=shown,
                       reading=shown.read if shown else None, timeline=timeline,
@@ -159,7 +181,7 @@ def run_case(paths: list[Path], *, forced: Optional[str] = None, baseline: Optio
     except ValueError as exc:
         raise fail(str(exc)) from None
     for issue in case.parse_issues[:MAX_ISSUES_ON_STDERR]:
-        err.print(visible(scrub(issue.render())), markup=False)
+        stderr_console().print(visible(scrub(issue.render())), markup=False)
     hidden = len(case.parse_issues) - MAX_ISSUES_ON_STDERR
     if hidden > 0:
         warn(f"{hidden} more parse issues (all are listed in the JSON output)")

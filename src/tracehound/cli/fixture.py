@@ -48,12 +48,16 @@ def demo(out: Path = typer.Option(Path("tracehound-demo"), "--out",
         kepler_fixture.write_pack(pack)
         case = run_case([pack], reproducible=True, quiet=quiet)
         outputs = {"evidence pack": pack, "case JSON": out / "case.json"}
-        doc = case.to_json()
-        write_json(doc, outputs["case JSON"], pretty)
+        docs = []
+
+        def case_json() -> None:        # while the worker renders the PDF
+            docs.append(case.to_json())
+            write_json(docs[0], outputs["case JSON"], pretty)
         from ..report import html as html_report
         outputs.update(html_report.write_reports(case, out / "report.html",
                                                  out / "report.pdf", reproducible=True,
-                                                 worker=worker))
+                                                 worker=worker, meanwhile=case_json))
+        doc = docs[0]
     typer.echo(f"kepler case: {len(doc['evidence'])} evidence files, "
                f"{sum(len(t['steps']) for t in doc['traces'])} trace steps, "
                f"{len(doc['findings'])} findings")

@@ -21,8 +21,9 @@ def report(
     pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the PDF to this file: "
                                        "the print edition, with every finding and its "
                                        "evidence references; plain enumeration steps are "
-                                       "summarized and the evidence excerpts left to the "
-                                       "HTML.", dir_okay=False),
+                                       "summarized, and the evidence excerpts and any graph "
+                                       "too wide to read on paper left to the HTML.",
+                                       dir_okay=False),
     baseline: Optional[Path] = BASELINE,
     reproducible: bool = typer.Option(False, "--reproducible", help="Leave out every "
                                       "wall-clock time (generation and hashing times): two "

@@ -352,7 +352,7 @@ class AllowedBy:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Judgement:
     effect: Effect
     allowed_by: AllowedBy | None = None
@@ -396,6 +396,7 @@ def _said_by(d: Directive) -> str:
     return "the instructions" if d.turn == STANDING else f"turn {d.turn}"
 
 
+@lru_cache(maxsize=4096)       # one per directive: every step it allows shares it
 def _turn_allowed(d: Directive) -> AllowedBy:
     source = "instructions" if d.turn == STANDING else "turn"
     seen = f" ({d.condition.kind} seen)" if d.condition and d.kind == "prohibit" else ""

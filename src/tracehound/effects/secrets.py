@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
+from ..model import HeldText
+
 # One cheap test first: text without any of these cannot hold a secret we look for.
 _MAYBE = re.compile(r"(?i)akia|asia|bearer|begin|pass|pwd|secret|token|key|auth|cred|gh[pousr]_"
                     r"|xox|sk-")
@@ -151,10 +153,14 @@ def _password_like(value: str) -> bool:
     return bool(re.search(r"[\d\W_]", value))
 
 
-def scan_text(text: str, where: str) -> Iterator[SecretHit]:
+def scan_text(text: str | HeldText, where: str) -> Iterator[SecretHit]:
+    """The secrets in a text (a HeldText: those read while it was held)."""
     if not text:
         return
-    hits = _text_hits(text) if len(text) <= CACHED_TEXT else _find_in_text(text)
+    if type(text) is HeldText:
+        hits = text.secret_hits
+    else:
+        hits = _text_hits(text) if len(text) <= CACHED_TEXT else _find_in_text(text)
     for kind, value in hits:
         yield SecretHit(kind, where, value)
 

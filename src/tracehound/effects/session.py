@@ -20,6 +20,7 @@ from . import secrets
 from .command_run import code_paths, code_signals
 from .commands import Classified, classify
 from .kinds import Effect
+from ..model import HeldText
 from .paths import classify as classify_path, home_of
 from .payloads import Fingerprints, PayloadHit
 from .tools import tool_effects
@@ -69,7 +70,8 @@ class SessionEffects:
         self._unpushed: dict[str, str] = {}           # repo file written -> step
 
     def step(self, key: str, tool: str, arguments: Any, cwd: str | None = None,
-             result_text: str | None = None, outcome: str | None = None) -> StepEffects:
+             result_text: str | HeldText | None = None, outcome: str | None = None
+             ) -> StepEffects:
         here = cwd or self.cwd
         result = tool_effects(tool, arguments, here, self.home, self.repo_root)
         effects, notes = result.effects, result.notes
@@ -176,7 +178,7 @@ class SessionEffects:
     # ------------------------------------------------------------------ memory
 
     def _remember(self, key: str, result: Classified, effects: tuple[Effect, ...],
-                  result_text: str | None, arguments: Any) -> None:
+                  result_text: str | HeldText | None, arguments: Any) -> None:
         made_from = dict(result.derived)
         for path, content in result.writes:
             self.written[path] = Written(key, content, made_from.get(path))
@@ -189,11 +191,12 @@ class SessionEffects:
                 self._unpushed.clear()
             elif effect.kind in _READS and _sensitive(effect):
                 sensitive.append(effect)
-        text = result_text if isinstance(result_text, str) and result_text else None
+        text = result_text if isinstance(result_text, (str, HeldText)) and result_text \
+            else None
         found = list(secrets.scan_text(text, "result")) if text else []
         if text and (sensitive or found):
             label = sensitive[0].object if sensitive else "output holding a secret"
-            self.fingerprints.add_content(text, key, label)
+            self.fingerprints.add_content(str(text), key, label)
         for effect in sensitive:
             if effect.object and effect.kind in ("credential-read", "file-read"):
                 self.sensitive.setdefault(effect.object, key)

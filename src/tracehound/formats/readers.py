@@ -14,6 +14,8 @@ import io
 import json
 from typing import Any, Iterable, Iterator
 
+import orjson
+
 from ..model import ParseIssue
 from .meter import METER_STEP, NEVER, current, metered
 
@@ -88,13 +90,9 @@ def _utf8_lines(stream: Any, skip: int, path: str) -> Iterator[tuple[int, str] |
     mark = METER_STEP if meter else NEVER
     for number, raw in enumerate(stream, start=1):
         ended = raw.endswith(b"\n")
-        body = raw[:-1] if ended else raw
-        try:
-            line = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield ParseIssue(path, f"line {number}",
-                             f"bytes are not valid UTF-8 at byte offset {offset + exc.start}")
-            line = body.decode("utf-8", errors="replace")
+        line, issue = _line_text(raw, number, offset, path)
+        if issue is not None:
+            yield issue
         offset += len(raw)
         if offset >= mark:
             meter(offset)
@@ -104,6 +102,19 @@ def _utf8_lines(stream: Any, skip: int, path: str) -> Iterator[tuple[int, str] |
         meter(offset)
     if ended:         # after a final newline (or in no data at all) comes one empty line
         yield number + 1, ""
+
+
+def _line_text(raw: bytes, number: int, start: int, path: str
+               ) -> tuple[str, ParseIssue | None]:
+    """Line `number`'s text without its newline (`start`: its offset in the file); bytes that
+    are not UTF-8 are replaced, with the issue that says where."""
+    body = raw[:-1] if raw.endswith(b"\n") else raw
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = start + exc.start
+        return body.decode("utf-8", errors="replace"), ParseIssue(
+            path, f"line {number}", f"bytes are not valid UTF-8 at byte offset {where}")
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, list[ParseIssue]]:
@@ -136,13 +147,68 @@ def _one_object(line: str) -> dict[str, Any] | None:
 
 def iter_ndjson(data: bytes, path: str) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
     """One JSON object per line. Blank lines are skipped; anything else unreadable is an issue."""
-    return ndjson_of_lines(iter_text_lines(data, path), path)
+    name, skip = detect_encoding(data)
+    if name != "utf-8":
+        return ndjson_of_lines(iter_text_lines(data, path), path)
+    stream = io.BytesIO(data)
+    stream.seek(skip)
+    return _utf8_ndjson(stream, skip, path)
 
 
 def iter_ndjson_file(fs_path: Any, path: str
                      ) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
     """iter_ndjson over a file on disk, read a line at a time."""
-    return ndjson_of_lines(iter_file_lines(fs_path, path), path)
+    with open(fs_path, "rb") as handle:
+        name, skip = detect_encoding(handle.read(4))
+        if name != "utf-8":
+            handle.seek(0)
+            yield from ndjson_of_lines(iter_text_lines(handle.read(), path), path)
+            return
+        handle.seek(skip)
+        yield from _utf8_ndjson(handle, skip, path)
+
+
+# orjson reads a line's bytes straight to the same value json.loads gives its text, save for
+# integers past 64 bits (which it turns into floats): a line with a run of 19 digits, and any
+# line orjson refuses (bad UTF-8, NaN, lone surrogates, deep nesting, not an object), goes the
+# way of every other line, through the text.
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def _utf8_ndjson(stream: Any, skip: int, path: str
+                 ) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """ndjson_of_lines(_utf8_lines(stream, skip, path)): the same items, each line decoded
+    once by orjson from its bytes when it can be (see above)."""
+    offset = skip
+    meter = current()
+    mark = METER_STEP if meter else NEVER
+    loads, failed = orjson.loads, orjson.JSONDecodeError
+    for number, raw in enumerate(stream, start=1):
+        start = offset
+        offset += len(raw)
+        if raw[:1] == b"{" and _LONG_NUMBER not in raw.translate(_DIGITS):
+            try:
+                value = loads(raw)
+            except failed:
+                value = None
+            if type(value) is dict:
+                if offset >= mark:
+                    meter(offset)
+                    mark = offset + METER_STEP
+                yield number, value
+                continue
+        line, issue = _line_text(raw, number, start, path)
+        if issue is not None:
+            yield issue
+        if offset >= mark:
+            meter(offset)
+            mark = offset + METER_STEP
+        item = _ndjson_line(number, line.rstrip("\r"), path)
+        if item is not None:
+            yield item
+    if meter:
+        meter(offset)
 
 
 def ndjson_of_lines(lines: Iterable[tuple[int, str] | ParseIssue], path: str
@@ -152,27 +218,30 @@ def ndjson_of_lines(lines: Iterable[tuple[int, str] | ParseIssue], path: str
         if isinstance(item, ParseIssue):
             yield item
             continue
-        number, line = item
-        fast = _one_object(line)
-        if fast is not None:
-            yield number, fast
-            continue
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            kind = "truncated JSON" if exc.pos >= len(line.rstrip()) else "invalid JSON"
-            yield ParseIssue(path, f"line {number}", f"{kind}: {exc.msg} at column {exc.colno}")
-            continue
-        except RecursionError:
-            yield ParseIssue(path, f"line {number}", "JSON nested too deeply to read")
-            continue
-        if not isinstance(value, dict):
-            yield ParseIssue(path, f"line {number}",
-                             f"expected a JSON object, found {type(value).__name__}")
-            continue
-        yield number, value
+        found = _ndjson_line(item[0], item[1], path)
+        if found is not None:
+            yield found
+
+
+def _ndjson_line(number: int, line: str, path: str
+                 ) -> tuple[int, dict[str, Any]] | ParseIssue | None:
+    """One numbered line's object, or its issue; None for a blank line."""
+    fast = _one_object(line)
+    if fast is not None:
+        return number, fast
+    if not line.strip():
+        return None
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        kind = "truncated JSON" if exc.pos >= len(line.rstrip()) else "invalid JSON"
+        return ParseIssue(path, f"line {number}", f"{kind}: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return ParseIssue(path, f"line {number}", "JSON nested too deeply to read")
+    if not isinstance(value, dict):
+        return ParseIssue(path, f"line {number}",
+                          f"expected a JSON object, found {type(value).__name__}")
+    return number, value
 
 
 def load_json(data: bytes, path: str) -> tuple[Any, list[ParseIssue]]:

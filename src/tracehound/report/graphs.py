@@ -12,6 +12,7 @@ import json
 import math
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -19,6 +20,7 @@ from .escaping import dot_label, shorten
 from .svg import Svg
 
 MAX_NODES = 160
+LABEL_SIZE = 9                  # px, the node labels (and dot's fontsize)
 WIDE_LAYER = 6                  # more siblings than this: lay out left to right
 DOT_TIMEOUT = 20
 FILL = {"out-of-scope": ("#fde3e1", "#c0392b"), "in-scope": ("#e6eef8", "#4e79a7"),
@@ -138,7 +140,7 @@ def dot_source(nodes: Sequence[Node], edges: Sequence[tuple[int, int]], left_rig
     lines = ["digraph G {",
              f'  graph [rankdir={"LR" if left_right else "TB"}, nodesep=0.18, ranksep=0.35, '
              'margin=0];',
-             '  node [shape=box, fontname="DejaVu Sans", fontsize=9, height=0.3, '
+             f'  node [shape=box, fontname="DejaVu Sans", fontsize={LABEL_SIZE}, height=0.3, '
              'margin="0.08,0.03"];', "  edge [arrowsize=0.6];"]
     for i, node in enumerate(nodes):
         lines.append(f'  n{i} [label="{dot_label(node.label, 44)}"];')
@@ -162,7 +164,16 @@ def dot_layout(nodes: list[Node], edges: Sequence[tuple[int, int]], left_right: 
         done = subprocess.run([binary, "-Tjson"], input=dot_source(nodes, edges, left_right),
                               capture_output=True, encoding="utf-8", timeout=DOT_TIMEOUT,
                               check=True)
-        data = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return _read_layout(nodes, done.stdout)
+
+
+def _read_layout(nodes: list[Node], output: str) -> Layout | None:
+    """The layout in dot's JSON output (node sizes and positions set on `nodes`), or None
+    when the output is not what dot writes."""
+    try:
+        data = json.loads(output)
         _, _, right, top = (float(v) for v in data["bb"].split(","))
         for item in data.get("objects") or ():
             if "pos" not in item:
@@ -175,9 +186,61 @@ def dot_layout(nodes: list[Node], edges: Sequence[tuple[int, int]], left_right: 
         for item in data.get("edges") or ():
             routes.append((int(item["tail"]), int(item["head"]),
                            _route(item.get("pos", ""), top)))
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError):
         return None
     return Layout(nodes, sorted(routes, key=lambda r: (r[0], r[1])), right + 8, top + 8, "dot")
+
+
+class DotRun:
+    """`dot -Tjson` started on one graph's DOT text before the graph is drawn, so that it runs
+    while the caller does other work (`start_dot`); `graph_picture(..., started=run)` reads
+    it. The layout is the one `dot_layout` gives: same input, same program."""
+
+    def __init__(self, binary: str, source: str) -> None:
+        self.source = source
+        self._process: subprocess.Popen | None = None
+        try:
+            with tempfile.TemporaryFile() as text:
+                text.write(source.encode("utf-8"))
+                text.seek(0)
+                self._process = subprocess.Popen([binary, "-Tjson"], stdin=text,
+                                                 stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            self._process = None
+
+    def output(self) -> str | None:
+        """dot's output, or None when it failed or ran past DOT_TIMEOUT."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        try:
+            out, _ = process.communicate(timeout=DOT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None
+        if process.returncode != 0:
+            return None
+        try:
+            return out.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def start_dot(graphs: Sequence[Any]) -> list[DotRun | None]:
+    """A `DotRun` for each graph of a case document that `graph_picture` will lay out with
+    dot (None for the others), all started at once."""
+    binary = shutil.which("dot")
+    runs: list[DotRun | None] = []
+    for graph in graphs:
+        run = None
+        if binary and isinstance(graph, Mapping) and not graph.get("summarized"):
+            nodes, edges = normalize(graph, {}, {})
+            if nodes and len(nodes) <= MAX_NODES:
+                run = DotRun(binary, dot_source(nodes, edges, _wide(len(nodes), edges)))
+        runs.append(run)
+    return runs
 
 
 def _route(pos: str, top: float) -> list[tuple[float, float]]:
@@ -262,14 +325,17 @@ def render(layout: Layout, label: str) -> str:
         opened = svg.open_link(f"#{node.anchor}" if node.anchor else None, title)
         svg.add("rect", x=node.x - node.w / 2, y=node.y - node.h / 2, width=node.w,
                 height=node.h, rx=4.0, fill=fill, stroke=stroke, stroke_width=1.0)
-        svg.text(node.x, node.y + 3.2, shorten(node.label, 44), size=9, anchor="middle")
+        svg.text(node.x, node.y + 3.2, shorten(node.label, 44), size=LABEL_SIZE,
+                 anchor="middle")
         svg.close_link(opened)
     return svg.render()
 
 
 def graph_picture(graph: Mapping[str, Any], tone_by_ref: Mapping[tuple[str, str], str],
-                  anchor_by_ref: Mapping[tuple[str, str], str]) -> dict[str, Any]:
-    """{'svg', 'nodes', 'edges', 'engine', 'note'} for one graph of the case document."""
+                  anchor_by_ref: Mapping[tuple[str, str], str],
+                  started: DotRun | None = None) -> dict[str, Any]:
+    """{'svg', 'nodes', 'edges', 'engine', 'note'} for one graph of the case document; with
+    `started` (`start_dot` on this graph), dot's layout is read from that run."""
     kind = str(graph.get("kind") or "graph")
     if graph.get("summarized"):          # past SUMMARY_NODES: the case JSON keeps a summary
         totals = graph.get("totals") or {}
@@ -287,7 +353,12 @@ def graph_picture(graph: Mapping[str, Any], tone_by_ref: Mapping[tuple[str, str]
                         "graph is in the JSON output")
         return info
     left_right = _wide(len(nodes), edges)
-    layout = dot_layout(nodes, edges, left_right) or simple_layout(nodes, edges, left_right)
+    if started is not None and started.source == dot_source(nodes, edges, left_right):
+        output = started.output()
+        layout = _read_layout(nodes, output) if output is not None else None
+    else:
+        layout = dot_layout(nodes, edges, left_right)
+    layout = layout or simple_layout(nodes, edges, left_right)
     info["svg"], info["engine"] = render(layout, f"{kind}: {len(nodes)} nodes"), layout.engine
     return info
 

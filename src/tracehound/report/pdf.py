@@ -8,9 +8,10 @@ one derived from the HTML's own hash, so the same report always gets the same /I
 
 WeasyPrint is imported only when a PDF is rendered (its import loads Pango through cffi and
 costs about half a second). A command that will write a PDF can start a `PdfWorker` before it
-analyzes the case: a child process imports WeasyPrint and loads the fonts meanwhile, then
-renders the HTML it is sent. The PDF depends only on the HTML, so it is the same bytes either
-way.
+analyzes the case: a child process imports WeasyPrint, loads the fonts and compiles the report
+templates meanwhile, then renders the HTML it is sent, or the print edition of the report view
+it is sent (`submit_view`: the same templates as `html.render_html(..., printed=True)`).
+The PDF depends only on the HTML, so it is the same bytes either way.
 """
 
 from __future__ import annotations
@@ -78,15 +79,33 @@ class PdfWorkerError(RuntimeError):
     """The PDF worker failed; carries the child's traceback text."""
 
 
+def _print_edition(view: Any) -> str:
+    """The print edition of a report view."""
+    from .render import render_view
+    return render_view(view, printed=True)
+
+
+def _warm_up() -> None:
+    """Import WeasyPrint and load the fonts; compile the report templates."""
+    for step in (lambda: pdf_bytes(WARM_UP_HTML, True), _warm_templates):
+        try:
+            step()
+        except Exception:   # noqa: BLE001 - reported with the first real request
+            pass
+
+
+def _warm_templates() -> None:
+    from .render import compile_templates    # not .html: that imports the analysis
+    compile_templates()
+
+
 def _serve(connection: Any) -> None:
-    """The child: import WeasyPrint, load the fonts, then render each HTML it receives until
-    the parent closes the pipe. Ctrl-C is the parent's to handle (it ends this process)."""
+    """The child: warm up (`_warm_up`), then render each request it receives until the parent
+    closes the pipe: ("html", HTML, reproducible) or ("view", report view, reproducible).
+    Ctrl-C is the parent's to handle (it ends this process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import traceback
-    try:
-        pdf_bytes(WARM_UP_HTML, True)
-    except Exception:       # noqa: BLE001 - reported with the first real request
-        pass
+    _warm_up()
     while True:
         try:
             request = connection.recv()
@@ -95,7 +114,9 @@ def _serve(connection: Any) -> None:
         if request is None:
             return
         try:
-            data, refused = pdf_bytes(*request)
+            kind, payload, reproducible = request
+            html = _print_edition(payload) if kind == "view" else payload
+            data, refused = pdf_bytes(html, reproducible)
             connection.send(("ok", data, refused))
         except Exception:   # noqa: BLE001 - the parent raises it as PdfWorkerError
             connection.send(("error", traceback.format_exc(), []))
@@ -133,8 +154,16 @@ class PdfWorker:
 
     def submit(self, html: str, reproducible: bool) -> None:
         """Send the HTML to render; `result()` returns its PDF."""
+        self._send(("html", html, reproducible))
+
+    def submit_view(self, view: Any, reproducible: bool) -> None:
+        """Send a report view (`view.build_view`); the worker renders its print edition and
+        `result()` returns the PDF of it."""
+        self._send(("view", view, reproducible))
+
+    def _send(self, request: tuple[str, Any, bool]) -> None:
         try:
-            self._connection.send((html, reproducible))
+            self._connection.send(request)
             self._pending = True
         except OSError as exc:
             raise PdfWorkerError(f"the PDF worker ended unexpectedly "

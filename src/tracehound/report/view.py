@@ -15,7 +15,7 @@ from .declaration import expert_paragraph, outline
 from .excerpts import MAX_EXCERPT_CHARS, collect_excerpts
 from .facts import (PHASE_LEGEND, PHASE_ORDER, deployed_scope, events_by_ref, instant,
                     number_findings, sessions, severity_counts, step_rows, window)
-from .graphs import graph_picture
+from .graphs import graph_picture, start_dot
 from .handoff import handoff
 from .impact import approvals, credentials, data_and_egress, persistence
 from .limits import case_limits
@@ -47,7 +47,17 @@ def _classification(doc: Mapping[str, Any], cite: Citations) -> dict[str, Any] |
         return None
     signals = [{**s, "links": cite.cite(s.get("refs"), limit=4, excerpt=0)}
                for s in found.get("signals") or ()]
-    return {**found, "signals": signals}
+    return {**found, "signals": signals, "explained_by_signals": _explained(found)}
+
+
+def _explained(found: Mapping[str, Any]) -> bool:
+    """True when the explanation is exactly the sentences of the case type's signals (which
+    the signal table lists): the print edition then leaves the repeat out."""
+    case_type = found.get("case_type")
+    sentences = [str(s.get("sentence") or "").rstrip(".") for s in found.get("signals") or ()
+                 if s.get("case_type") == case_type]
+    return bool(sentences) and found.get("explanation") == (
+        f"Lean toward {case_type} because: " + "; ".join(sentences) + ".")
 
 
 def _timeline(doc: Mapping[str, Any], cite: Citations) -> dict[str, Any] | None:
@@ -71,8 +81,8 @@ def _iocs(doc: Mapping[str, Any], cite: Citations) -> list[dict[str, Any]]:
     return out
 
 
-def _graphs(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]], cite: Citations
-            ) -> list[dict[str, Any]]:
+def _graphs(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]], cite: Citations,
+            started: Sequence[Any]) -> list[dict[str, Any]]:
     tone, anchors = {}, {}
     for trace in traces:
         for row in trace["rows"]:
@@ -82,14 +92,14 @@ def _graphs(doc: Mapping[str, Any], traces: Sequence[Mapping[str, Any]], cite: C
                 if row["shown"]:
                     anchors[key] = row["anchor"]
     pictures = []
-    for graph in doc.get("graphs") or ():
+    for graph, run in zip(doc.get("graphs") or (), started):
         for node in graph.get("nodes") or ():
             refs = node.get("refs") if isinstance(node, Mapping) else None
             for link in cite.cite(refs, limit=1, excerpt=0):
                 key = (link["sha256"], link["locator"])
                 if key not in anchors and key in cite.cited:
                     anchors[key] = anchor_of(*key)
-        pictures.append(graph_picture(graph, tone, anchors))
+        pictures.append(graph_picture(graph, tone, anchors, run))
     return pictures
 
 
@@ -162,6 +172,7 @@ def _core(case: Any, doc: Mapping[str, Any], cite: Citations, reproducible: bool
 
 def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[str, Any]:
     doc = case.to_json()
+    started = start_dot(doc.get("graphs") or ())      # the graph layouts run meanwhile
     cite = Citations(doc.get("evidence") or ())
     f = _core(case, doc, cite, reproducible)
     f["handoff"] = handoff(f)
@@ -170,7 +181,7 @@ def build_view(case: Any, reproducible: bool, generated_at: str | None) -> dict[
     f["classification"] = _classification(doc, cite)
     f["timeline"] = _timeline(doc, cite)
     f["iocs"] = _iocs(doc, cite)
-    f["graphs"] = _graphs(doc, f["traces"], cite)
+    f["graphs"] = _graphs(doc, f["traces"], cite, started)
     metrics = doc.get("drift_metrics") or case.artifacts.get("drift_metrics")
     f["drift"] = drift_rows(metrics) if metrics else None
     f["drift_svg"] = drift_chart(f["drift"]) if f["drift"] else None

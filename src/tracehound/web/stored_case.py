@@ -8,15 +8,16 @@ record-by-record parsers made, rebuilt from the store in the order they were sto
 raw records: a large source's are kept there only), `changed` and `hashed_at` from
 case-run.json. Events a bulk loader kept in DuckDB alone were never Python events of the
 analysis either: the report reads their excerpts from the evidence file, as it did then.
+`stored_timeline` builds the super-timeline from the same three files (the store's events and
+the document's findings), so the timeline download does not analyze again either.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..model import Event, EvidenceRef
@@ -27,12 +28,9 @@ BATCH = 20_000
 
 def save_run(case: Any, case_dir: Path) -> None:
     """case-run.json: the run's facts a report needs beyond the document."""
-    path = case_dir / RUN_FILE
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    temporary.write_text(json.dumps({"changed": list(case.changed),
-                                     "hashed_at": dict(case.hashed_at)}, sort_keys=True),
-                         encoding="utf-8")
-    os.replace(temporary, path)
+    from ..report.views_files import write_atomic
+    facts = {"changed": list(case.changed), "hashed_at": dict(case.hashed_at)}
+    write_atomic(case_dir / RUN_FILE, [json.dumps(facts, sort_keys=True).encode("utf-8")])
 
 
 @dataclass
@@ -73,5 +71,35 @@ def stored_events(path: Path) -> list[Event]:
                 values["raw"] = json.loads(values["raw"])
                 events.append(Event(ref=ref, **values))
         return events
+    finally:
+        con.close()
+
+
+def _document_finding(finding: dict[str, Any]) -> SimpleNamespace:
+    """A finding of the stored document with the attributes the timeline reads of a Finding
+    (its id as the analysis wrote it: a keyed finding's id cannot be computed again)."""
+    names = ("time", "severity", "statement", "tool", "actor", "target", "session", "step",
+             "category", "rule", "id")
+    return SimpleNamespace(refs=tuple(EvidenceRef(r["sha256"], r["locator"])
+                                      for r in finding["refs"]),
+                           **{name: finding.get(name) for name in names})
+
+
+def stored_timeline(case_dir: Path) -> list[dict[str, Any]]:
+    """The super-timeline of the stored case, the same rows `Options(timeline=True)` gives;
+    FileNotFoundError when the folder holds no finished analysis."""
+    import duckdb
+    from ..correlate.timeline import build_timeline
+    document = json.loads((case_dir / "case.json").read_text(encoding="utf-8"))
+    store_path = case_dir / "case.duckdb"
+    for needed in (store_path, case_dir / RUN_FILE):       # case-run.json: written last
+        if not needed.is_file():
+            raise FileNotFoundError(needed)
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        evidence = [SimpleNamespace(path=e["path"], sha256=e["sha256"])
+                    for e in document.get("evidence", [])]
+        findings = [_document_finding(f) for f in document.get("findings", [])]
+        return build_timeline(SimpleNamespace(con=con), findings, evidence)
     finally:
         con.close()

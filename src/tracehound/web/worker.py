@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from ..report import case_json, views_files
-from .stored_case import StoredCase, save_run
+from .stored_case import StoredCase, save_run, stored_timeline
 
 EXIT_UNAVAILABLE = 3
 KINDS = ("analyze", "report-html", "report-pdf", "timeline")
@@ -108,10 +108,15 @@ def render_report(case_dir: Path, emit: Callable[[dict], None], pdf: bool) -> di
 
 
 def render_timeline(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]:
-    """The Timesketch CSV of the case's super-timeline."""
+    """The Timesketch CSV of the case's super-timeline, built from the stored case (a case
+    analyzed before case-run.json existed is analyzed again)."""
+    from types import SimpleNamespace
     from ..report.timesketch import render_timeline as timesketch
-    case = _run_pipeline(case_dir, emit, timeline=True)
     emit({"progress": ["building the timeline", 0, 1]})
+    try:
+        case: Any = SimpleNamespace(extra={"timeline": stored_timeline(case_dir)})
+    except FileNotFoundError:
+        case = _run_pipeline(case_dir, emit, timeline=True)
     out = case_dir / "reports"
     out.mkdir(exist_ok=True)
     partial = out / ".timeline.csv.partial"

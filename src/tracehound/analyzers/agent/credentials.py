@@ -19,7 +19,7 @@ import fnmatch
 from collections import defaultdict
 from typing import Iterable, Iterator, Sequence
 
-from ...model import Event, Finding
+from ...model import Event, Finding, HeldText
 from ...scope import (ALWAYS_ALLOWED, Envelope, classes_in_text, resource_matches,
                       resources_in_text)
 from ...taxonomy import classify_action
@@ -221,7 +221,8 @@ def secrets_of(event: Event) -> Iterator[SecretHit]:
         value = event.attrs.get(name)
         if not value:
             continue
-        hits = scan_value(value, name) if structured else scan_text(str(value), name)
+        hits = scan_value(value, name) if structured else \
+            scan_text(value if type(value) is HeldText else str(value), name)
         for hit in hits:
             if (hit.kind, hit.digest) not in found:
                 found.add((hit.kind, hit.digest))

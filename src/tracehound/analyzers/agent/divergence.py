@@ -168,7 +168,7 @@ class PromptActionDivergence(Analyzer):
                     continue
                 output = outputs.get(id(source))
                 if output is None:
-                    output = outputs[id(source)] = (source.result_text or "").lower()
+                    output = outputs[id(source)] = str(source.result_text or "").lower()
                 values = found_in(atoms, output, human)
                 if values:
                     yield self.injection(step, source, values, snippets)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from ...effects.secrets import caseless
+from ...model import HeldText
 
 _INSTRUCTION = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:instructions?|rules|prompt|"
@@ -36,10 +37,15 @@ MAX_LEAF = 200
 CACHED_TEXT = 4096        # tool outputs repeat ("ok", "[]"): short ones are read once
 
 
-def instructions_in(text: str | None, limit: int = 3) -> list[str]:
-    """Up to `limit` short snippets of imperative text addressed to the agent."""
+def instructions_in(text: str | HeldText | None, limit: int = 3) -> list[str]:
+    """Up to `limit` short snippets of imperative text addressed to the agent (a HeldText:
+    those read while it was held, at the default limit)."""
     if not text:
         return []
+    if type(text) is HeldText:
+        if limit == 3:
+            return list(text.instructions)
+        text = text.text()
     if len(text) <= CACHED_TEXT:
         return list(_cached_instructions(text, limit))
     return _find_instructions(text, limit)

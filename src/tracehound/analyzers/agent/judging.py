@@ -20,6 +20,7 @@ import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 from ...effects import envelope as envelopes
@@ -168,11 +169,11 @@ def turn_of(call: Event, turns: Sequence[Turn], by_time: bool,
 
 def is_test_run(step: Any, effects: Sequence[Effect]) -> bool:
     """A step that ran a test suite and succeeded: the condition `tests-pass`."""
-    if step.outcome != "success":
+    if step.outcome != "success" or not any(e.kind == "exec" and e.detail == "dev-tool"
+                                            for e in effects):
         return False
     command = str(step.call.attrs.get("arguments") or "")
-    return any(e.kind == "exec" and e.detail == "dev-tool" for e in effects) and \
-        bool(TEST_WORD.search(command) or TEST_WORD.search(str(step.tool)))
+    return bool(TEST_WORD.search(command) or TEST_WORD.search(str(step.tool)))
 
 
 @dataclass
@@ -234,6 +235,7 @@ class TraceScope:
 GENERIC_OBJECT = re.compile(r"^[a-z0-9-]+:[a-z][a-z-]*$")   # "s3:object": no name known
 
 
+@lru_cache(maxsize=65536)     # a session does the same few things to the same few targets
 def _named(effects: tuple[Effect, ...], target: str | None) -> tuple[Effect, ...]:
     """Effects whose object the arguments did not name take the object the runtime's own
     record names (the call's target), so a finding says what was touched."""
@@ -293,6 +295,7 @@ FILE_KINDS = frozenset({"file-read", "file-write", "file-delete", "credential-re
                         "persistence-write"})
 
 
+@lru_cache(maxsize=65536)     # one Effect for every judgement of the same file from one place
 def _absolute(effect: Effect, cwd: str | None, home: str | None) -> Effect:
     """A file effect with its object as an absolute path, for judging: what the human named
     ("outside /per/dev/shell-ws", "under docs/") is compared with where the file really is.
@@ -323,6 +326,17 @@ def _located(locator: str) -> str:
     return "document root" if locator == "json:" else locator
 
 
+def _shared_judgement(alike: dict[tuple, envelopes.Judgement],
+                      judgement: envelopes.Judgement) -> envelopes.Judgement:
+    """One Judgement object for the steps of a trace judged alike: the same effect, rule and
+    directive objects (shared through the caches above) and equal plain fields. The key
+    holds object ids, valid while the judgement kept under it holds the objects."""
+    j = judgement
+    key = (id(j.effect), id(j.allowed_by), id(j.broken), j.beyond, id(j.awaiting),
+           j.instructions_missing, tuple(map(id, j.unresolved)), j.unread)
+    return alike.setdefault(key, judgement)
+
+
 def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
     """Give every step (in index order) its turn, effects and judgements."""
     facts = scope.facts
@@ -333,6 +347,7 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
     facts.inferred_root = given
     session = SessionEffects(cwd=root or given, repo_root=given)
     seen: dict[str, int] = {}
+    alike: dict[tuple, envelopes.Judgement] = {}
     positions = [position(turn.event, by_time) for turn in facts.turns]
     for step in steps:
         step.turn = turn_of(step.call, facts.turns, by_time, positions)
@@ -356,9 +371,9 @@ def annotate(steps: Sequence[Any], scope: TraceScope) -> None:
         judged, redone = [], []
         here = step.call.attrs.get("cwd") or session.cwd
         for effect in step.effects:
-            judged.append(scope.judge(_absolute(effect, here, session.home), step.turn, seen,
-                                      tool=step.tool, resource=step.target,
-                                      approval=step.approval))
+            judged.append(_shared_judgement(alike, scope.judge(
+                _absolute(effect, here, session.home), step.turn, seen, tool=step.tool,
+                resource=step.target, approval=step.approval)))
             again = scope.instructions.rejected_then_achieved(
                 effect, step=step.index, turn=step.turn, seen=seen, means=means)
             if again is not None:

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from ...effects.kinds import READING_KINDS, Effect, action_class_of, strongest_first
 from ...effects.secrets import scrub, scrub_json
-from ...model import EvidenceRef, Event
+from ...model import EvidenceRef, Event, HeldText
 from ...scope import UNKNOWN, Envelope, ScopeEvidence, envelope_for
 from ...taxonomy import tokens
 from .judging import TraceScope, annotate, envelope_of, gather, instructions_of
@@ -133,12 +133,20 @@ class Step:
         return self.call.attrs.get("arguments")
 
     @property
-    def result_text(self) -> str | None:
+    def result_text(self) -> str | HeldText | None:
+        """The step's output: the call's own and its result records', joined. One long
+        output a large source's event let go of stays a HeldText (model.py), which the
+        tools read through effects.secrets.scan_text and instruction_text.instructions_in,
+        or as text with str()."""
         own = self.call.attrs.get("result_text")
         if not self.results:                   # most steps: the call's own output only
+            if type(own) is HeldText:
+                return own
             return (str(own) if own else "") or None
-        texts = [own] + [e.attrs.get("result_text") for e in self.results]
-        joined = "\n".join(str(t) for t in texts if t)
+        texts = [t for t in [own] + [e.attrs.get("result_text") for e in self.results] if t]
+        if len(texts) == 1 and type(texts[0]) is HeldText:
+            return texts[0]
+        joined = "\n".join(str(t) for t in texts)
         return joined or None
 
     @property
@@ -231,13 +239,20 @@ class _StepJson:
             ref = step.approval_ref
             self.approval = {"value": step.approval, "ref": ref.to_json() if ref else None}
         if step.effects:
-            self.effects = [_effect_json(e) for e in step.effects]
-            allowed = [_allowed_json(j.allowed_by) for j in step.judgements
-                       if j.allowed_by is not None and _worth_saying(j.effect)]
+            self.effects = _effects_list(step.effects)
+            allowed = tuple(j.allowed_by for j in step.judgements
+                            if j.allowed_by is not None and _worth_saying(j.effect))
             if allowed:
-                self.allowed_by = scrub_json(allowed)
+                self.allowed_by = _allowed_list(allowed)
         if not step.fully_parsed:
             self.fully_parsed = False
+
+
+@lru_cache(maxsize=65536)
+def _effects_list(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:
+    """A step's `effects`: one list for every step with the same effects (read, never
+    changed)."""
+    return [_effect_json(e) for e in effects]
 
 
 @lru_cache(maxsize=65536)
@@ -245,6 +260,13 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
     """An effect as a step writes it: one dict for every step with the same effect (a long
     session reads and runs the same few things again and again). Read, never changed."""
     return scrub_json(effect.to_json())
+
+
+@lru_cache(maxsize=65536)
+def _allowed_list(allowed: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """A step's `allowed_by`, scrubbed: one list for every step allowed by the same
+    things (as _effect_json: read, never changed)."""
+    return scrub_json([_allowed_json(a) for a in allowed])
 
 
 def _allowed_json(allowed: Any) -> dict[str, Any]:

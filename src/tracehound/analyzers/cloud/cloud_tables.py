@@ -30,9 +30,13 @@ from .sql import sql_list
 
 CLOUD_SOURCES = ("m365:", "entra:", "msa:", "oauth:", "mcas:", "saas:", "aws:", "azure:")
 IS_CLOUD = " OR ".join(f"starts_with(source, '{p}')" for p in CLOUD_SOURCES)
+# (the range around the two UAL operations is the same test: DuckDB pushes a range into the
+# bulk-loaded table's scan, which then reads raw records for those rows only; an IN list it
+# checks only after reading every row)
 IS_SIGNIN = ("time IS NOT NULL AND (source = 'entra:signin' "
              "OR (source = 'msa:activity' AND action_class = 'authentication') "
-             "OR (source = 'm365:ual' AND action IN ('UserLoggedIn', 'UserLoginFailed')))")
+             "OR (source = 'm365:ual' AND action BETWEEN 'UserLoggedIn' AND 'UserLoginFailed' "
+             "AND action IN ('UserLoggedIn', 'UserLoginFailed')))")
 # attrs keys read into th_cloud, in the order of the `v` list below; the sign-in keys are read
 # (as one list, `s`) for sign-ins only: a bulk-loaded row keeps some of them only in its raw
 # record, so reading them for every row would parse every raw record again

@@ -296,14 +296,21 @@ BULK_DOWNLOAD = Detection(
     statement="{actor} downloaded {files} files between {time} and {last} from {sites} "
               "(addresses {ips}), more than the {limit} an hour this case allows.",
     details=("files", "ips", "sites"),
+    # the user-hours over the limit first, then the lists of just their downloads (building
+    # them for every user-hour and dropping most cost a million-row UAL half a second)
     sql=f"""
+WITH d AS (
+  SELECT *, substr(time, 1, 13) AS th_hour FROM th_ual_all
+  WHERE operation IN {sql_list(DOWNLOAD_OPS)} AND time IS NOT NULL
+    AND NOT starts_with(coalesce(actor, ''), 'nt authority\')),
+over AS (SELECT actor, th_hour FROM d GROUP BY actor, th_hour
+         HAVING count(*) > {{bulk_download_per_hour}})
 SELECT actor, min(time) AS time, max(time) AS last, count(*) AS files,
   list(DISTINCT client_ip ORDER BY client_ip) FILTER (WHERE client_ip IS NOT NULL) AS ips,
   list(DISTINCT site_url ORDER BY site_url) FILTER (WHERE site_url IS NOT NULL) AS sites,
   {{bulk_download_per_hour}} AS "limit", 'high' AS severity, NULL AS target, {REFS} AS refs
-FROM th_ual_all WHERE operation IN {sql_list(DOWNLOAD_OPS)} AND time IS NOT NULL
-  AND NOT starts_with(coalesce(actor, ''), 'nt authority\')
-GROUP BY actor, substr(time, 1, 13) HAVING count(*) > {{bulk_download_per_hour}}
+FROM d SEMI JOIN over o ON d.actor IS NOT DISTINCT FROM o.actor AND d.th_hour = o.th_hour
+GROUP BY actor, th_hour HAVING count(*) > {{bulk_download_per_hour}}
 ORDER BY time, actor""")
 
 ROLE_ASSIGNMENT = Detection(

@@ -81,8 +81,11 @@ class SigmaAnalyzer(Analyzer):
         cache = ctx.shared.setdefault("sigma", {})
         if key not in cache:
             user = compiled(folder) if folder is not None else None
-            rules = chosen_rules(key[0], user)
-            if rules and not has_cloud_events(events, ctx):
+            cloud = has_cloud_events(events, ctx)
+            # a case without cloud records and without rules of the user's runs no rule:
+            # the shipped ones are not even converted
+            rules = chosen_rules(key[0], user) if cloud or user is not None else []
+            if rules and not cloud:
                 rules = [r for r in rules if r.info.origin != ORIGIN]
             runs: list[RuleRun] = []
             if rules:

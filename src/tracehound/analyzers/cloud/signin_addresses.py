@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import pyarrow as pa
 import yaml
 
 from ...model import Event, EvidenceRef, Finding
@@ -37,11 +38,46 @@ from .sql import connection, rows, sql_list
 from ...formats.times import parse_utc as _time
 
 FOLLOW_UPS = Path(__file__).parent / "data" / "follow_ups.yaml"
-SUCCESSES = """
+# The successful sign-ins an address is judged on. `new_addresses` / `egress` state the rules
+# over these rows in time order; the tool runs them in SQL (`new_addresses_sql`, `egress_sql`,
+# the same hits in the same order): every account and address key is worked out in Python
+# (str.lower, `address_key`) once per distinct value and joined in, and only the hits come back.
+SUCCESS_FILTER = ("outcome = 'success' AND ip IS NOT NULL AND time IS NOT NULL "
+                  "AND contains(actor, '@')")
+SUCCESSES = f"""
 SELECT actor, ip, time, agent, app_id, source, sha256, locator FROM th_signins
-WHERE outcome = 'success' AND ip IS NOT NULL AND time IS NOT NULL
-  AND contains(actor, '@')
+WHERE {SUCCESS_FILTER}
 ORDER BY time, actor, sha256, locator
+"""
+JUDGED = f"""
+CREATE OR REPLACE TEMP TABLE th_signin_judged AS
+SELECT s.actor, s.ip, s.time, s.agent, s.sha256, s.locator, a.la, k.key,
+  substr(s.time, 1, 10) AS day,
+  row_number() OVER (ORDER BY s.time, s.actor, s.sha256, s.locator) AS ord
+FROM (SELECT * FROM th_signins WHERE {SUCCESS_FILTER}) s
+  JOIN th_signin_actor a USING (actor) JOIN th_signin_key k USING (ip)
+"""
+# per account and key its first sign-in (and the sign-ins at that same time), with the number
+# of distinct earlier days the account signed in on: every day before the first sign-in's day
+# (the rows are in time order, so an earlier day is an earlier row)
+NEW_ADDRESSES = """
+WITH ranked AS (
+  SELECT *, dense_rank() OVER (PARTITION BY la ORDER BY day) - 1 AS prior,
+    min(ord) OVER (PARTITION BY la, key) AS first_ord
+  FROM th_signin_judged),
+firsts AS (SELECT la, key, time AS first_time, prior, ip, agent, ord
+           FROM ranked WHERE ord = first_ord AND prior >= ?
+             AND NOT list_contains(?::VARCHAR[], key))
+SELECT f.la, f.key, f.ip, f.first_time, f.agent, f.prior,
+  list(struct_pack(sha256 := r.sha256, locator := r.locator) ORDER BY r.ord) AS refs
+FROM firsts f JOIN th_signin_judged r ON r.la = f.la AND r.key = f.key
+  AND r.time = f.first_time
+GROUP BY f.la, f.key, f.ip, f.first_time, f.agent, f.prior, f.ord
+ORDER BY f.ord
+"""
+EGRESS = """
+SELECT key, count(DISTINCT la) AS accounts FROM th_signin_judged GROUP BY key
+ORDER BY accounts DESC, key
 """
 FOLLOWERS = """
 SELECT time, lower(actor) AS actor, client_ip AS ip, operation, sha256, locator FROM th_ual_all
@@ -139,6 +175,52 @@ def egress(signins: Sequence[dict[str, Any]], max_accounts: int) -> set[str]:
     return out
 
 
+def judge_signins(con: Any) -> None:
+    """th_signin_judged: the sign-ins `SUCCESSES` reads, in its order (`ord`), each with its
+    account (`la`, Python's lower case), address key (`address_key`) and day."""
+    where = f"FROM th_signins WHERE {SUCCESS_FILTER}"
+    actors = [a for (a,) in con.execute(f"SELECT DISTINCT actor {where}").fetchall()]
+    ips = [ip for (ip,) in con.execute(f"SELECT DISTINCT ip {where}").fetchall()]
+    tables = {"th_signin_actor": pa.table({"actor": pa.array(actors, pa.string()),
+                                           "la": pa.array([a.lower() for a in actors],
+                                                          pa.string())}),
+              "th_signin_key": pa.table({"ip": pa.array(ips, pa.string()),
+                                         "key": pa.array([address_key(ip) for ip in ips],
+                                                         pa.string())})}
+    for name, table in tables.items():
+        con.register(f"{name}_arrow", table)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        finally:
+            con.unregister(f"{name}_arrow")
+    con.execute(JUDGED)
+    con.execute("DROP TABLE th_signin_actor")
+    con.execute("DROP TABLE th_signin_key")
+
+
+def new_addresses_sql(con: Any, history_days: int, leave_out: Iterable[str] = ()
+                      ) -> list[NewAddress]:
+    """`new_addresses` over th_signin_judged, in SQL: the same hits in the same order, but
+    those at an address key in `leave_out` (egress)."""
+    return [NewAddress(actor, key, ip, time, [EvidenceRef(r["sha256"], r["locator"])
+                                             for r in refs], agent, prior)
+            for actor, key, ip, time, agent, prior, refs
+            in con.execute(NEW_ADDRESSES, [history_days, sorted(leave_out)]).fetchall()]
+
+
+def egress_sql(con: Any, max_accounts: int) -> set[str]:
+    """`egress` over th_signin_judged: keys by their number of accounts, most first."""
+    accounts = con.execute(EGRESS).fetchall()
+    out = {key for key, n in accounts if n > max_accounts}
+    if accounts:
+        everyone, = con.execute(
+            "SELECT count(DISTINCT la) FROM th_signin_judged").fetchone()
+        top, users = accounts[0]
+        if users >= 3 and 2 * users >= everyone:
+            out.add(top)
+    return out
+
+
 def attach_follow_ups(hits: list[NewAddress], followers: Sequence[dict[str, Any]],
                       kinds: dict[str, str], hours: int) -> None:
     """What the same account or address did within `hours` after each new-address sign-in."""
@@ -172,10 +254,11 @@ class SigninAddressAnalyzer(Analyzer):
         with connection(events, ctx) as con:
             ensure_signins(con, DETECTION_OPS)
             ensure_ual(con, DETECTION_OPS)
-            signins = rows(con, SUCCESSES)
+            judge_signins(con)
+            outs = egress_sql(con, limits.shared_max_accounts)
+            hits = new_addresses_sql(con, limits.history_days, outs)
+            con.execute("DROP TABLE th_signin_judged")
             followers = rows(con, FOLLOWERS.format(ops=sql_list(sorted(kinds))))
-        outs = egress(signins, limits.shared_max_accounts)
-        hits = [h for h in new_addresses(signins, limits.history_days) if h.key not in outs]
         by_key: dict[str, list[NewAddress]] = defaultdict(list)
         for hit in hits:
             by_key[hit.key].append(hit)

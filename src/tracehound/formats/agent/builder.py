@@ -378,14 +378,46 @@ def kept_arguments(arguments: dict[str, Any] | str) -> Any:
     return arguments
 
 
+SHARED_TEXTS = 65536         # distinct short texts kept to share between events
+SHARED_TEXT_CHARS = 256
+_TEXTS: dict[str, str] = {}
+
+
+def shared_text(text: Any) -> Any:
+    """One string object for equal short texts (a session's tool outputs and intents repeat:
+    "The file ... has been updated.", the todo list's answer); other values as they are."""
+    if type(text) is not str or len(text) > SHARED_TEXT_CHARS:
+        return text
+    found = _TEXTS.get(text)
+    if found is None:
+        if len(_TEXTS) >= SHARED_TEXTS:
+            _TEXTS.clear()
+        _TEXTS[text] = found = text
+    return found
+
+
+class _CallAttrs:
+    """Its instances lend their __dict__ as a tool call's attrs: the attribute dicts of one
+    class share a single key table in CPython (PEP 412; see model._RefJson), so the millions
+    of calls of a long session do not each hold their keys. Plain dicts to every reader."""
+
+
+class _ResultAttrs:
+    """As _CallAttrs, for tool results."""
+
+
 def tool_call_event(call: ToolCall, runtime: str, step: int, parent: int | None) -> Event:
     arguments = kept_arguments(normalize_arguments(call.arguments))
     target, target_type, named_url = named_object(arguments)
     url = call.url or named_url
-    attrs: dict[str, Any] = {"tool_call_id": call.tool_call_id, "tool": call.tool,
-                             "arguments": arguments, "runtime": runtime}
+    attrs: dict[str, Any] = vars(_CallAttrs())
+    attrs["tool_call_id"] = call.tool_call_id
+    attrs["tool"] = call.tool
+    attrs["arguments"] = arguments
+    attrs["runtime"] = runtime
     for key, value in (("result_text", text_of(call.result)),
-                       ("stated_intent", call.stated_intent), ("model", call.model),
+                       ("stated_intent", shared_text(call.stated_intent)),
+                       ("model", call.model),
                        ("credential", call.credential), ("url", url),
                        ("dest_host", host_of(url) if url else None),
                        ("method", call.method or _method_in(arguments)),
@@ -427,9 +459,11 @@ def _method_in(arguments: Any) -> str | None:
 
 def tool_result_event(result: ToolResult, runtime: str, step: int | None) -> Event:
     """`agent:tool_result`: step is the step of the call it answers (by tool_call_id)."""
-    attrs: dict[str, Any] = {"tool_call_id": result.tool_call_id,
-                             "result_text": text_of(result.result),
-                             "is_error": bool(result.is_error), "runtime": runtime}
+    attrs: dict[str, Any] = vars(_ResultAttrs())
+    attrs["tool_call_id"] = result.tool_call_id
+    attrs["result_text"] = shared_text(text_of(result.result))
+    attrs["is_error"] = bool(result.is_error)
+    attrs["runtime"] = runtime
     for key, value in (("tool", result.tool), ("record_id", result.record_id),
                        ("spawns", result.spawns)):
         if value:

@@ -30,7 +30,7 @@ class Stream:
         self.steps: dict[str | None, int] = {}           # session -> its last step
         self.step_of: dict[int, int] = {}                # id(call) -> step, until handed out
         self.by_key: dict[str, int] = {}                 # call key -> step of its first call
-        # (session, tool_call_id) -> the call, or (tool, step) once it was handed out
+        # (session, tool_call_id) -> the call, or (tool, step, its id) once it was handed out
         self.by_call_id: dict[tuple[str | None, str], Any] = {}
         self.early: dict[tuple[str | None, str], list[ToolResult]] = {}
 
@@ -58,7 +58,8 @@ class Stream:
             step = self.step_of.pop(id(item))
             parent = self.by_key.get(item.parent_key) if item.parent_key else None
             if item.tool_call_id:
-                self.by_call_id[(item.session, item.tool_call_id)] = (item.tool, step)
+                self.by_call_id[(item.session, item.tool_call_id)] = (item.tool, step,
+                                                                      item.tool_call_id)
             self.read_something = True
             return tool_call_event(item, self.runtime, step, parent)
         if isinstance(item, ToolResult):
@@ -68,8 +69,11 @@ class Stream:
                 if item.tool_call_id:
                     builder._orphan(item)
                 return tool_result_event(item, self.runtime, None)
-            tool, step = (call.tool, self.step_of[id(call)]) if isinstance(call, ToolCall) \
-                else call
+            if isinstance(call, ToolCall):
+                tool, step, call_id = call.tool, self.step_of[id(call)], call.tool_call_id
+            else:
+                tool, step, call_id = call
+            item.tool_call_id = call_id        # the call's string: one object for both
             if not item.tool:
                 item.tool = tool
             return tool_result_event(item, self.runtime, step)

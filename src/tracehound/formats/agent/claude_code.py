@@ -143,9 +143,6 @@ class _SessionReader:
         self.sub_parent: dict[str | None, str] = {}    # sub-agent -> the call that started it
         self.mode: tuple[str, EvidenceRef] | None = None
         self.pending: tuple[_Rec, str] | None = None   # a `!` command awaiting its output
-        self.readers = {"user": self.user, "assistant": self.assistant, "system": self.system,
-                        "attachment": self.attachment, "progress": self.progress,
-                        "summary": self.summary, "permission-mode": self.permission_mode}
 
     def record(self, number: int, record: dict[str, Any]) -> None:
         """One record, in file order."""
@@ -156,8 +153,10 @@ class _SessionReader:
         self.session_event(number, record)
         if kind not in KNOWN_TYPES:
             self.unknown.count(kind, f"line {number}")
-        elif kind in self.readers:
-            self.readers[kind](number, record)
+        else:
+            read = _READERS.get(kind)
+            if read is not None:
+                read(self, number, record)
 
     def finish(self) -> None:
         """After the last record."""
@@ -440,6 +439,15 @@ class _SessionReader:
             self.assistant_content(number, rec)
         elif isinstance(content, (str, list)):
             self.user_content(rec, content)
+
+
+# The reader of each record type, as plain functions: bound methods kept on the reader would
+# make it a reference cycle, which the pipeline's collector (switched off while a case is
+# analyzed) would never free, and with it every id the reader and its index remember.
+_READERS = {"user": _SessionReader.user, "assistant": _SessionReader.assistant,
+            "system": _SessionReader.system, "attachment": _SessionReader.attachment,
+            "progress": _SessionReader.progress, "summary": _SessionReader.summary,
+            "permission-mode": _SessionReader.permission_mode}
 
 
 def _shared(value: Any) -> Any:

@@ -30,7 +30,8 @@ from .codex_text import (Fragment, content_texts, environment, fragment, policy_
 from .common import as_dict, as_text, text_of
 from .unknown_types import UnknownTypes
 from ..base import Parser, Sample, Source
-from ..readers import iter_ndjson
+from ..meter import metered
+from ..readers import iter_ndjson, iter_ndjson_file
 from ..registry import register
 
 RUNTIME = "codex"
@@ -76,19 +77,42 @@ class CodexRolloutParser(Parser):
         return None
 
     def parse(self, source: Source) -> Iterator[Event | ParseIssue]:
+        """Two reads of the file, a line at a time: the first indexes what later records
+        say about each call (codex_records.index_calls), the second turns the records into
+        events, handed out as soon as no later record can change them, so no list of every
+        record is kept. A file that uses a call id for more than one call (copied history)
+        is handed out whole at the end, as the builder matches results to calls there."""
         builder = TraceBuilder(RUNTIME, source, order="file")
-        records: list[tuple[int, dict[str, Any]]] = []
-        for item in iter_ndjson(source.data, source.path):
+
+        def records_of_first_read() -> Iterator[tuple[int, dict[str, Any]]]:
+            for item in _records(source):
+                if isinstance(item, ParseIssue):
+                    builder.add(item)
+                else:
+                    yield item
+        with metered(None):                 # the second read is the one progress shows
+            calls = index_calls(records_of_first_read(), source.sha256)
+        reader = _RolloutReader(source, builder, calls)
+        streaming = not calls.repeated
+        if streaming:
+            builder.stream()
+        for item in _records(source):
             if isinstance(item, ParseIssue):
-                builder.add(item)
-            else:
-                records.append(item)
-        reader = _RolloutReader(source, builder, records)
-        for number, record in records:
-            reader.record(number, record)
+                continue                    # (reported by the first read)
+            reader.record(*item)
+            if streaming and reader.session_settled(item[0]):
+                yield from builder.ready(item[0])
         for issue in reader.unknown.issues():
             builder.add(issue)
         yield from builder.build()
+
+
+def _records(source: Source) -> Iterator[tuple[int, dict[str, Any]] | ParseIssue]:
+    """The file's records, from its bytes when they are already read, else from disk a line
+    at a time (the same items either way)."""
+    if "data" in vars(source):
+        return iter_ndjson(source.data, source.path)
+    return iter_ndjson_file(source.fs_path, source.path)
 
 
 @dataclass
@@ -101,10 +125,15 @@ class _Turn:
     sandbox: str | None = None
     policy_ref: EvidenceRef | None = None
 
+    _policy: tuple[Any, str | None] = (None, None)    # (approval, sandbox) -> its text
+
     @property
     def policy(self) -> str | None:
-        parts = [p for p in (self.approval, self.sandbox) if p]
-        return " / ".join(parts) or None
+        """`approval / sandbox`: one string while they stay the same, not one per call."""
+        if self._policy[0] != (self.approval, self.sandbox):
+            parts = [p for p in (self.approval, self.sandbox) if p]
+            self._policy = ((self.approval, self.sandbox), " / ".join(parts) or None)
+        return self._policy[1]
 
 
 @dataclass
@@ -120,13 +149,27 @@ class _State:
 
 
 class _RolloutReader:
-    def __init__(self, source: Source, builder: TraceBuilder,
-                 records: list[tuple[int, dict[str, Any]]]):
+    def __init__(self, source: Source, builder: TraceBuilder, calls: CallIndex):
         self.source = source
         self.builder = builder
-        self.calls: CallIndex = index_calls(records, source.sha256)
+        self.calls = calls
+        self.line = 0                       # the line of the record being read
+        self.settled = False                # no later record can change the session event
         self.state = _State(self.calls.session or f"codex-{source.sha256[:12]}")
         self.unknown = UnknownTypes(source.path)
+
+    def session_settled(self, line: int) -> bool:
+        """True once no record after `line` can change the session event: past the last
+        session_meta, and past the last turn_context or with the model and both policies
+        it takes from them already known. Once true, true for every later line."""
+        if self.settled:
+            return True
+        if line < self.calls.last_meta:
+            return False
+        event = self.state.session_event
+        self.settled = event is None or line >= self.calls.last_context or all(
+            key in event.attrs for key in ("model", "approval_policy", "sandbox_policy"))
+        return self.settled
 
     def issue(self, number: int, problem: str) -> None:
         self.builder.issue(f"line {number}", problem)
@@ -135,6 +178,7 @@ class _RolloutReader:
         self.builder.issue(ref.locator, problem)
 
     def record(self, number: int, record: dict[str, Any]) -> None:
+        self.line = number
         kind, payload, when = envelope(record)
         if kind is None:
             self.issue(number, "record has no type")
@@ -143,6 +187,13 @@ class _RolloutReader:
             return
         if not isinstance(payload, dict):
             self.issue(number, f"{kind} record has no payload object")
+            return
+        if (kind == "response_item" and payload.get("type") in QUIET_ITEMS) or (
+                kind == "event_msg" and payload.get("type") in QUIET_EVENTS):
+            # most of a rollout (reasoning, token counts): nothing to read but whether its
+            # time names no zone, which a time ending in Z does
+            if not (isinstance(when, str) and when.endswith("Z")):
+                self.builder.time(when, line_ref(self.source.sha256, number))
             return
         ref = line_ref(self.source.sha256, number)
         time = self.builder.time(when, ref)
@@ -184,11 +235,15 @@ class _RolloutReader:
 
     def turn_context(self, ref: EvidenceRef, context: dict, time: str | None, raw: dict) -> None:
         turn = self.state.turn
-        turn.cwd = as_text(context.get("cwd")) or turn.cwd
-        turn.model = as_text(context.get("model")) or turn.model
+        # Codex writes a turn_context before every model request: an unchanged value keeps
+        # the string the calls already share
+        turn.cwd = _same(as_text(context.get("cwd")) or turn.cwd, turn.cwd)
+        turn.model = _same(as_text(context.get("model")) or turn.model, turn.model)
         if "approval_policy" in context or "sandbox_policy" in context:
-            turn.approval = policy_text(context.get("approval_policy")) or turn.approval
-            turn.sandbox = sandbox_mode(context.get("sandbox_policy")) or turn.sandbox
+            turn.approval = _same(policy_text(context.get("approval_policy")) or turn.approval,
+                                  turn.approval)
+            turn.sandbox = _same(sandbox_mode(context.get("sandbox_policy")) or turn.sandbox,
+                                 turn.sandbox)
             turn.policy_ref = ref
         event = self.state.session_event
         if event is not None:
@@ -309,7 +364,8 @@ class _RolloutReader:
             arguments=arguments, is_error=is_error, actor_id=RUNTIME, model=turn.model,
             stated_intent=self.state.intent, cwd=info.cwd or cwd or turn.cwd,
             approval=approval, approval_ref=approval_ref if approval else None,
-            approval_policy=turn.policy, record_id=call_id, server=info.server, raw=raw)
+            approval_policy=turn.policy, record_id=call_id, server=info.server, raw=raw,
+            settled_at=self.calls.call_settled(self.line, call_id))
         self.builder.add(call)
         self.state.recent.clear()
         if call_id and not info.answered:
@@ -324,7 +380,8 @@ class _RolloutReader:
         self.builder.add(ToolResult(ref=ref, tool_call_id=call_id, result=result.text,
                                     is_error=result.is_error, time=time,
                                     session=self.state.session, actor_id=RUNTIME,
-                                    rejected=result.rejected, record_id=call_id, raw=raw))
+                                    rejected=result.rejected, record_id=call_id, raw=raw,
+                                    settled_at=self.calls.result_settled(self.line, call_id)))
 
     # ------------------------------------------------------------------ event messages
 
@@ -358,7 +415,12 @@ class _RolloutReader:
         text, is_error = _end_result(event)
         self.builder.add(ToolResult(ref=ref, tool_call_id=call_id, result=text,
                                     is_error=is_error, time=time, session=self.state.session,
-                                    actor_id=RUNTIME, record_id=call_id, raw=raw))
+                                    actor_id=RUNTIME, record_id=call_id, raw=raw,
+                                    settled_at=self.calls.result_settled(self.line, call_id)))
+
+
+def _same(new: str | None, old: str | None) -> str | None:
+    return old if new == old else new
 
 
 def _call_parts(kind: str, item: dict) -> tuple[str | None, Any, str | None, bool | None]:

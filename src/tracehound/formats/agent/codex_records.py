@@ -4,12 +4,15 @@ say about each call.
 Codex writes a call's approval, working directory and MCP server in records of their own
 (`exec_command_begin`, `patch_apply_begin`, `exec_approval_request`, `mcp_tool_call_*`),
 and its output after it. Reading them first lets each call be built whole, in file order.
+The first pass also notes the last line that can still change each call (`settled_at`), so
+the second can hand events out as it reads instead of keeping every record.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ...model import EvidenceRef, line_ref
 from .common import as_dict, as_text
@@ -45,6 +48,16 @@ class CallInfo:
 class CallIndex:
     session: str | None = None               # the id of the file's first session record
     calls: dict[str, CallInfo] = field(default_factory=dict)
+    # for reading in one stream: the last line naming each call id, the line of each call
+    # record, whether a call id is used by more than one call (copied history), the lines of
+    # turn_aborted events (they reject the calls still waiting), and the last session_meta
+    # and turn_context lines (the session event learns from both)
+    named_until: dict[str, int] = field(default_factory=dict)
+    call_line: dict[str, int] = field(default_factory=dict)
+    repeated: bool = False
+    aborts: list[int] = field(default_factory=list)
+    last_meta: int = 0
+    last_context: int = 0
 
     def get(self, call_id: str | None) -> CallInfo:
         return self.calls.get(call_id or "", CallInfo())
@@ -52,20 +65,54 @@ class CallIndex:
     def info(self, call_id: str) -> CallInfo:
         return self.calls.setdefault(call_id, CallInfo())
 
+    def call_settled(self, line: int, call_id: str | None) -> int | None:
+        """The last line whose records can change the call at `line`: the last naming its
+        id, and for a call that has no output record the first turn_aborted after it."""
+        if not call_id:
+            return None
+        until = max(line, self.named_until.get(call_id, line))
+        if not self.get(call_id).answered:
+            at = bisect_right(self.aborts, line)
+            if at < len(self.aborts):
+                until = max(until, self.aborts[at])
+        return until
 
-def index_calls(records: list[tuple[int, dict[str, Any]]], sha256: str) -> CallIndex:
+    def result_settled(self, line: int, call_id: str | None) -> int | None:
+        """A result waits for its call when the call comes later in the file."""
+        return max(line, self.call_line.get(call_id, line)) if call_id else None
+
+
+CALL_TYPES = ("function_call", "custom_tool_call", "local_shell_call", "web_search_call",
+              "tool_search_call", "image_generation_call")
+
+
+def index_calls(records: Iterable[tuple[int, dict[str, Any]]], sha256: str) -> CallIndex:
     index = CallIndex()
     asked: dict[str, EvidenceRef] = {}
     for number, record in records:
         kind, payload, _ = envelope(record)
         if not isinstance(payload, dict):
             continue
-        if kind == "session_meta" and index.session is None:
-            index.session = as_text(payload.get("id"))
+        if kind == "session_meta":
+            index.last_meta = number
+            if index.session is None:
+                index.session = as_text(payload.get("id"))
+        elif kind == "turn_context":
+            index.last_context = number
+        item = payload.get("type") if kind in ("response_item", "event_msg") else None
+        if item == "turn_aborted" and kind == "event_msg":
+            index.aborts.append(number)
         call_id = as_text(payload.get("call_id"))
+        if kind == "response_item" and item in CALL_TYPES:
+            key = call_id or (as_text(payload.get("id")) if item == "local_shell_call"
+                              else None)
+            if key:
+                index.repeated = index.repeated or key in index.call_line
+                index.call_line[key] = number
         if not call_id:
             continue
-        kind = payload.get("type") if kind in ("response_item", "event_msg") else None
+        index.named_until[call_id] = number
+        kind = item
         if kind in OUTPUTS:
             index.info(call_id).answered = True
         elif kind is not None:

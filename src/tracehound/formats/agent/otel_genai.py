@@ -13,14 +13,16 @@ from the span or its ancestors. An HTTP client span under a tool span gives its 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ...model import Event, EvidenceRef, ParseIssue
+from ...model import Event, EvidenceRef, ParseIssue, line_ref
 from .actions import byte_count
 from .builder import ToolCall, TraceBuilder, nearest_call
 from .common import Ref, as_dict, as_list, as_text, epoch_iso, first_of, json_documents, time_key
 from ..base import Parser, Sample, Source
+from ..readers import detect_encoding, iter_ndjson_file
 from ..registry import register
 
 RUNTIME = "otel"
@@ -52,14 +54,29 @@ class Span:
     resource: dict[str, Any]
     status: dict[str, Any]
     events: list[Any] = field(default_factory=list)
-    raw: Any = None
+    raw: Any = None                       # None for a span that gives no event (see speaks)
     at: Ref | None = None                 # ref of a part: at("attributes", 3)
-    attr_index: dict[str, int] = field(default_factory=dict)
 
     def ref_of_attribute(self, key: str) -> EvidenceRef:
-        if self.at is None or key not in self.attr_index:
+        if self.at is None:
             return self.ref
-        return self.at("attributes", self.attr_index[key])
+        # the position of the attribute in the span's list (the last of a repeated key, as
+        # the attrs dict keeps it); looked up only for a prompt's ref
+        found = None
+        for position, item in enumerate(as_list(as_dict(self.raw).get("attributes"))):
+            if isinstance(item, dict) and item.get("key") == key:
+                found = position
+        return self.ref if found is None else self.at("attributes", found)
+
+    @property
+    def speaks(self) -> bool:
+        """True when the span can give an event (a tool call or a prompt): only then is its
+        raw record kept, so the spans that only give context (chat spans without messages,
+        HTTP client spans) cost their attributes, not their whole record."""
+        attrs = self.attrs
+        return (self.operation == TOOL_OPERATION or bool(self.events)
+                or "gen_ai.system_instructions" in attrs or "gen_ai.input.messages" in attrs
+                or any(key.startswith("gen_ai.prompt") for key in attrs))
 
     @property
     def key(self) -> str:
@@ -109,9 +126,12 @@ class OtelGenAIParser(Parser):
 
 
 def _exports(source: Source, builder: TraceBuilder) -> Iterator[tuple[Any, Ref]]:
-    """(OTLP export object, ref maker): the document, each item of a list, or each line."""
+    """(OTLP export object, ref maker): the document, each item of a list, or each line.
+    An NDJSON file not yet read whole is read from disk a line at a time (the same items)."""
     issues: list[ParseIssue] = []
-    for value, at in json_documents(source, issues):
+    documents = _lines_on_disk(source, issues) if "data" not in vars(source) and \
+        _ndjson_on_disk(source.fs_path) else json_documents(source, issues)
+    for value, at in documents:
         if isinstance(value, list):
             for position, export in enumerate(value):
                 yield export, (lambda *tokens, p=position, a=at: a(p, *tokens))
@@ -119,6 +139,41 @@ def _exports(source: Source, builder: TraceBuilder) -> Iterator[tuple[Any, Ref]]
             yield value, at
     for issue in issues:
         builder.add(issue)
+
+
+def _ndjson_on_disk(fs_path: Any) -> bool:
+    """common.is_ndjson's answer from the file's first lines, when they tell it for sure
+    (a UTF-8 file whose lines end in \\n): its first non-blank line is a JSON object and
+    something follows. False means only "read the whole file to tell"."""
+    with open(fs_path, "rb") as handle:
+        if detect_encoding(handle.read(4))[0] != "utf-8":
+            return False
+        handle.seek(0)
+        first = None
+        for line in handle:
+            if b"\r" in line.rstrip(b"\r\n"):
+                return False                 # a line end other than \n and \r\n
+            if not line.strip():
+                continue
+            if first is not None:
+                return True
+            try:
+                if not isinstance(json.loads(line), dict):
+                    return False
+            except (ValueError, RecursionError):
+                return False
+            first = line
+    return False
+
+
+def _lines_on_disk(source: Source, issues: list[ParseIssue]) -> Iterator[tuple[Any, Ref]]:
+    """json_documents' NDJSON items, read from disk a line at a time."""
+    for item in iter_ndjson_file(source.fs_path, source.path):
+        if isinstance(item, ParseIssue):
+            issues.append(item)
+        else:
+            number, record = item
+            yield record, (lambda *_tokens, n=number: line_ref(source.sha256, n))
 
 
 def otlp_value(value: Any, depth: int = 0) -> Any:
@@ -164,7 +219,10 @@ def _collect_spans(export: Any, make_ref: Ref, path: str, spans: list[Span],
                     if isinstance(read, str):
                         builder.add(ParseIssue(path, ref.locator, read))
                         continue
-                    read.at = lambda *more, t=tokens: make_ref(*t, *more)
+                    if read.speaks:
+                        read.at = lambda *more, t=tokens: make_ref(*t, *more)
+                    else:
+                        read.raw = None
                     spans.append(read)
 
 
@@ -184,10 +242,7 @@ def _read_span(span: Any, ref: EvidenceRef, resource: dict[str, Any]) -> Span | 
                 start=epoch_iso(span.get("startTimeUnixNano"), "ns"),
                 attrs=attributes(span.get("attributes")), resource=resource,
                 status=as_dict(span.get("status")), events=as_list(span.get("events")),
-                raw=span, attr_index={item["key"]: position for position, item in
-                                      enumerate(as_list(span.get("attributes")))
-                                      if isinstance(item, dict)
-                                      and isinstance(item.get("key"), str)})
+                raw=span)
 
 
 class _SpanTree:
@@ -205,9 +260,15 @@ class _SpanTree:
         for span in spans:
             if span.parent_key:
                 self.children.setdefault(span.parent_key, []).append(span)
-        self.model_spans = sorted(
-            (s for s in spans if s.operation in MODEL_OPERATIONS + (None,) and _model(s.attrs)),
-            key=lambda s: time_key(s.start))
+        # trace id -> (time keys, models) of its model spans in time order (file order for
+        # ties): the model of a call is found by bisection, not by a walk of every span
+        self.model_spans: dict[str, tuple[list[str], list[str]]] = {}
+        for model_span in sorted(
+                (s for s in spans if s.operation in MODEL_OPERATIONS + (None,)
+                 and _model(s.attrs)), key=lambda s: time_key(s.start)):
+            keys, models = self.model_spans.setdefault(model_span.trace_id, ([], []))
+            keys.append(time_key(model_span.start))
+            models.append(_model(model_span.attrs))
 
     def ancestors(self, span: Span) -> Iterator[Span]:
         seen = {span.key}
@@ -224,8 +285,17 @@ class _SpanTree:
                 return value
         return None
 
+    def in_start_order(self) -> list[Span]:
+        """The spans in the order they started (file order for ties). A batch exporter writes
+        a span when it ends, so an agent's root span, which holds the human's prompt, comes
+        after the tool calls it asked for; in file order every turn's calls would be judged
+        against the previous prompt. A file with an untimed span keeps file order."""
+        if any(not span.start for span in self.spans):
+            return self.spans
+        return sorted(self.spans, key=lambda span: time_key(span.start))
+
     def emit(self) -> None:
-        for span in self.spans:
+        for span in self.in_start_order():
             context = {"session": as_text(self.inherited(span, SESSION_KEYS)) or span.trace_id,
                        "actor_id": as_text(self.inherited(span, AGENT_KEYS))
                        or as_text(span.resource.get("service.name"))}
@@ -276,13 +346,9 @@ class _SpanTree:
 
     def model_before(self, span: Span) -> str | None:
         """The model of the last chat span of the same trace that started before the call."""
-        found = None
-        for candidate in self.model_spans:
-            if candidate.trace_id != span.trace_id:
-                continue
-            if time_key(candidate.start) > time_key(span.start):
-                break
-            found = _model(candidate.attrs)
+        keys, models = self.model_spans.get(span.trace_id, ([], []))
+        before = bisect_right(keys, time_key(span.start))    # those that start no later
+        found = models[before - 1] if before else None
         return found or as_text(self.inherited(span, MODEL_KEYS))
 
 
