@@ -29,9 +29,12 @@ Severity is the rule's `level` (`informational` -> info); a rule without one is 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from .convert import RuleInfo
 from .logsources import find
+
+if TYPE_CHECKING:
+    from .convert import RuleInfo
 
 ALERT_SERVICES = {"threat_management", "threat_detection"}
 CHANGE_RECORDS = {"auditlogs", "activitylogs"}       # records of changes, never of sign-ins

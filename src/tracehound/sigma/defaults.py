@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import yaml
 
 from ..model import SEVERITY_RANK
-from .convert import RuleInfo, RuleSet, load_rules, rule_files
+if TYPE_CHECKING:
+    from .convert import RuleInfo, RuleSet
 
 SIGMAHQ = Path(__file__).parent / "sigmahq"
 SIGMAHQ_RULES = SIGMAHQ / "rules"
@@ -87,10 +88,12 @@ def compiled(folder: Path, origin: str = "") -> RuleSet:
 
 @lru_cache(maxsize=8)
 def _compiled(root: str, origin: str, fingerprint: tuple) -> RuleSet:
+    from .convert import load_rules          # pySigma: only when rules are converted
     return load_rules(root, origin)
 
 
 def _fingerprint(root: Path) -> tuple:
+    from .convert import rule_files
     found = []
     for path in rule_files(root):
         stat = path.stat()

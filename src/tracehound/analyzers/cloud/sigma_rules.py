@@ -16,16 +16,19 @@ not convert or cannot run are listed, with the reason, in the `sigma` artifact.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ...model import Event, EvidenceRef, Finding
-from ...sigma import BUILTIN_RULES, ConvertedRule, RuleRun, RuleSet, run_rules
+from ...sigma import BUILTIN_RULES
 from ...sigma.categories import category, severity, techniques
 from ...sigma.defaults import (LICENSE, ORIGIN, attribution, capped_severity, chosen_category,
                                compiled, default_rules)
 from ...sigma.logsources import MAPPED
 from ..registry import Analyzer, Context, register
 from .sql import connection
+
+if TYPE_CHECKING:
+    from ...sigma import ConvertedRule, RuleRun, RuleSet
 
 STATEMENT = ("Sigma rule \"{title}\" ({id}) matched this {logsource} record: {actor} {action}"
              "{on_target}.")
@@ -89,6 +92,7 @@ class SigmaAnalyzer(Analyzer):
                 rules = [r for r in rules if r.info.origin != ORIGIN]
             runs: list[RuleRun] = []
             if rules:
+                from ...sigma import run_rules      # pySigma: only when a rule runs
                 with connection(events, ctx) as con:
                     runs = run_rules(con, rules)
             cache[key] = (user, runs)
