@@ -60,6 +60,7 @@ def test_a_started_run_for_another_graph_is_not_used():
 
 def test_print_edition_merges_runs_without_losing_a_value_or_a_ref(view):
     screen, paper = render_view(view, printed=False), render_view(view, printed=True)
+    checked = 0
     for name in ("credentials", "iocs", "aibom"):
         part = re.compile(rf'<section id="{name}".*?</section>', re.S)
         if not part.search(screen):
@@ -67,8 +68,10 @@ def test_print_edition_merges_runs_without_losing_a_value_or_a_ref(view):
         on_screen, on_paper = part.search(screen).group(0), part.search(paper).group(0)
         for value in re.findall(r"<code>([^<]*)</code>", on_screen):
             assert value in on_paper, (name, value)
+            checked += 1
         assert on_paper.count("<code>") + on_paper.count('class="mono"') <= \
             on_screen.count("<code>")
+    assert checked                          # the fixture's sections hold values to compare
     refs = re.search(r'<section id="iocs".*?</section>', paper, re.S)
     if refs:
         assert not re.search(r'</span>, <span class="ref">', refs.group(0))
@@ -85,8 +88,10 @@ def test_print_cells_of_one_value_are_monospace_cells_with_the_value_escaped(vie
 def test_print_pictures_keep_their_labels_but_not_their_links(view):
     paper = render_view(view, printed=True)
     screen = render_view(view, printed=False)
-    for svg_screen, svg_paper in zip(re.findall(r"<svg.*?</svg>", screen, re.S),
-                                     re.findall(r"<svg.*?</svg>", paper, re.S)):
+    screen_svgs = re.findall(r"<svg.*?</svg>", screen, re.S)
+    paper_svgs = re.findall(r"<svg.*?</svg>", paper, re.S)
+    assert screen_svgs and len(paper_svgs) == len(screen_svgs)     # pairs line up
+    for svg_screen, svg_paper in zip(screen_svgs, paper_svgs):
         assert "<a " not in svg_paper and "</a>" not in svg_paper and "<title>" not in svg_paper
         assert re.findall(r"<text[^>]*>([^<]*)</text>", svg_screen) == \
             re.findall(r"<text[^>]*>([^<]*)</text>", svg_paper)

@@ -9,7 +9,8 @@ import pytest
 
 from report_builders import AGENT, PAYMENTS, PLANTED_KEY, PLANTED_SECRET, SESSION, write_case
 from tracehound.report.claims import find_claims, report_prose
-from tracehound.report.html import _environment, render_html
+from tracehound.report.html import render_html
+from tracehound.report.render import _environment
 
 
 @pytest.fixture(scope="module")

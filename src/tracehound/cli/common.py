@@ -38,10 +38,6 @@ def stderr_console() -> "Console":
     return _ERR
 
 
-def __getattr__(name: str) -> Any:
-    if name == "err":               # the name this console had
-        return stderr_console()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 PATHS = typer.Argument(..., help="Evidence: files, folders (recursed) or .zip/.gz archives.",
                        show_default=False)

@@ -35,6 +35,7 @@ def views(
     Example: tracehound views ual-export.csv --view inbox_rules --out inbox-rules.csv
     """
     from ..report import views_files
+    from ..report.atomic_file import write_chunks
     case = run_case(paths, forced=as_format, tz=tz, tools=VIEW_TOOLS, quiet=quiet,
                     views=True)
     available = views_files.views_of(case.artifacts)
@@ -48,7 +49,7 @@ def views(
     jsonl = out is not None and out.suffix.lower() == ".jsonl"
     chunks = views_files.view_bytes(chosen, jsonl)
     if out:
-        views_files.write_atomic(out, chunks)
+        write_chunks(out, chunks)
     else:
         sys.stdout.flush()
         binary = getattr(sys.stdout, "buffer", None)

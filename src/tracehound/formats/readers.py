@@ -117,6 +117,18 @@ def _line_text(raw: bytes, number: int, start: int, path: str
             path, f"line {number}", f"bytes are not valid UTF-8 at byte offset {where}")
 
 
+def csv_header_of(head: bytes, skip: int) -> list[str] | None:
+    """The column names of a UTF-8 CSV's first line (`head`: the file's first bytes, `skip`:
+    its BOM), stripped; None when they do not read as CSV, repeat or one is empty."""
+    first = head[skip:].split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        names = next(csv.reader([first]))
+    except (csv.Error, StopIteration):
+        return None
+    names = [name.strip() for name in names]
+    return names if len(set(names)) == len(names) and all(names) else None
+
+
 def decode_text(data: bytes, path: str) -> tuple[str, list[ParseIssue]]:
     """The whole text plus any decoding issues (with their line)."""
     issues: list[ParseIssue] = []

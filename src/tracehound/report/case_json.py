@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import signal
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 import orjson
 
+from .atomic_file import write_chunks
+
 BATCH = 512                  # list elements encoded in one call
 PLAIN = frozenset((dict, list, str, int, bool, type(None)))
 SMALLEST_SAME_FLOAT = 1e-4   # below this orjson writes 0.00001 where repr writes 1e-05
-
-
-class Interrupted(SystemExit):
-    """SIGTERM while a file is written: unwinds like SystemExit, so the file is cleaned up."""
 
 
 def _plain(value: Any) -> bool:
@@ -157,54 +151,6 @@ def stream(document: Any, handle: BinaryIO, pretty: bool = False) -> None:
     handle.flush()
 
 
-@contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into an exception while in here (main thread only), so cleanup runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Interrupted(128 + signum)
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def write_file(document: Any, path: Path, pretty: bool = False) -> None:
-    """Write the document to `path` through a temporary file beside it, renamed when done.
-
-    A path that exists and is not a regular file (/dev/stdout, a pipe) is written directly.
-    """
-    path = Path(path)
-    if path.exists() and not path.is_file():
-        with open(path, "wb") as handle:
-            stream(document, handle, pretty)
-        return
-    temporary = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    with _sigterm_unwinds():
-        try:
-            with open(temporary, "wb", buffering=1 << 20) as handle:
-                stream(document, handle, pretty)
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable where the system allows opening a folder."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    """Write the document to `path` whole or not at all (atomic_file.write_chunks)."""
+    write_chunks(path, iter_json(document, pretty))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .pdf import PdfWorker, pdf_bytes, render_pdf, write_pdf
-from .render import _environment, render_view  # noqa: F401 - _environment: tests use it
+from .render import render_view
 from .view import build_view
 
 __all__ = ["render_html", "render_pdf", "write_reports"]

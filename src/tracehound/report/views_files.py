@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from ..effects.secrets import scrub_json
 from . import case_json
 from .cloud_views import SIGNIN_COLUMNS
+from .atomic_file import write_chunks
 from .dot_file import graphs_dot
 from .serialize import iter_csv_lines
 
@@ -115,26 +116,6 @@ def view_bytes(view: View, jsonl: bool) -> Iterator[bytes]:
     return (line.encode("utf-8") for line in csv_lines(view))
 
 
-def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """`path` written through a temporary file beside it, renamed when complete (a path
-    that is there and is not a regular file, /dev/stdout or a pipe, is written directly)."""
-    path = Path(path)
-    if path.exists() and not path.is_file():
-        with open(path, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        return
-    temporary = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    try:
-        with open(temporary, "wb", buffering=1 << 20) as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def graph_files(graphs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """`<kind>.dot` -> DOT text of every graph of that kind, whole."""
     kinds: dict[str, list[Mapping[str, Any]]] = {}
@@ -153,13 +134,13 @@ def write_views(artifacts: Mapping[str, Any], folder: Path) -> list[str]:
     written = []
     for name, view in views_of(artifacts).items():
         for suffix, jsonl in ((".csv", False), (".jsonl", True)):
-            write_atomic(folder / f"{name}{suffix}", view_bytes(view, jsonl))
+            write_chunks(folder / f"{name}{suffix}", view_bytes(view, jsonl))
             written.append(f"{name}{suffix}")
     dots = graph_files(artifacts.get("graphs") or ())
     if dots:
         (folder / "graphs").mkdir(exist_ok=True)
     for file_name, text in dots.items():
-        write_atomic(folder / "graphs" / file_name, [text.encode("utf-8")])
+        write_chunks(folder / "graphs" / file_name, [text.encode("utf-8")])
         written.append(f"graphs/{file_name}")
     return sorted(written)
 

@@ -28,9 +28,9 @@ BATCH = 20_000
 
 def save_run(case: Any, case_dir: Path) -> None:
     """case-run.json: the run's facts a report needs beyond the document."""
-    from ..report.views_files import write_atomic
-    facts = {"changed": list(case.changed), "hashed_at": dict(case.hashed_at)}
-    write_atomic(case_dir / RUN_FILE, [json.dumps(facts, sort_keys=True).encode("utf-8")])
+    from .cases import write_json_atomic
+    write_json_atomic(case_dir / RUN_FILE, {"changed": list(case.changed),
+                                           "hashed_at": dict(case.hashed_at)})
 
 
 @dataclass

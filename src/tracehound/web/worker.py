@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from ..report import case_json, views_files
-from .stored_case import StoredCase, save_run, stored_timeline
+from .stored_case import RUN_FILE, StoredCase, save_run, stored_timeline
 
 EXIT_UNAVAILABLE = 3
 KINDS = ("analyze", "report-html", "report-pdf", "timeline")
@@ -77,6 +77,9 @@ def analyze_case(case_dir: Path, emit: Callable[[dict], None]) -> dict[str, Any]
     case = _run_pipeline(case_dir, emit, store_path=str(scratch))
     emit({"progress": ["saving the case", 0, 1]})
     doc = case.to_json()
+    # the run facts go first and come back last: a report asked for meanwhile finds no
+    # finished analysis (and analyzes again) rather than this case with the last run's facts
+    (case_dir / RUN_FILE).unlink(missing_ok=True)
     with CaseStore(str(scratch)) as store:
         _findings_table(store, doc["findings"])
     os.replace(scratch, case_dir / "case.duckdb")

@@ -2,8 +2,8 @@
 
 No findings of its own (tools 1 and 2 report); it hands back the six views of the UAL events
 as artifacts (`o365_views`: one {view, columns, total, rows} entry per view, rows capped at
-`view_limit`, default 5,000, with `total` the uncapped count) and `report.cloud_views.view_csv`
-renders one as spreadsheet-safe CSV. "suspicious" lists the hits of every UAL detection with
+`view_limit`, default 5,000, with `total` the uncapped count) and `report.views_files` writes
+one as spreadsheet-safe CSV or JSON lines. "suspicious" lists the hits of every UAL detection with
 its rule id (rows the detecting tools of the same case already queried are reused).
 """
 

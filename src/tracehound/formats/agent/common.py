@@ -13,7 +13,7 @@ import math
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ...model import EvidenceRef, ParseIssue, line_ref, pointer_ref
 from .actions import as_text, first_of, host_of  # noqa: F401  (shared by every shape)
@@ -110,16 +110,22 @@ def is_ndjson(data: bytes) -> bool:
         return False
 
 
+def line_documents(items: Iterable[tuple[int, Any] | ParseIssue], source: Source,
+                   issues: list[ParseIssue]) -> Iterator[tuple[Any, Ref]]:
+    """(value, ref maker) for each numbered NDJSON item (refs `line N`); issues to `issues`."""
+    for item in items:
+        if isinstance(item, ParseIssue):
+            issues.append(item)
+        else:
+            number, record = item
+            yield record, (lambda *_tokens, n=number: line_ref(source.sha256, n))
+
+
 def json_documents(source: Source, issues: list[ParseIssue]) -> Iterator[tuple[Any, Ref]]:
     """(value, ref maker) for each NDJSON line (refs `line N`), or once for a whole JSON
     document (refs `json:/pointer`). Unreadable lines and documents go to `issues`."""
     if is_ndjson(source.data):
-        for item in iter_ndjson(source.data, source.path):
-            if isinstance(item, ParseIssue):
-                issues.append(item)
-            else:
-                number, record = item
-                yield record, (lambda *_tokens, n=number: line_ref(source.sha256, n))
+        yield from line_documents(iter_ndjson(source.data, source.path), source, issues)
         return
     doc, problems = load_json(source.data, source.path)
     issues.extend(problems)

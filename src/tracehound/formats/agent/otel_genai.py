@@ -17,10 +17,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ...model import Event, EvidenceRef, ParseIssue, line_ref
+from ...model import Event, EvidenceRef, ParseIssue
 from .actions import byte_count
 from .builder import ToolCall, TraceBuilder, nearest_call
-from .common import Ref, as_dict, as_list, as_text, epoch_iso, first_of, json_documents, time_key
+from .common import (Ref, as_dict, as_list, as_text, epoch_iso, first_of, json_documents,
+                     line_documents, time_key)
 from ..base import Parser, Sample, Source
 from ..readers import detect_encoding, iter_ndjson_file
 from ..registry import register
@@ -168,12 +169,7 @@ def _ndjson_on_disk(fs_path: Any) -> bool:
 
 def _lines_on_disk(source: Source, issues: list[ParseIssue]) -> Iterator[tuple[Any, Ref]]:
     """json_documents' NDJSON items, read from disk a line at a time."""
-    for item in iter_ndjson_file(source.fs_path, source.path):
-        if isinstance(item, ParseIssue):
-            issues.append(item)
-        else:
-            number, record = item
-            yield record, (lambda *_tokens, n=number: line_ref(source.sha256, n))
+    return line_documents(iter_ndjson_file(source.fs_path, source.path), source, issues)
 
 
 def otlp_value(value: Any, depth: int = 0) -> Any:

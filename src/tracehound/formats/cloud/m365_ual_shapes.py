@@ -18,12 +18,11 @@ AuditData) is None: the record-by-record parser reads the file.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 
 from ..base import Source
-from ..readers import detect_encoding
+from ..readers import csv_header_of, detect_encoding
 from .m365_ual import AUDIT_DATA_KEYS, JSON_FIELDS, TEXT_FIELDS
 
 HEAD = 64 * 1024
@@ -131,7 +130,7 @@ def shape_of(source: Source) -> Shape | None:
         crlf = _json_lines(source, skip)
         return None if crlf is None else Shape("lines", path, frozenset(ENVELOPE_KEYS),
                                                crlf=crlf)
-    header = _csv_header(head, skip)
+    header = csv_header_of(head, skip)
     if header is None or "AuditData" not in header:
         return None
     return Shape("csv", path, frozenset(k for k in ENVELOPE_KEYS if k in header), header)
@@ -153,16 +152,6 @@ def _json_lines(source: Source, skip: int) -> bool | None:
     if sum(1 for line in lines if line.strip()) < 2:
         return None
     return lines[0].endswith(b"\r\n")
-
-
-def _csv_header(head: bytes, skip: int) -> list[str] | None:
-    first = head[skip:].split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
-    try:
-        names = next(csv.reader([first]))
-    except (csv.Error, StopIteration):
-        return None
-    names = [name.strip() for name in names]
-    return names if len(set(names)) == len(names) and all(names) else None
 
 
 def newline_count(source: Source) -> int:

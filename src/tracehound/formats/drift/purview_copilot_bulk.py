@@ -16,7 +16,6 @@ issue. JSON shapes are left to that parser too.
 
 from __future__ import annotations
 
-import csv
 from typing import Any, Callable
 
 import duckdb
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 from ...model import Event, ParseIssue, row_ref
 from ..base import Source
 from ..meter import current
-from ..readers import detect_encoding
+from ..readers import csv_header_of, detect_encoding
 
 BATCH = 20_000
 MAX_LINE = 2 * 1024 * 1024       # longer rows step aside (the Python reader takes them)
@@ -123,9 +122,4 @@ def csv_header(source: Source) -> list[str] | None:
     encoding, skip = detect_encoding(head)
     if encoding != "utf-8" or head[skip:].lstrip()[:1] in (b"{", b"["):
         return None
-    first = head[skip:].split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
-    try:
-        names = [name.strip() for name in next(csv.reader([first]))]
-    except (csv.Error, StopIteration):
-        return None
-    return names if len(set(names)) == len(names) and all(names) else None
+    return csv_header_of(head, skip)
